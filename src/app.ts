@@ -1,0 +1,135 @@
+/**
+ * One Sluice process: the API, the supervisor, and what they share (Redis, SDK clients,
+ * the function registry). `sluice start` runs this; tests start it in-process too.
+ */
+import { Redis } from 'ioredis';
+import type { LoadedConfig } from './config/index.js';
+import { AwsClients } from './aws/clients.js';
+import { FunctionRegistry } from './functions/index.js';
+import { MappingStore } from './mappings/store.js';
+import { MappingService, applyDeclaredMapping } from './mappings/mapping-service.js';
+import { TagService } from './mappings/tag-service.js';
+import { LambdaApiError } from './mappings/errors.js';
+import { SourceInspector } from './sources/source-inspector.js';
+import { Supervisor } from './supervisor/supervisor.js';
+import { buildApiServer } from './api/server.js';
+import { createLogger, type Logger } from './observability/logger.js';
+
+export interface RunningSluice {
+  /** Base URL of the API, e.g. http://127.0.0.1:7070 */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A Redis that cannot be reached at start stops the process with this error. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+
+async function connectRedis(url: string, name: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: name, connectTimeout: 5_000 });
+  redis.on('error', () => undefined); // reconnects on its own; failures surface through commands
+  try {
+    await Promise.race([
+      redis.connect(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${REDIS_CONNECT_TIMEOUT_MS} ms`)), REDIS_CONNECT_TIMEOUT_MS).unref()),
+    ]);
+  } catch (error) {
+    redis.disconnect();
+    throw new StartupError(`Cannot connect to Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')}: ${(error as Error).message}`);
+  }
+  return redis;
+}
+
+export async function startSluice(config: LoadedConfig, logger: Logger = createLogger()): Promise<RunningSluice> {
+  const redis = await connectRedis(config.redis.url, 'sluice');
+  const subscriber = config.supervisor.enabled ? await connectRedis(config.redis.url, 'sluice-changes') : undefined;
+  const clients = new AwsClients(config);
+  const store = new MappingStore(redis, config.redis.keyPrefix);
+  const functions = new FunctionRegistry({ region: config.region, accountId: config.accountId }, config.functions);
+  const mappings = new MappingService({
+    region: config.region,
+    accountId: config.accountId,
+    maxFiltersPerMapping: config.filters.maxPerMapping,
+    store,
+    functions,
+    sources: new SourceInspector(clients),
+  });
+  const supervisor = subscriber
+    ? new Supervisor({ store, subscriber, logger: logger.child({ component: 'supervisor' }), reconcileIntervalMs: config.supervisor.reconcileIntervalMs })
+    : undefined;
+
+  const close = async () => {
+    await supervisor?.stop();
+    clients.destroy();
+    await Promise.allSettled([redis.quit(), subscriber?.quit()]);
+  };
+
+  try {
+    await supervisor?.start();
+    await applyDeclaredMappings(config, mappings, store, functions, logger);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  const api = buildApiServer({
+    mappings,
+    tags: new TagService(store, config),
+    logger,
+    ready: async () => {
+      await redis.ping();
+      if (supervisor && !supervisor.isRunning) throw new Error('supervisor not running');
+    },
+  });
+  try {
+    await api.listen({ host: config.api.host, port: config.api.port });
+  } catch (error) {
+    await close();
+    throw new StartupError(`Cannot listen on ${config.api.host}:${config.api.port}: ${(error as Error).message}`);
+  }
+  const address = api.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.api.port;
+  const url = `http://${config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host}:${port}`;
+  logger.info({ url, supervisor: Boolean(supervisor) }, 'sluice started');
+
+  return {
+    url,
+    port,
+    async stop() {
+      await api.close();
+      await close();
+      logger.info('sluice stopped');
+    },
+  };
+}
+
+/** Declared mappings are applied before the API opens; a bad one stops the start. */
+async function applyDeclaredMappings(
+  config: LoadedConfig,
+  service: MappingService,
+  store: MappingStore,
+  functions: FunctionRegistry,
+  logger: Logger,
+): Promise<void> {
+  for (const [index, body] of config.mappings.entries()) {
+    // A mapping still settling from a previous change answers ResourceInUse: wait for it.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await applyDeclaredMapping(service, store, functions, body);
+        logger.info({ mappingId: result.uuid, action: result.action }, 'declared mapping applied');
+        break;
+      } catch (error) {
+        if (error instanceof LambdaApiError && error.type === 'ResourceInUseException' && attempt < 30) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          continue;
+        }
+        const detail = error instanceof LambdaApiError ? `${error.type}: ${error.message}` : (error as Error).message;
+        throw new StartupError(`mappings[${index}] (${String(body.EventSourceArn)} -> ${String(body.FunctionName)}): ${detail}`);
+      }
+    }
+  }
+}

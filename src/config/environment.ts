@@ -1,0 +1,51 @@
+/**
+ * Environment variables that override the config file. One table, so loading and the
+ * README's reference agree. AWS endpoint variables follow the SDK's own conventions
+ * (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE_ID>).
+ */
+export interface EnvironmentOverride {
+  /** Variable name. */
+  env: string;
+  /** Dotted config key it sets. */
+  key: string;
+  /** How to read the string. */
+  type: 'string' | 'integer' | 'boolean';
+}
+
+export const environmentOverrides: readonly EnvironmentOverride[] = [
+  { env: 'AWS_REGION', key: 'region', type: 'string' },
+  { env: 'SLUICE_ACCOUNT_ID', key: 'accountId', type: 'string' },
+  { env: 'SLUICE_REDIS_URL', key: 'redis.url', type: 'string' },
+  { env: 'SLUICE_API_HOST', key: 'api.host', type: 'string' },
+  { env: 'SLUICE_API_PORT', key: 'api.port', type: 'integer' },
+  { env: 'SLUICE_SUPERVISOR', key: 'supervisor.enabled', type: 'boolean' },
+  { env: 'SLUICE_AWS_HTTP_HANDLER', key: 'aws.httpHandler', type: 'string' },
+  { env: 'AWS_ENDPOINT_URL', key: 'aws.endpoint', type: 'string' },
+  { env: 'AWS_ENDPOINT_URL_SQS', key: 'aws.services.sqs.endpoint', type: 'string' },
+  { env: 'AWS_ENDPOINT_URL_KINESIS', key: 'aws.services.kinesis.endpoint', type: 'string' },
+  { env: 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS', key: 'aws.services.dynamodbStreams.endpoint', type: 'string' },
+  { env: 'AWS_ENDPOINT_URL_DYNAMODB', key: 'aws.services.dynamodb.endpoint', type: 'string' },
+  { env: 'AWS_ENDPOINT_URL_SNS', key: 'aws.services.sns.endpoint', type: 'string' },
+  { env: 'AWS_ENDPOINT_URL_LAMBDA', key: 'aws.services.lambda.endpoint', type: 'string' },
+];
+
+export class EnvironmentValueError extends Error {
+  constructor(readonly env: string, readonly key: string, detail: string) {
+    super(`${env} (${key}): ${detail}`);
+  }
+}
+
+/** Reads one variable as its declared type; a value that is not of that type throws. */
+export function readEnvironmentValue(override: EnvironmentOverride, raw: string): unknown {
+  if (override.type === 'integer') {
+    if (!/^-?\d+$/.test(raw.trim())) throw new EnvironmentValueError(override.env, override.key, `expected an integer, got '${raw}'`);
+    return Number(raw);
+  }
+  if (override.type === 'boolean') {
+    const value = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    throw new EnvironmentValueError(override.env, override.key, `expected true or false, got '${raw}'`);
+  }
+  return raw;
+}

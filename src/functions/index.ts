@@ -1,0 +1,2 @@
+export * from './function-name.js';
+export { FunctionRegistry, type ResolvedFunction } from './function-registry.js';

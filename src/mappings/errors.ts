@@ -1,0 +1,64 @@
+/**
+ * The errors the control plane answers with, named after Lambda's error types (api.md §8).
+ * Each carries its HTTP status; the API turns them into the wire form in one place
+ * (src/api/error-response.ts).
+ */
+export type LambdaErrorType =
+  | 'InvalidParameterValueException'
+  | 'InvalidRequestContentException'
+  | 'RequestTooLargeException'
+  | 'ValidationException'
+  | 'ResourceInUseException'
+  | 'ResourceNotFoundException'
+  | 'ResourceConflictException'
+  | 'ServiceException';
+
+export const httpStatusOf: Record<LambdaErrorType, number> = {
+  InvalidParameterValueException: 400,
+  InvalidRequestContentException: 400,
+  RequestTooLargeException: 413,
+  ValidationException: 400,
+  ResourceInUseException: 400,
+  ResourceNotFoundException: 404,
+  ResourceConflictException: 409,
+  ServiceException: 500,
+};
+
+export class LambdaApiError extends Error {
+  constructor(
+    readonly type: LambdaErrorType,
+    message: string,
+  ) {
+    super(message);
+    this.name = type;
+  }
+
+  get status(): number {
+    return httpStatusOf[this.type];
+  }
+}
+
+export const invalidParameter = (message: string) => new LambdaApiError('InvalidParameterValueException', message);
+export const invalidRequestContent = (detail: string) =>
+  new LambdaApiError('InvalidRequestContentException', `Could not parse request body into json: ${detail}`);
+
+/** V1 */
+export const mappingNotFound = () => new LambdaApiError('ResourceNotFoundException', 'The resource you requested does not exist.');
+
+/** V2a */
+export const requestTooLarge = (limit: number) => new LambdaApiError('RequestTooLargeException', `Request must be smaller than ${limit} bytes.`);
+
+/** Phase C: all model-constraint items of one request in one ValidationException (api.md §8.1). */
+export function validationError(items: string[]): LambdaApiError {
+  const count = items.length;
+  return new LambdaApiError(
+    'ValidationException',
+    `${count} validation error${count === 1 ? '' : 's'} detected: ${items.join('; ')}`,
+  );
+}
+
+/** V44 */
+export const mappingInUse = (operation: 'update' | 'delete') =>
+  new LambdaApiError('ResourceInUseException', `Cannot ${operation} the event source mapping because it is in use.`);
+
+export const serviceError = (message: string) => new LambdaApiError('ServiceException', message);

@@ -1,0 +1,105 @@
+/**
+ * Phase B of the checks (api.md §9): the body is JSON, an object, and every known member
+ * has the JSON type Lambda's model gives it (V2, V3). Ranges come later (phase C).
+ */
+import { z } from 'zod';
+import { invalidRequestContent } from './errors.js';
+import type { MappingSettings } from './model.js';
+
+const int = z.number().int();
+const str = z.string();
+const bool = z.boolean();
+const strings = z.array(str);
+/** Kafka / MQ / DocumentDB members are refused later (V22) whatever they hold. */
+const anything = z.unknown().optional();
+
+const mappingBodySchema = z.looseObject({
+  FunctionName: str.optional(),
+  EventSourceArn: str.optional(),
+  Enabled: bool.optional(),
+  BatchSize: int.optional(),
+  MaximumBatchingWindowInSeconds: int.optional(),
+  StartingPosition: str.optional(),
+  StartingPositionTimestamp: z.number().optional(),
+  ParallelizationFactor: int.optional(),
+  MaximumRetryAttempts: int.optional(),
+  MaximumRecordAgeInSeconds: int.optional(),
+  BisectBatchOnFunctionError: bool.optional(),
+  TumblingWindowInSeconds: int.optional(),
+  DestinationConfig: z
+    .looseObject({
+      OnSuccess: z.looseObject({ Destination: str.optional() }).optional(),
+      OnFailure: z.looseObject({ Destination: str.optional() }).optional(),
+    })
+    .optional(),
+  FunctionResponseTypes: strings.optional(),
+  // A filter's Pattern may be absent: that is V37, not a type error.
+  FilterCriteria: z.looseObject({ Filters: z.array(z.looseObject({ Pattern: str.optional() })).optional() }).optional(),
+  ScalingConfig: z.looseObject({ MaximumConcurrency: int.optional() }).optional(),
+  ProvisionedPollerConfig: z.looseObject({ MinimumPollers: int.optional(), MaximumPollers: int.optional() }).optional(),
+  KMSKeyArn: str.optional(),
+  MetricsConfig: z.looseObject({ Metrics: strings.optional() }).optional(),
+  Tags: z.record(z.string(), str).optional(),
+  Topics: anything,
+  Queues: anything,
+  SourceAccessConfigurations: anything,
+  SelfManagedEventSource: anything,
+  SelfManagedKafkaEventSourceConfig: anything,
+  AmazonManagedKafkaEventSourceConfig: anything,
+  DocumentDBEventSourceConfig: anything,
+  LoggingConfig: anything,
+});
+
+const tagBodySchema = z.looseObject({ Tags: z.record(z.string(), str).optional() });
+
+/** Parses raw request text as a JSON object (V2). */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw invalidRequestContent((error as Error).message);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidRequestContent(`expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Object members sent as JSON `null` count as absent (chosen, V3). Array items are left
+ * alone, so `[null]` where strings are expected is a type error.
+ */
+export function dropNullMembers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNullMembers);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    if (member !== null) out[key] = dropNullMembers(member);
+  }
+  return out;
+}
+
+/** `FilterCriteria.Filters[0].Pattern`: the member path a V3 message names (format chosen). */
+function memberPath(path: PropertyKey[]): string {
+  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part)), '');
+}
+
+function checkTypes<T>(schema: z.ZodType<T>, body: Record<string, unknown>): T {
+  const result = schema.safeParse(dropNullMembers(body));
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw invalidRequestContent(`${memberPath(issue.path)} has the wrong type`);
+  }
+  return result.data;
+}
+
+/** V2 + V3 for Create and Update bodies. */
+export function parseMappingBody(text: string): MappingSettings {
+  return checkTypes(mappingBodySchema, parseJsonObject(text)) as MappingSettings;
+}
+
+/** V2 + V3 for TagResource bodies. */
+export function parseTagBody(text: string): { Tags?: Record<string, string> } {
+  return checkTypes(tagBodySchema, parseJsonObject(text));
+}
