@@ -1,0 +1,77 @@
+/**
+ * `sluice start`: declared mappings applied idempotently, and start-up failures that stop
+ * the process with one clear line.
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { GetEventSourceMappingCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { allocateRedisDb, createQueue, createStream } from '../support/index.js';
+import { startTestSluice, TEST_FUNCTIONS } from '../support/sluice.js';
+import { SLUICE_BIN, sluiceEnvironment, writeConfigFile } from '../support/sluice-process.js';
+import { StartupError } from '../../src/app.js';
+
+describe('declared mappings', () => {
+  it('are created once, left alone when unchanged, and updated when the file changes', async () => {
+    const db = await allocateRedisDb();
+    const queue = await createQueue();
+    const stream = await createStream();
+    onTestFinished(queue.cleanup);
+    onTestFinished(stream.cleanup);
+    const declared = (batchSize: number) => ({
+      mappings: [
+        { FunctionName: 'my-function', EventSourceArn: queue.queueArn, BatchSize: batchSize, Tags: { team: 'a' } },
+        { FunctionName: 'my-function', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON' },
+      ],
+    });
+
+    const first = await startTestSluice(declared(5), db);
+    const listed = await first.lambda.send(new ListEventSourceMappingsCommand({}));
+    await first.stop();
+    expect(listed.EventSourceMappings).toHaveLength(2);
+    const sqsMapping = listed.EventSourceMappings!.find((m) => m.EventSourceArn === queue.queueArn)!;
+    expect(sqsMapping.BatchSize).toBe(5);
+
+    const again = await startTestSluice(declared(5), db);
+    const relisted = await again.lambda.send(new ListEventSourceMappingsCommand({}));
+    expect(relisted.EventSourceMappings!.map((m) => m.UUID)).toEqual(listed.EventSourceMappings!.map((m) => m.UUID));
+    expect(again.logs.filter((l) => l.includes('"action":"unchanged"'))).toHaveLength(2);
+    await again.stop();
+
+    const changed = await startTestSluice(declared(8), db);
+    onTestFinished(() => changed.stop());
+    const after = await changed.lambda.send(new GetEventSourceMappingCommand({ UUID: sqsMapping.UUID }));
+    expect(after.BatchSize).toBe(8);
+    expect(changed.logs.some((l) => l.includes('"action":"updated"'))).toBe(true);
+    const count = await changed.lambda.send(new ListEventSourceMappingsCommand({}));
+    expect(count.EventSourceMappings).toHaveLength(2);
+  });
+
+  it('a declared mapping that fails validation stops the start, naming it', async () => {
+    const queue = await createQueue();
+    onTestFinished(queue.cleanup);
+    const error = await startTestSluice({ mappings: [{ FunctionName: 'nope', EventSourceArn: queue.queueArn }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StartupError);
+    expect((error as Error).message).toBe(`mappings[0] (${queue.queueArn} -> nope): InvalidParameterValueException: Function does not exist`);
+  });
+});
+
+describe('sluice start failures', () => {
+  const run = (args: string[], env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, [SLUICE_BIN, 'start', ...args], { env, encoding: 'utf8', timeout: 20_000 });
+
+  it('a bad config exits 2 with one line naming the key', async () => {
+    const file = writeConfigFile({ functions: { f: { http: 'not a url' } } });
+    const result = run(['--config', file], sluiceEnvironment(0, 0));
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `sluice: Invalid configuration in ${file}: functions.f.http: must be a URL such as http://127.0.0.1:4566`,
+    ]);
+  });
+
+  it('an unreachable Redis exits 2 and says so', async () => {
+    const file = writeConfigFile({ functions: TEST_FUNCTIONS });
+    const result = run(['--config', file], { ...sluiceEnvironment(0, 0), SLUICE_REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^sluice: Cannot connect to Redis at redis:\/\/127\.0\.0\.1:1: /);
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/index.js';
+
+function fileWith(text: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-cfg-'));
+  const file = join(dir, 'sluice.config.yaml');
+  writeFileSync(file, text);
+  return { dir, file };
+}
+
+const errorOf = (fn: () => unknown): ConfigError => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig', () => {
+  it('has the documented defaults with no file and no environment', () => {
+    const config = loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'empty-')) });
+    expect(config).toMatchObject({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      redis: { url: 'redis://127.0.0.1:6379', keyPrefix: 'sluice' },
+      api: { host: '127.0.0.1', port: 7070 },
+      aws: { httpHandler: 'http1' },
+      filters: { maxPerMapping: 5 },
+      supervisor: { enabled: true },
+      functions: {},
+      mappings: [],
+    });
+    expect(config.file).toBeUndefined();
+  });
+
+  it('reads ./sluice.config.yaml by default, and the environment overrides the file', () => {
+    const { dir } = fileWith(`
+region: eu-west-1
+redis: { url: redis://file:6379 }
+api: { port: 8080 }
+aws:
+  endpoint: http://localhost:4566
+  services:
+    kinesis: { httpHandler: http2 }
+functions:
+  fn: { module: ./handlers/fn.js#handler, timeout: 10 }
+`);
+    const config = loadConfig({
+      cwd: dir,
+      env: {
+        AWS_REGION: 'ap-south-1',
+        SLUICE_API_PORT: '9090',
+        SLUICE_REDIS_URL: 'redis://env:6380/2',
+        AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9324',
+        SLUICE_SUPERVISOR: 'false',
+      },
+    });
+    expect(config.region).toBe('ap-south-1');
+    expect(config.api.port).toBe(9090);
+    expect(config.redis.url).toBe('redis://env:6380/2');
+    expect(config.aws.endpoint).toBe('http://localhost:4566');
+    expect(config.aws.services.sqs.endpoint).toBe('http://127.0.0.1:9324');
+    expect(config.aws.services.kinesis.httpHandler).toBe('http2');
+    expect(config.supervisor.enabled).toBe(false);
+    expect(config.functions.fn).toEqual({ module: './handlers/fn.js#handler', timeout: 10 });
+    expect(config.baseDir).toBe(dir);
+  });
+
+  it('names the key and the problem for a bad value in the file', () => {
+    const { file } = fileWith('api:\n  port: seventy\n');
+    expect(errorOf(() => loadConfig({ file, env: {} })).message).toMatch(/^Invalid configuration in .*: api\.port: .*expected number/);
+  });
+
+  it('names the variable for a bad value in the environment', () => {
+    expect(errorOf(() => loadConfig({ env: { SLUICE_API_PORT: 'abc' }, cwd: tmpdir() })).message).toBe(
+      "Invalid configuration: SLUICE_API_PORT (api.port): expected an integer, got 'abc'",
+    );
+    expect(errorOf(() => loadConfig({ env: { SLUICE_REDIS_URL: 'http://x' }, cwd: tmpdir() })).message).toBe(
+      'Invalid configuration: redis.url (from SLUICE_REDIS_URL): must be a redis:// or rediss:// URL',
+    );
+  });
+
+  it('refuses unknown keys, functions without exactly one target, and a missing --config file', () => {
+    const unknown = fileWith('regoin: us-east-1\n');
+    expect(errorOf(() => loadConfig({ file: unknown.file, env: {} })).message).toMatch(/regoin: is not a known setting$/);
+    const twoTargets = fileWith('functions:\n  f: { http: "http://x", lambda: f }\n');
+    expect(errorOf(() => loadConfig({ file: twoTargets.file, env: {} })).message).toMatch(
+      /functions\.f: needs exactly one target: http, module or lambda$/,
+    );
+    const badModule = fileWith('functions:\n  f: { module: handler.js }\n');
+    expect(errorOf(() => loadConfig({ file: badModule.file, env: {} })).message).toMatch(/functions\.f\.module: must look like path\/to\/handler\.js#exportName$/);
+    expect(errorOf(() => loadConfig({ file: '/nonexistent/sluice.yaml', env: {} })).message).toBe(
+      'Config file /nonexistent/sluice.yaml does not exist',
+    );
+  });
+
+  it('refuses YAML that does not parse or is not a mapping', () => {
+    expect(errorOf(() => loadConfig({ file: fileWith('a: [').file, env: {} })).message).toMatch(/is not valid YAML/);
+    expect(errorOf(() => loadConfig({ file: fileWith('- 1\n').file, env: {} })).message).toMatch(/must hold a YAML mapping/);
+  });
+});
