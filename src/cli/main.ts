@@ -3,7 +3,7 @@
  * The `sluice` command line.
  */
 import { Command } from 'commander';
-import { loadConfig, ConfigError, DEFAULT_CONFIG_FILE } from '../config/index.js';
+import { loadConfig, ConfigError, DEFAULT_CONFIG_FILE, configReferenceMarkdown } from '../config/index.js';
 import { startSluice, StartupError } from '../app.js';
 import { createLogger } from '../observability/logger.js';
 
@@ -16,13 +16,13 @@ program
   .description('Serve the Lambda-compatible API and run the mappings stored in Redis')
   .option('-c, --config <file>', `config file (default ${DEFAULT_CONFIG_FILE} when it exists)`)
   .action(async (options: { config?: string }) => {
-    const logger = createLogger();
     let config;
     try {
       config = loadConfig({ file: options.config });
     } catch (error) {
       return fail(error);
     }
+    const logger = createLogger({ level: config.log.level });
     let running;
     try {
       running = await startSluice(config, logger);
@@ -44,6 +44,13 @@ program
     };
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
+
+program
+  .command('config-reference')
+  .description("Print the configuration reference (the README's table) as Markdown")
+  .action(() => {
+    process.stdout.write(`${configReferenceMarkdown()}\n`);
   });
 
 /** Known start-up problems print one line and exit 2; anything else is a bug and shows its stack. */

@@ -19,6 +19,7 @@ export const environmentOverrides: readonly EnvironmentOverride[] = [
   { env: 'SLUICE_API_HOST', key: 'api.host', type: 'string' },
   { env: 'SLUICE_API_PORT', key: 'api.port', type: 'integer' },
   { env: 'SLUICE_SUPERVISOR', key: 'supervisor.enabled', type: 'boolean' },
+  { env: 'SLUICE_LOG_LEVEL', key: 'log.level', type: 'string' },
   { env: 'SLUICE_AWS_HTTP_HANDLER', key: 'aws.httpHandler', type: 'string' },
   { env: 'AWS_ENDPOINT_URL', key: 'aws.endpoint', type: 'string' },
   { env: 'AWS_ENDPOINT_URL_SQS', key: 'aws.services.sqs.endpoint', type: 'string' },

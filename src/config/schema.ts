@@ -1,6 +1,7 @@
 /**
- * The one schema of Sluice's configuration: types, defaults and documentation live here
- * and nowhere else. The README's configuration reference is checked against it by a test.
+ * The one schema of Sluice's configuration: types, defaults and descriptions live here and
+ * nowhere else. `sluice config-reference` prints the README's reference table from it, and
+ * a test keeps the README in step.
  */
 import { z } from 'zod';
 
@@ -11,10 +12,8 @@ const endpointSchema = z.url({ error: 'must be a URL such as http://127.0.0.1:45
 
 const serviceSchema = z
   .object({
-    /** Endpoint URL for this service; overrides `aws.endpoint`. */
-    endpoint: endpointSchema.optional(),
-    /** HTTP handler for this service; overrides `aws.httpHandler`. */
-    httpHandler: httpHandlerSchema.optional(),
+    endpoint: endpointSchema.optional().describe("Endpoint URL for this service; overrides `aws.endpoint`."),
+    httpHandler: httpHandlerSchema.optional().describe('HTTP handler for this service; overrides `aws.httpHandler`.'),
   })
   .strict();
 
@@ -24,17 +23,20 @@ export type ServiceKey = (typeof serviceKeys)[number];
 
 const functionSchema = z
   .object({
-    /** POST the event as JSON to this URL. */
-    http: endpointSchema.optional(),
-    /** A handler module, `path/to/file.js#exportName` (path relative to the config file). */
+    http: endpointSchema.optional().describe('Target: POST the event as JSON to this URL.'),
     module: z
       .string()
       .regex(/^[^#]+#[A-Za-z_$][\w$]*$/, { error: 'must look like path/to/handler.js#exportName' })
-      .optional(),
-    /** A real Lambda function (name or ARN), invoked with the SDK. */
-    lambda: z.string().min(1).optional(),
-    /** Seconds an invocation may run before it counts as a function error (Lambda's default: 3). */
-    timeout: z.number().int().min(1).max(900).default(3),
+      .optional()
+      .describe('Target: a handler module, `path/to/file.js#exportName` (relative to the config file).'),
+    lambda: z.string().min(1).optional().describe('Target: a real Lambda function (name or ARN), invoked with the SDK.'),
+    timeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(900)
+      .default(3)
+      .describe('Seconds an invocation may run before it counts as a function error (Lambda default).'),
   })
   .strict()
   .refine((f) => [f.http, f.module, f.lambda].filter((v) => v !== undefined).length === 1, {
@@ -43,35 +45,36 @@ const functionSchema = z
 
 export const configSchema = z
   .object({
-    /** Region used in the ARNs Sluice builds and for SDK clients. Env: AWS_REGION. */
-    region: z.string().regex(/^[a-z0-9-]+$/, { error: 'must be a region name such as us-east-1' }).default('us-east-1'),
-    /** Account id used in the ARNs Sluice builds. Env: SLUICE_ACCOUNT_ID. */
-    accountId: z.string().regex(/^\d{12}$/, { error: 'must be 12 digits' }).default('000000000000'),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, { error: 'must be a region name such as us-east-1' })
+      .default('us-east-1')
+      .describe('Region in the ARNs Sluice builds, and of its SDK clients.'),
+    accountId: z.string().regex(/^\d{12}$/, { error: 'must be 12 digits' }).default('000000000000').describe('Account id in the ARNs Sluice builds.'),
     redis: z
       .object({
-        /** Redis holding mappings, checkpoints, leases and batch jobs. Env: SLUICE_REDIS_URL. */
-        url: z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
-        /** Prefix of every key Sluice writes. */
-        keyPrefix: z.string().min(1).default('sluice'),
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })
+          .default('redis://127.0.0.1:6379')
+          .describe('Redis holding mappings, checkpoints, leases and batch jobs (`/<db>` selects a database).'),
+        keyPrefix: z.string().min(1).default('sluice').describe('Prefix of every Redis key Sluice writes.'),
       })
       .strict()
       .prefault({}),
     api: z
       .object({
-        /** Address the Lambda-compatible API listens on. Env: SLUICE_API_HOST. */
-        host: z.string().min(1).default('127.0.0.1'),
-        /** Port of the API; 0 picks a free one. Env: SLUICE_API_PORT. */
-        port: z.number().int().min(0).max(65535).default(7070),
+        host: z.string().min(1).default('127.0.0.1').describe('Address the Lambda-compatible API listens on (`0.0.0.0` in containers).'),
+        port: z.number().int().min(0).max(65535).default(7070).describe('Port of the API; 0 picks a free one.'),
       })
       .strict()
       .prefault({}),
     aws: z
       .object({
-        /** Endpoint for every AWS service without its own. Env: AWS_ENDPOINT_URL. */
-        endpoint: endpointSchema.optional(),
-        /** Default SDK HTTP handler. HTTP/1.1 avoids kinesis-mock's HTTP/2 failures on large requests. Env: SLUICE_AWS_HTTP_HANDLER. */
-        httpHandler: httpHandlerSchema.default('http1'),
-        /** Per-service settings. Env: AWS_ENDPOINT_URL_SQS, _KINESIS, _DYNAMODB_STREAMS, _DYNAMODB, _SNS, _LAMBDA. */
+        endpoint: endpointSchema.optional().describe('Endpoint for every AWS service without its own (LocalStack: `http://localhost:4566`).'),
+        httpHandler: httpHandlerSchema
+          .default('http1')
+          .describe('SDK HTTP handler, `http1` or `http2`. HTTP/1.1 avoids kinesis-mock failing on large HTTP/2 requests.'),
         services: z
           .object({
             sqs: serviceSchema.prefault({}),
@@ -86,26 +89,41 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    log: z
+      .object({
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info')
+          .describe('Log level of the JSON logs (pino) on stdout.'),
+      })
+      .strict()
+      .prefault({}),
     filters: z
       .object({
-        /** Filters allowed per mapping (AWS: 5, raised to 10 on request). */
-        maxPerMapping: z.number().int().min(5).max(10).default(5),
+        maxPerMapping: z.number().int().min(5).max(10).default(5).describe('Filters allowed per mapping (AWS: 5, raised up to 10 on request).'),
       })
       .strict()
       .prefault({}),
     supervisor: z
       .object({
-        /** Run the supervisor (pollers) in this process. `false` makes an API-only process. Env: SLUICE_SUPERVISOR. */
-        enabled: z.boolean().default(true),
-        /** Milliseconds between full reconciles of every mapping, a safety net for missed change notifications. */
-        reconcileIntervalMs: z.number().int().min(100).default(5000),
+        enabled: z.boolean().default(true).describe('Run mappings in this process; `false` makes an API-only process.'),
+        reconcileIntervalMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(5000)
+          .describe('Milliseconds between full reconciles, the safety net for missed change notifications.'),
       })
       .strict()
       .prefault({}),
-    /** Functions by name: the targets mappings invoke. */
-    functions: z.record(z.string().regex(/^[a-zA-Z0-9-_]{1,64}$/, { error: 'function names are 1-64 characters of a-z A-Z 0-9 - _' }), functionSchema).default({}),
-    /** Declarative mappings: CreateEventSourceMapping request bodies applied at start (matched by EventSourceArn + FunctionName). */
-    mappings: z.array(z.record(z.string(), z.unknown())).default([]),
+    functions: z
+      .record(z.string().regex(/^[a-zA-Z0-9-_]{1,64}$/, { error: 'function names are 1-64 characters of a-z A-Z 0-9 - _' }), functionSchema)
+      .default({})
+      .describe('Functions by name: the targets mappings invoke. Each has exactly one of `http`, `module`, `lambda`.'),
+    mappings: z
+      .array(z.record(z.string(), z.unknown()))
+      .default([])
+      .describe('Declared mappings: CreateEventSourceMapping request bodies, applied at start (matched by EventSourceArn + FunctionName).'),
   })
   .strict();
 

@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 export interface LoggerOptions {
-  /** pino level; env SLUICE_LOG_LEVEL, default `info`. */
+  /** pino level (config `log.level`), default `info`. */
   level?: string;
   /** Where lines go; stdout by default. */
   destination?: NodeJS.WritableStream;
@@ -17,7 +17,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
       name: 'sluice',
-      level: options.level ?? process.env.SLUICE_LOG_LEVEL ?? 'info',
+      level: options.level ?? 'info',
       redact: {
         paths: ['*.authorization', '*.Authorization', '*.credentials', '*.secretAccessKey', '*.sessionToken', 'req.headers.authorization'],
         censor: '[redacted]',

@@ -1,0 +1,23 @@
+# Sluice: build the TypeScript, then ship only what runs.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY bin ./bin
+# `npm ci` runs `prepare`, which compiles src/ into dist/.
+RUN npm ci && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    SLUICE_API_HOST=0.0.0.0 \
+    SLUICE_API_PORT=7070
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+USER node
+EXPOSE 7070
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.SLUICE_API_PORT||7070)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "bin/sluice.js"]
+CMD ["start", "--config", "/app/sluice.config.yaml"]
