@@ -46,7 +46,7 @@ export class SourceInspector {
       if (source.type === 'kinesis') {
         const kinesis = this.clients.get('kinesis', source.region);
         if (source.consumerName !== undefined) await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: source.arn }));
-        else await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: source.name, StreamARN: source.arn }));
+        else await kinesis.send(new DescribeStreamSummaryCommand({ StreamARN: source.arn }));
       } else {
         await this.clients.get('dynamodbStreams', source.region).send(new DescribeStreamCommand({ StreamArn: source.arn, Limit: 1 }));
       }
