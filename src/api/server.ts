@@ -67,8 +67,16 @@ export function buildApiServer(deps: ApiDependencies) {
   app.get<{ Params: { uuid: string } }>(`${ESM}/:uuid`, async (request, reply) =>
     reply.type('application/json').send(json(await deps.mappings.get(request.params.uuid))),
   );
-  app.put<{ Params: { uuid: string } }>(`${ESM}/:uuid`, async (request, reply) =>
-    reply.code(202).type('application/json').send(json(await deps.mappings.update(request.params.uuid, text(request.body)))),
+  app.put<{ Params: { uuid: string } }>(
+    `${ESM}/:uuid`,
+    {
+      // V1 before the body is read, so an unknown mapping wins over V2a too (api.md §10).
+      preParsing: async (request) => {
+        await deps.mappings.load(request.params.uuid);
+      },
+    },
+    async (request, reply) =>
+      reply.code(202).type('application/json').send(json(await deps.mappings.update(request.params.uuid, text(request.body)))),
   );
   app.delete<{ Params: { uuid: string } }>(`${ESM}/:uuid`, async (request, reply) =>
     reply.code(202).type('application/json').send(json(await deps.mappings.delete(request.params.uuid))),
