@@ -9,7 +9,12 @@
  * Set SLUICE_TEST_NO_EMULATORS=1 to skip all of this (pure unit-test runs); helpers that
  * need an emulator then fail with a message saying so.
  *
- * Overrides: REDIS_SERVER (redis-server binary), JAVA_HOME / JAVA (java binary).
+ * Environment:
+ *   REDIS_SERVER                      redis-server binary (default: from PATH)
+ *   JAVA, JAVA_HOME                   java binary (default: from PATH)
+ *   SLUICE_TEST_EMULATOR_TIMEOUT_MS   how long each emulator may take to answer (default 60000)
+ *   SLUICE_TEST_DEBUG=1               log setup/teardown timings
+ *   SLUICE_TEST_NO_EMULATORS=1        start nothing
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -392,7 +397,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
 
   const started = performance.now();
-  if (process.env.SLUICE_TEST_DEBUG) console.log(`[testbed] setup called ${Math.round(started)}ms after process start`);
+  if (process.env.SLUICE_TEST_DEBUG) console.log(`[testbed] setup called ${Math.round(started)}ms after process start; ready timeout ${READY_TIMEOUT_MS}ms`);
   const stops = new Set<Stop>();
   const register = (stop: Stop): void => {
     stops.add(stop);
