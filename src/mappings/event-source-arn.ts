@@ -33,7 +33,8 @@ export interface EventSource {
   streamArn?: string;
 }
 
-const sqsResource = /^[A-Za-z0-9_-]{1,80}$/;
+/** A queue name: at most 80 characters, a FIFO queue's `.fifo` suffix included. */
+const sqsResource = /^(?:[A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\.fifo)$/;
 const kinesisResource = /^stream\/([A-Za-z0-9_.-]{1,128})(?:\/consumer\/([A-Za-z0-9_.-]{1,128}):(\d+))?$/;
 const dynamodbResource = /^table\/([A-Za-z0-9_.-]{3,255})\/stream\/([^/]+)$/;
 const arnParts = /^arn:(aws[a-zA-Z0-9-]*):([a-z0-9-]+):([a-z0-9-]+):(\d{12}):(.+)$/s;
