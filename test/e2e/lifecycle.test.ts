@@ -11,7 +11,7 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { createQueue, createStream, createTableWithStream, pollUntil } from '../support/index.js';
-import { SLUICE_ACCOUNT_ID, startTestSluice, type TestSluice } from '../support/sluice.js';
+import { SLUICE_ACCOUNT_ID, startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
 
 let sluice: TestSluice;
 beforeAll(async () => {
@@ -63,7 +63,7 @@ describe('SQS mapping lifecycle', () => {
     });
     expect(typeof raw.LastModified).toBe('number');
     expect(raw.LastModified as number).toBeGreaterThanOrEqual(before - 1);
-    await pollUntil(async () => (await stateOf(created.UUID!)) === 'Enabled', { timeoutMs: 10_000, description: 'Enabled' });
+    await waitForState(sluice.lambda, created.UUID!, 'Enabled');
   });
 
   it('creates Disabled with Enabled: false, enables, updates, disables and deletes', async () => {
@@ -78,11 +78,11 @@ describe('SQS mapping lifecycle', () => {
     const updatedDisabled = await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 5 }));
     expect(updatedDisabled.State).toBe('Updating');
     expect(updatedDisabled.BatchSize).toBe(5);
-    await pollUntil(async () => (await stateOf(uuid)) === 'Disabled', { description: 'Updating -> Disabled' });
+    await waitForState(sluice.lambda, uuid, 'Disabled');
 
     const enabling = await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
     expect(enabling.State).toBe('Enabling');
-    await pollUntil(async () => (await stateOf(uuid)) === 'Enabled', { description: 'Enabling -> Enabled' });
+    await waitForState(sluice.lambda, uuid, 'Enabled');
 
     const updating = await sluice.lambda.send(
       new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true, ScalingConfig: { MaximumConcurrency: 3 } }),
@@ -90,11 +90,11 @@ describe('SQS mapping lifecycle', () => {
     expect(updating.State).toBe('Updating');
     expect(updating.ScalingConfig).toEqual({ MaximumConcurrency: 3 });
     expect(updating.BatchSize).toBe(5);
-    await pollUntil(async () => (await stateOf(uuid)) === 'Enabled', { description: 'Updating -> Enabled' });
+    await waitForState(sluice.lambda, uuid, 'Enabled');
 
     const disabling = await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
     expect(disabling.State).toBe('Disabling');
-    await pollUntil(async () => (await stateOf(uuid)) === 'Disabled', { description: 'Disabling -> Disabled' });
+    await waitForState(sluice.lambda, uuid, 'Disabled');
 
     const lastModifiedBefore = (await rawGet(uuid)).LastModified as number;
     const deleting = await sluice.lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));

@@ -14,7 +14,7 @@ import {
   type EventSourceMappingConfiguration,
 } from '@aws-sdk/client-lambda';
 import { createQueue, type TestQueue } from '../support/index.js';
-import { SLUICE_ACCOUNT_ID, startTestSluice, type TestSluice } from '../support/sluice.js';
+import { SLUICE_ACCOUNT_ID, startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
 
 let sluice: TestSluice;
 const queues: TestQueue[] = [];
@@ -76,6 +76,7 @@ describe('FunctionName forms', () => {
   it('Update with a new FunctionName moves the mapping to that function and qualifier', async () => {
     const queue = await newQueue();
     const created = await create('my-function', queue.queueArn);
+    await waitForState(sluice.lambda, created.UUID!, 'Enabled');
     const updated = await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, FunctionName: 'other-function:prod' }));
     expect(updated.FunctionArn).toBe(arn('other-function', 'prod'));
   });
@@ -143,6 +144,7 @@ describe('ListEventSourceMappings', () => {
     expect(first.NextMarker).toBeDefined();
 
     // Changes between pages: remove one already returned, add one at the end.
+    await waitForState(sluice.lambda, mine[0]!, 'Enabled');
     await sluice.lambda.send(new DeleteEventSourceMappingCommand({ UUID: mine[0] }));
     mine.push((await create('other-function', source.queueArn)).UUID!);
 

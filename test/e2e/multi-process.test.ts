@@ -13,7 +13,7 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { allocateRedisDb, createQueue, pollUntil } from '../support/index.js';
-import { lambdaClientFor } from '../support/sluice.js';
+import { lambdaClientFor, waitForState } from '../support/sluice.js';
 import { startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
 
 const running: SluiceProcess[] = [];
@@ -44,9 +44,7 @@ describe('two sluice processes sharing one Redis', () => {
     const seenByB = await lambdaB.send(new GetEventSourceMappingCommand({ UUID: created.UUID }));
     expect(seenByB.EventSourceArn).toBe(queue.queueArn);
 
-    await pollUntil(async () => (await lambdaB.send(new GetEventSourceMappingCommand({ UUID: created.UUID }))).State === 'Enabled', {
-      description: 'Enabled',
-    });
+    await waitForState(lambdaB, created.UUID!, 'Enabled');
     const updated = await lambdaB.send(new UpdateEventSourceMappingCommand({ UUID: created.UUID, BatchSize: 7 }));
     expect(updated.State).toBe('Updating');
     expect((await lambdaA.send(new GetEventSourceMappingCommand({ UUID: created.UUID }))).BatchSize).toBe(7);
@@ -58,9 +56,7 @@ describe('two sluice processes sharing one Redis', () => {
     // A dies without a word; B alone settles and removes what A's clients change.
     a.process.child.kill('SIGKILL');
     await a.process.exited;
-    await pollUntil(async () => (await lambdaB.send(new GetEventSourceMappingCommand({ UUID: created.UUID }))).State === 'Enabled', {
-      description: 'Updating -> Enabled',
-    });
+    await waitForState(lambdaB, created.UUID!, 'Enabled');
     await lambdaB.send(new DeleteEventSourceMappingCommand({ UUID: created.UUID }));
     await pollUntil(
       () => lambdaB.send(new GetEventSourceMappingCommand({ UUID: created.UUID })).then(() => false, (e: unknown) => e instanceof ResourceNotFoundException),

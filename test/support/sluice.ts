@@ -3,11 +3,12 @@
  * LambdaClient pointed at it, so tests drive the API exactly as users do.
  */
 import { Writable } from 'node:stream';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { configSchema, type LoadedConfig } from '../../src/config/index.js';
 import { startSluice, type RunningSluice } from '../../src/app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { allocateRedisDb, getEndpoints } from './clients.js';
+import { pollUntil } from './poll.js';
 import { TEST_CREDENTIALS, TEST_REGION } from './endpoints.js';
 
 export interface TestSluice extends RunningSluice {
@@ -85,4 +86,12 @@ export async function startTestSluice(overrides: Record<string, unknown> = {}, r
       await running.stop();
     },
   };
+}
+
+/** Waits until Get reports `state` (transitional states settle within seconds, api.md §6). */
+export async function waitForState(lambda: LambdaClient, uuid: string, state: string): Promise<void> {
+  await pollUntil(async () => (await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State === state, {
+    timeoutMs: 10_000,
+    description: `mapping ${uuid} ${state}`,
+  });
 }
