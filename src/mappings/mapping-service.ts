@@ -13,7 +13,7 @@ import { checkLambdaRules } from './lambda-rules.js';
 import { decodeMarker, encodeMarker } from './list-marker.js';
 import { createOnlyFields, normaliseSettings, toConfiguration, type MappingSettings, type StoredMapping } from './model.js';
 import { constraintItem, maxItemsConstraintItems, modelConstraintItems, MAX_TAGS } from './model-constraints.js';
-import { parseMappingBody } from './request-body.js';
+import { parseMappingBody, parseMappingUpdateBody } from './request-body.js';
 import { canDelete, stateAfterCreate, stateAfterUpdate } from './states.js';
 import { orderMember, type MappingStore, type VersionedMapping } from './store.js';
 
@@ -106,7 +106,7 @@ export class MappingService {
   async update(uuid: string, bodyText: string): Promise<Record<string, unknown>> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await this.load(uuid);
-      const body = parseMappingBody(bodyText);
+      const body = parseMappingUpdateBody(bodyText);
       this.checkModel(body, false);
       const changes = knownSettings(body);
       for (const key of createOnlyFields) delete changes[key];

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { invalidRequestContent } from './errors.js';
-import type { MappingSettings } from './model.js';
+import { createOnlyFields, type MappingSettings } from './model.js';
 
 const int = z.number().int();
 const str = z.string();
@@ -97,6 +97,16 @@ function checkTypes<T>(schema: z.ZodType<T>, body: Record<string, unknown>): T {
 /** V2 + V3 for Create and Update bodies. */
 export function parseMappingBody(text: string): MappingSettings {
   return checkTypes(mappingBodySchema, parseJsonObject(text)) as MappingSettings;
+}
+
+/**
+ * V2 + V3 for Update bodies. The create-only members are ignored there whatever they hold
+ * (api.md §3 notes), so they are dropped before any check sees them.
+ */
+export function parseMappingUpdateBody(text: string): MappingSettings {
+  const body = parseJsonObject(text);
+  for (const key of createOnlyFields) delete body[key];
+  return checkTypes(mappingBodySchema, body) as MappingSettings;
 }
 
 /** V2 + V3 for TagResource bodies. */

@@ -9,7 +9,7 @@ import type { MappingStore } from './store.js';
 /** The resource pattern the V47 message quotes. */
 export const TAGGABLE_RESOURCE_PATTERN = String.raw`arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})`;
 const taggableResource = new RegExp(`^${TAGGABLE_RESOURCE_PATTERN}$`);
-const mappingArn = /^arn:aws:lambda:([^:]+):(\d{12}):event-source-mapping:([0-9a-fA-F-]{36})$/;
+const mappingArn = /^arn:([^:]+):lambda:([^:]+):(\d{12}):event-source-mapping:([0-9a-fA-F-]{36})$/;
 
 export class TagService {
   constructor(
@@ -44,7 +44,7 @@ export class TagService {
     return uuid;
   }
 
-  /** V47 for anything that is not a taggable Lambda ARN, V48 for functions, V46 for foreign mappings. */
+  /** V47 for anything that is not a taggable Lambda ARN, V48 for functions, V46 for foreign mappings (partition, region, account). */
   private async mappingUuid(arn: string): Promise<string> {
     if (!taggableResource.test(arn)) {
       throw new LambdaApiError(
@@ -54,8 +54,8 @@ export class TagService {
     }
     const match = mappingArn.exec(arn);
     if (!match) throw new LambdaApiError('ResourceNotFoundException', `Function not found: ${arn}`);
-    const [, region, account, uuid] = match;
-    if (region !== this.context.region || account !== this.context.accountId) throw mappingNotFoundByArn(arn);
+    const [, partition, region, account, uuid] = match;
+    if (partition !== 'aws' || region !== this.context.region || account !== this.context.accountId) throw mappingNotFoundByArn(arn);
     return uuid!.toLowerCase();
   }
 }

@@ -207,6 +207,24 @@ describe('the rules run again on the merged configuration', () => {
     const tags = await sluice.lambda.send(new ListTagsCommand({ Resource: updated.EventSourceMappingArn as string }));
     expect(tags.Tags).toEqual({});
   });
+  it('create-only members of an Update body are ignored whatever they hold (no V3, V7, V8, V14)', async () => {
+    const queue = await newQueue();
+    const uuid = await create({ EventSourceArn: queue.queueArn });
+    await settled(uuid);
+    const response = await fetch(`${sluice.url}/2015-03-31/event-source-mappings/${uuid}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        EventSourceArn: 'not-an-arn',
+        StartingPosition: 'bogus',
+        StartingPositionTimestamp: 'yesterday',
+        Tags: { 'bad#key': 1 },
+        BatchSize: 6,
+      }),
+    });
+    expect(response.status).toBe(202);
+    expect((await response.json()) as Record<string, unknown>).toMatchObject({ EventSourceArn: queue.queueArn, BatchSize: 6, State: 'Updating' });
+  });
 });
 
 describe('clearing forms (api.md §3.1)', () => {
