@@ -12,6 +12,7 @@ import { TagService } from './mappings/tag-service.js';
 import { LambdaApiError } from './mappings/errors.js';
 import { SourceInspector } from './sources/source-inspector.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { FunctionTargets, InvokePipeline, invokeBatch } from './pipeline/index.js';
 import { buildApiServer } from './api/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 
@@ -58,17 +59,45 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     functions,
     sources: new SourceInspector(clients),
   });
-  const supervisor = subscriber
-    ? new Supervisor({ store, subscriber, logger: logger.child({ component: 'supervisor' }), reconcileIntervalMs: config.supervisor.reconcileIntervalMs })
+  // Workers (supervisor, pollers, batch jobs) run only where the supervisor is enabled;
+  // an API-only process just serves the control plane.
+  const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
+  const pipeline = subscriber
+    ? new InvokePipeline({
+        redisUrl: config.redis.url,
+        prefix: config.redis.keyPrefix,
+        workerConcurrency: config.pipeline.workerConcurrency,
+        processor: (data, signal) => invokeBatch(data, targets, signal),
+        logger: logger.child({ component: 'pipeline' }),
+      })
     : undefined;
+  const supervisor =
+    subscriber && pipeline
+      ? new Supervisor({
+          store,
+          redis,
+          subscriber,
+          prefix: config.redis.keyPrefix,
+          logger: logger.child({ component: 'supervisor' }),
+          reconcileIntervalMs: config.supervisor.reconcileIntervalMs,
+          heartbeatIntervalMs: config.supervisor.heartbeatIntervalMs,
+          workerTimeoutMs: config.supervisor.workerTimeoutMs,
+          shutdownTimeoutMs: config.supervisor.shutdownTimeoutMs,
+          sqs: { clients, pipeline, targets, defaultMaximumConcurrency: config.sqs.defaultMaximumConcurrency },
+        })
+      : undefined;
 
   const close = async () => {
+    // Pollers first (their batches need the pipeline), then the pipeline, then connections.
     await supervisor?.stop();
+    await pipeline?.close(config.supervisor.shutdownTimeoutMs);
+    await targets.close();
     clients.destroy();
     await Promise.allSettled([redis.quit(), subscriber?.quit()]);
   };
 
   try {
+    await pipeline?.start();
     await supervisor?.start();
     await applyDeclaredMappings(config, mappings, store, functions, logger);
   } catch (error) {

@@ -104,6 +104,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    sqs: z
+      .object({
+        defaultMaximumConcurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(5)
+          .describe('Concurrent batches of an SQS mapping without ScalingConfig or ProvisionedPollerConfig (summed over all processes).'),
+      })
+      .strict()
+      .prefault({}),
+    pipeline: z
+      .object({
+        workerConcurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(10000)
+          .default(256)
+          .describe('Batch jobs (BullMQ queue `invoke`) this process invokes at once, for all mappings.'),
+      })
+      .strict()
+      .prefault({}),
     supervisor: z
       .object({
         enabled: z.boolean().default(true).describe('Run mappings in this process; `false` makes an API-only process.'),
@@ -113,6 +137,19 @@ export const configSchema = z
           .min(100)
           .default(5000)
           .describe('Milliseconds between full reconciles, the safety net for missed change notifications.'),
+        heartbeatIntervalMs: z.number().int().min(100).default(1000).describe('Milliseconds between this worker\'s heartbeats in Redis.'),
+        workerTimeoutMs: z
+          .number()
+          .int()
+          .min(500)
+          .default(5000)
+          .describe('A worker silent this long is dead: its share of SQS concurrency and its vote on settling go to the others.'),
+        shutdownTimeoutMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(30000)
+          .describe('On SIGTERM, how long in-flight batches may take to finish before they are abandoned (messages come back after their visibility timeout).'),
       })
       .strict()
       .prefault({}),

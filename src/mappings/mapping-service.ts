@@ -90,6 +90,7 @@ export class MappingService {
       sourceType: source.type,
       fifo: source.fifo ?? false,
       State: stateAfterCreate(settings.Enabled ?? true),
+      generation: 1,
       enabled: settings.Enabled ?? true,
       LastModified: nowMs / 1000,
       createdAt: nowMs,
@@ -132,6 +133,7 @@ export class MappingService {
         ...stored,
         FunctionArn: functionArn,
         State: state,
+        generation: stored.generation + 1,
         enabled: Enabled ?? stored.enabled,
         LastModified: this.now() / 1000,
         settings: normaliseSettings(mergedSettings),
@@ -151,7 +153,7 @@ export class MappingService {
       const stored = current.mapping;
       if (stored.State === 'Deleting') return toConfiguration(stored);
       if (!canDelete(stored.State)) throw mappingInUse('delete');
-      const next: StoredMapping = { ...stored, State: 'Deleting', LastModified: this.now() / 1000 };
+      const next: StoredMapping = { ...stored, State: 'Deleting', generation: stored.generation + 1, LastModified: this.now() / 1000 };
       const result = await this.store.replace(current, next);
       if (result.ok) return toConfiguration(next);
       if (result.reason === 'missing') throw mappingNotFound();

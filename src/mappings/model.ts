@@ -72,6 +72,12 @@ export interface StoredMapping {
   /** SQS FIFO queue. */
   fifo: boolean;
   State: MappingState;
+  /**
+   * Incremented by every user change (create, update, delete), not by settling: workers
+   * report the generation they have converged on, and a transitional state settles once
+   * every live worker has reached it.
+   */
+  generation: number;
   /** Whether the mapping should poll once settled (the last `Enabled` sent). */
   enabled: boolean;
   /** Epoch seconds with a fractional part. */

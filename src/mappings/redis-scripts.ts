@@ -6,13 +6,15 @@
 
 /**
  * Create. KEYS: mapping, pair index, order index, changes channel (as a key name for
- * cluster-safety of the arguments only). ARGV: doc, uuid, order member.
+ * cluster-safety of the arguments only). ARGV: doc, uuid, order member, initial
+ * LastProcessingResult ('' for none).
  * Returns 'OK', or the UUID of the mapping already holding the pair (V42/V43).
  */
 export const createMappingScript = `
 local existing = redis.call('GET', KEYS[2])
 if existing then return existing end
 redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'rev', 1)
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'lpr:invoke', ARGV[4]) end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], 0, ARGV[3])
 redis.call('PUBLISH', KEYS[4], ARGV[2])

@@ -2,7 +2,9 @@
  * The mapping store: Redis is the system of record, shared by every Sluice process.
  *
  * Keys (prefix from config `redis.keyPrefix`):
- *   <p>:esm:<uuid>            hash {doc, rev}
+ *   <p>:esm:<uuid>            hash {doc, rev, lpr:invoke, lpr:read}: the mapping (JSON), its optimistic-lock
+ *                             revision, and the processing results pollers report (kept out of
+ *                             `doc` so that reporting never races an API update)
  *   <p>:esm:pair:<src>|<fn>   UUID of the mapping of that EventSourceArn and FunctionArn
  *   <p>:esm:order             zset (score 0) of `<createdAt ms, 15 digits>:<uuid>`, List order
  *   <p>:esm:tags:<uuid>       hash of tags
@@ -23,6 +25,21 @@ export type ReplaceResult = { ok: true } | { ok: false; reason: 'missing' | 'sta
 export const orderMember = (mapping: Pick<StoredMapping, 'createdAt' | 'UUID'>): string =>
   `${String(mapping.createdAt).padStart(15, '0')}:${mapping.UUID}`;
 
+const SET_IF_EXISTS = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end`;
+
+/** The stored JSON: LastProcessingResult lives in its own hash fields, never in the doc. */
+function toDoc(mapping: StoredMapping): string {
+  const { LastProcessingResult: _reported, ...doc } = mapping;
+  return JSON.stringify(doc);
+}
+
+function withProcessingResult(doc: string, invokeResult: string | null | undefined, readError: string | null | undefined): StoredMapping {
+  const mapping = JSON.parse(doc) as StoredMapping;
+  const result = readError ?? invokeResult;
+  if (result) mapping.LastProcessingResult = result;
+  return mapping;
+}
+
 export class MappingStore {
   readonly changesChannel: string;
 
@@ -41,9 +58,23 @@ export class MappingStore {
   }
 
   async get(uuid: string): Promise<VersionedMapping | undefined> {
-    const [doc, revision] = await this.redis.hmget(this.key(uuid), 'doc', 'rev');
+    const [doc, revision, invokeResult, readError] = await this.redis.hmget(this.key(uuid), 'doc', 'rev', 'lpr:invoke', 'lpr:read');
     if (doc === null || doc === undefined || revision === null || revision === undefined) return undefined;
-    return { mapping: JSON.parse(doc) as StoredMapping, revision };
+    return { mapping: withProcessingResult(doc, invokeResult, readError), revision };
+  }
+
+  /**
+   * Records what the last invocation did (api.md §6.2). A reading error shows until the
+   * next successful poll clears it, then the last invocation's result shows again.
+   */
+  async reportProcessingResult(uuid: string, report: { invocation?: string; readError?: string | null }): Promise<void> {
+    const key = this.key(uuid);
+    const pipeline = this.redis.pipeline();
+    // Only while the mapping exists: a report racing a removal must not resurrect the key.
+    if (report.invocation !== undefined) pipeline.eval(SET_IF_EXISTS, 1, key, 'lpr:invoke', report.invocation);
+    if (report.readError === null) pipeline.hdel(key, 'lpr:read');
+    else if (report.readError !== undefined) pipeline.eval(SET_IF_EXISTS, 1, key, 'lpr:read', report.readError);
+    await pipeline.exec();
   }
 
   /** UUID of the mapping holding this EventSourceArn + FunctionArn pair, if any. */
@@ -62,9 +93,10 @@ export class MappingStore {
       this.pairKey(mapping.EventSourceArn, mapping.FunctionArn),
       this.orderKey,
       this.changesChannel,
-      JSON.stringify(mapping),
+      toDoc(mapping),
       mapping.UUID,
       orderMember(mapping),
+      mapping.LastProcessingResult ?? '',
     )) as string;
     if (result === 'OK') return { ok: true };
     if (tagEntries.length > 0) await this.redis.del(this.tagsKey(mapping.UUID));
@@ -81,7 +113,7 @@ export class MappingStore {
       this.pairKey(next.EventSourceArn, next.FunctionArn),
       this.changesChannel,
       current.revision,
-      JSON.stringify(next),
+      toDoc(next),
       next.UUID,
     )) as string;
     if (result === 'OK') return { ok: true };
@@ -117,9 +149,12 @@ export class MappingStore {
   async getMany(members: string[]): Promise<StoredMapping[]> {
     if (members.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const member of members) pipeline.hget(this.key(member.slice(member.indexOf(':') + 1)), 'doc');
+    for (const member of members) pipeline.hmget(this.key(member.slice(member.indexOf(':') + 1)), 'doc', 'lpr:invoke', 'lpr:read');
     const results = (await pipeline.exec()) ?? [];
-    return results.flatMap(([error, doc]) => (error || typeof doc !== 'string' ? [] : [JSON.parse(doc) as StoredMapping]));
+    return results.flatMap(([error, fields]) => {
+      const [doc, invokeResult, readError] = (fields ?? []) as (string | null)[];
+      return error || typeof doc !== 'string' ? [] : [withProcessingResult(doc, invokeResult, readError)];
+    });
   }
 
   /** Every mapping, in List order. */

@@ -1,41 +1,69 @@
 /**
- * The supervisor: turns each mapping's state into running work and settles transitional
- * states (api.md §6). It listens to the store's change feed and also reconciles every
- * mapping periodically, so a missed notification cannot strand a mapping.
+ * The supervisor of one process: turns each mapping's state into running pollers and
+ * settles transitional states (api.md §6).
  *
- * Pollers do not exist yet; until they do, a transitional state settles as soon as the
- * supervisor sees it. Every settle is a compare-and-set on the mapping's revision, so
- * several supervisors on one Redis never undo an update made meanwhile.
+ * - It converges every mapping: runs a poller for an enabled SQS mapping (its share of the
+ *   mapping's concurrency), stops it and waits for in-flight batches when the mapping is
+ *   disabled or deleted, and records the mapping generation it converged on.
+ * - A transitional state settles once every live worker has converged on the mapping's
+ *   current generation, so `Disabled` means no process still invokes.
+ * - It listens to the store's change feed and reconciles everything periodically, so a
+ *   missed notification cannot strand a mapping; heartbeats keep the worker list fresh.
+ *
+ * Every settle is a compare-and-set on the mapping's revision, so supervisors on one
+ * Redis never undo an update made meanwhile. Kinesis and DynamoDB Streams mappings have
+ * no pollers yet: they converge at once.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
+import type { StoredMapping } from '../mappings/model.js';
 import { isTransitional, settledState } from '../mappings/states.js';
 import type { MappingStore } from '../mappings/store.js';
+import { SqsRunner, slotsKey, type SqsRunnerDependencies } from './sqs-runner.js';
+import { WorkerRegistry } from './worker-registry.js';
 
 export interface SupervisorOptions {
   store: MappingStore;
+  redis: Redis;
   /** A connection the supervisor may put into subscriber mode. */
   subscriber: Redis;
+  prefix: string;
   logger: Logger;
   reconcileIntervalMs: number;
+  heartbeatIntervalMs: number;
+  workerTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  sqs: Omit<SqsRunnerDependencies, 'redis' | 'prefix' | 'store' | 'logger'>;
   now?: () => number;
 }
 
+const runsPollers = (mapping: StoredMapping): boolean =>
+  mapping.enabled && ['Creating', 'Enabling', 'Enabled', 'Updating'].includes(mapping.State);
+
 export class Supervisor {
-  private timer?: NodeJS.Timeout;
+  private reconcileTimer?: NodeJS.Timeout;
+  private heartbeatTimer?: NodeJS.Timeout;
   private running = false;
   /** UUIDs with a reconcile running, so bursts of changes coalesce. */
   private readonly pending = new Map<string, Promise<void>>();
   /** UUIDs changed again while their reconcile ran: run once more after it. */
   private readonly dirty = new Set<string>();
+  private readonly runners = new Map<string, SqsRunner>();
+  private readonly registry: WorkerRegistry;
   private readonly now: () => number;
+  private liveCount = 1;
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? Date.now;
+    this.registry = new WorkerRegistry(options.redis, options.prefix, options.workerTimeoutMs);
   }
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  get workerId(): string {
+    return this.registry.workerId;
   }
 
   async start(): Promise<void> {
@@ -44,37 +72,65 @@ export class Supervisor {
       if (channel === store.changesChannel) void this.reconcile(uuid);
     });
     await subscriber.subscribe(store.changesChannel);
+    this.liveCount = (await this.registry.heartbeat()).length;
     this.running = true;
     await this.reconcileAll();
-    this.timer = setInterval(() => void this.reconcileAll(), this.options.reconcileIntervalMs);
-    this.timer.unref();
+    this.reconcileTimer = setInterval(() => void this.reconcileAll(), this.options.reconcileIntervalMs);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs);
+    this.reconcileTimer.unref();
+    this.heartbeatTimer.unref();
   }
 
+  /**
+   * Stops every poller; in-flight batches get `shutdownTimeoutMs` to finish (their messages
+   * come back after their visibility timeout otherwise), then the worker leaves.
+   */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.reconcileTimer);
+    clearInterval(this.heartbeatTimer);
     await this.options.subscriber.unsubscribe().catch(() => undefined);
+    const stopping = Promise.allSettled([...this.runners.values()].map((r) => r.stop()));
+    await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, this.options.shutdownTimeoutMs).unref())]);
+    this.runners.clear();
     await Promise.allSettled(this.pending.values());
+    await this.registry.leave().catch(() => undefined);
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      const live = await this.registry.heartbeat();
+      if (live.length !== this.liveCount) {
+        this.liveCount = live.length;
+        this.options.logger.info({ workers: live.length }, 'worker set changed; rebalancing');
+        await this.reconcileAll();
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'heartbeat failed');
+    }
   }
 
   async reconcileAll(): Promise<void> {
     try {
       const mappings = await this.options.store.all();
-      await Promise.all(mappings.filter((m) => isTransitional(m.State)).map((m) => this.reconcile(m.UUID)));
+      const known = new Set(mappings.map((m) => m.UUID));
+      // Mappings removed while this process missed the notification.
+      for (const uuid of this.runners.keys()) if (!known.has(uuid)) void this.reconcile(uuid);
+      await Promise.all(mappings.map((m) => this.reconcile(m.UUID)));
     } catch (error) {
       this.options.logger.warn({ err: error }, 'reconcile failed; retrying at the next interval');
     }
   }
 
-  /** Settles one mapping; concurrent calls for the same UUID share one run. */
+  /** Converges and settles one mapping; concurrent calls for the same UUID coalesce. */
   reconcile(uuid: string): Promise<void> {
     const running = this.pending.get(uuid);
     if (running) {
       this.dirty.add(uuid);
       return running;
     }
-    const run = this.settle(uuid)
-      .catch((error: unknown) => this.options.logger.warn({ err: error, mappingId: uuid }, 'settling failed; will retry'))
+    const run = this.converge(uuid)
+      .catch((error: unknown) => this.options.logger.warn({ err: error, mappingId: uuid }, 'reconciling failed; will retry'))
       .finally(() => {
         this.pending.delete(uuid);
         if (this.dirty.delete(uuid) && this.running) void this.reconcile(uuid);
@@ -83,19 +139,45 @@ export class Supervisor {
     return run;
   }
 
+  private async converge(uuid: string): Promise<void> {
+    if (!this.running) return;
+    const current = await this.options.store.get(uuid);
+    if (!current) {
+      await this.runners.get(uuid)?.stop();
+      this.runners.delete(uuid);
+      return;
+    }
+    const mapping = current.mapping;
+    if (runsPollers(mapping) && mapping.sourceType === 'sqs') {
+      let runner = this.runners.get(uuid);
+      if (!runner) {
+        runner = new SqsRunner(uuid, { ...this.options.sqs, redis: this.options.redis, prefix: this.options.prefix, store: this.options.store, logger: this.options.logger });
+        this.runners.set(uuid, runner);
+      }
+      runner.run(mapping, this.liveCount);
+    } else if (this.runners.has(uuid)) {
+      const runner = this.runners.get(uuid)!;
+      this.runners.delete(uuid);
+      await runner.stop();
+    }
+    await this.registry.markApplied(uuid, mapping.generation);
+    if (isTransitional(mapping.State)) await this.settle(uuid);
+  }
+
+  /** Moves a transitional mapping to its settled state once every live worker converged. */
   private async settle(uuid: string): Promise<void> {
     const { store, logger } = this.options;
     for (let attempt = 0; attempt < 10 && this.running; attempt++) {
       const current = await store.get(uuid);
       if (!current || !isTransitional(current.mapping.State)) return;
+      if (!(await this.registry.allApplied(uuid, current.mapping.generation))) return; // the last worker to converge settles
       const target = settledState(current.mapping.State, current.mapping.enabled);
       if (target === 'removed') {
         const result = await store.remove(current);
-        if (result !== 'stale') {
-          logger.info({ mappingId: uuid }, 'mapping removed');
-          return;
-        }
-        continue;
+        if (result === 'stale') continue;
+        await this.registry.forget(uuid, slotsKey(this.options.prefix, uuid));
+        logger.info({ mappingId: uuid }, 'mapping removed');
+        return;
       }
       const result = await store.replace(current, { ...current.mapping, State: target, LastModified: this.now() / 1000 });
       if (result.ok) {

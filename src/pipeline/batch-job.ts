@@ -1,0 +1,31 @@
+/**
+ * The batch job: the unit of durability (design.md). Its data carries everything a worker
+ * in any Sluice process needs to invoke the target; its result is the invocation outcome,
+ * which the poller that read the batch applies (SQS: delete; streams: checkpoint).
+ */
+import type { InvocationOutcome } from '../targets/index.js';
+import type { SourceType } from '../mappings/event-source-arn.js';
+
+export const INVOKE_QUEUE = 'invoke';
+
+export interface BatchJobData {
+  mappingId: string;
+  source: SourceType;
+  /** The mapping's FunctionArn when the batch was read (an update moves later batches only). */
+  functionArn: string;
+  /** The event JSON, `{"Records":[...]}`, exactly as the target receives it. */
+  payload: string;
+  /** How many records the payload holds (logs, metrics). */
+  recordCount: number;
+  /**
+   * Epoch ms by which invocation-error retries must be over: SQS retries an invocation
+   * error only while every message keeps its visibility (sqs.md §6). Absent: no retries.
+   */
+  retryInvocationErrorsUntil?: number;
+}
+
+export interface BatchJobResult {
+  outcome: InvocationOutcome;
+  /** Invocation attempts made (invocation errors retried). */
+  attempts: number;
+}

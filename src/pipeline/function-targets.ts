@@ -1,0 +1,52 @@
+/**
+ * Targets by function: one Target per configured function, created on first use and
+ * shared by every mapping that names it (whatever qualifier).
+ */
+import type { AwsClients } from '../aws/clients.js';
+import type { FunctionRegistry } from '../functions/index.js';
+import type { Logger } from '../observability/logger.js';
+import { createTarget, type InvocationContext, type Target } from '../targets/index.js';
+
+export interface ResolvedTarget {
+  target: Target;
+  context: InvocationContext;
+}
+
+export class FunctionTargets {
+  private readonly targets = new Map<string, Target>();
+
+  constructor(
+    private readonly functions: FunctionRegistry,
+    private readonly options: { baseDir: string; clients: AwsClients; logger: Logger },
+  ) {}
+
+  /** The target behind a FunctionArn, or undefined when the function left the configuration. */
+  resolve(functionArn: string): ResolvedTarget | undefined {
+    const fn = this.functions.byArn(functionArn);
+    if (!fn) return undefined;
+    let target = this.targets.get(fn.name);
+    if (!target) {
+      target = createTarget(fn.config, { ...this.options, logger: this.options.logger.child({ function: fn.name }) });
+      this.targets.set(fn.name, target);
+    }
+    return {
+      target,
+      context: {
+        functionArn,
+        functionName: fn.name,
+        ...(fn.qualifier !== undefined ? { qualifier: fn.qualifier } : {}),
+        timeoutMs: fn.config.timeout * 1000,
+      },
+    };
+  }
+
+  /** Timeout of the function behind a FunctionArn; Lambda's default when it is unknown. */
+  timeoutMs(functionArn: string): number {
+    return (this.functions.byArn(functionArn)?.config.timeout ?? 3) * 1000;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.targets.values()].map((t) => t.close()));
+    this.targets.clear();
+  }
+}

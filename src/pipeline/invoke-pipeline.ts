@@ -1,0 +1,103 @@
+/**
+ * The BullMQ side of the pipeline: a queue `invoke` on Sluice's Redis, a worker that runs
+ * batch jobs from any process, and a QueueEvents listener that hands each job's result
+ * back to the poller awaiting it. Job ids are chosen before the job is added, so a result
+ * can never arrive before its waiter is registered.
+ */
+import { randomUUID } from 'node:crypto';
+import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import type { Logger } from '../observability/logger.js';
+import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
+
+export interface InvokePipelineOptions {
+  redisUrl: string;
+  /** BullMQ key prefix (Sluice's `redis.keyPrefix`). */
+  prefix: string;
+  /** Jobs this process runs at once. 0 = this process only submits. */
+  workerConcurrency: number;
+  processor: (data: BatchJobData, signal: AbortSignal) => Promise<BatchJobResult>;
+  logger: Logger;
+}
+
+interface Waiter {
+  resolve(result: BatchJobResult): void;
+  reject(error: Error): void;
+}
+
+/** The job failed for a reason of Sluice's own (e.g. Redis), not the target's. */
+export class BatchJobError extends Error {
+  override name = 'BatchJobError';
+}
+
+export class InvokePipeline {
+  private queue?: Queue<BatchJobData, BatchJobResult>;
+  private events?: QueueEvents;
+  private worker?: Worker<BatchJobData, BatchJobResult>;
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly aborts = new AbortController();
+
+  constructor(private readonly options: InvokePipelineOptions) {}
+
+  async start(): Promise<void> {
+    const { redisUrl, prefix, logger } = this.options;
+    const connection = { url: redisUrl, maxRetriesPerRequest: null };
+    this.queue = new Queue(INVOKE_QUEUE, { connection, prefix });
+    this.events = new QueueEvents(INVOKE_QUEUE, { connection, prefix });
+    this.events.on('completed', ({ jobId, returnvalue }) => {
+      const value = typeof returnvalue === 'string' ? (JSON.parse(returnvalue) as BatchJobResult) : (returnvalue as unknown as BatchJobResult);
+      this.settle(jobId, (w) => w.resolve(value));
+    });
+    this.events.on('failed', ({ jobId, failedReason }) => this.settle(jobId, (w) => w.reject(new BatchJobError(failedReason))));
+    this.queue.on('error', (error) => logger.warn({ err: error }, 'invoke queue error'));
+    this.events.on('error', (error) => logger.warn({ err: error }, 'invoke queue events error'));
+    await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
+
+    if (this.options.workerConcurrency > 0) {
+      this.worker = new Worker<BatchJobData, BatchJobResult>(
+        INVOKE_QUEUE,
+        (job: Job<BatchJobData, BatchJobResult>) => this.options.processor(job.data, this.aborts.signal),
+        { connection, prefix, concurrency: this.options.workerConcurrency },
+      );
+      this.worker.on('error', (error) => logger.warn({ err: error }, 'invoke worker error'));
+      await this.worker.waitUntilReady();
+    }
+  }
+
+  /** Adds the batch job and resolves with its result, whichever process ran it. */
+  submit(data: BatchJobData): Promise<BatchJobResult> {
+    if (!this.queue) return Promise.reject(new BatchJobError('pipeline not started'));
+    const jobId = randomUUID();
+    const result = new Promise<BatchJobResult>((resolve, reject) => this.waiters.set(jobId, { resolve, reject }));
+    this.queue
+      .add('batch', data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } })
+      .catch((error: unknown) => this.settle(jobId, (w) => w.reject(new BatchJobError(`could not enqueue batch: ${(error as Error).message}`))));
+    return result;
+  }
+
+  private settle(jobId: string, action: (waiter: Waiter) => void): void {
+    const waiter = this.waiters.get(jobId);
+    if (!waiter) return;
+    this.waiters.delete(jobId);
+    action(waiter);
+  }
+
+  /**
+   * Stops taking jobs; running ones may finish until `graceMs`, then they are abandoned
+   * (BullMQ hands a stalled job to another worker; SQS messages come back after their
+   * visibility timeout). Waiters still pending are rejected.
+   */
+  async close(graceMs = 0): Promise<void> {
+    if (this.worker) {
+      const worker = this.worker;
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+      if ((await Promise.race([worker.close(), graceOver])) === 'timeout') {
+        this.aborts.abort();
+        await worker.close(true);
+      }
+      clearTimeout(timer);
+    }
+    for (const [jobId] of this.waiters) this.settle(jobId, (w) => w.reject(new BatchJobError('pipeline closed')));
+    await Promise.allSettled([this.events?.close(), this.queue?.close()]);
+  }
+}

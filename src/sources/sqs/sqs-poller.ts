@@ -1,0 +1,325 @@
+/**
+ * The SQS poller of one mapping in one process (sqs.md §3–§10): receive loops that hold a
+ * concurrency slot, batches built by size / window / 6 MB, filtering, one BullMQ batch job
+ * per batch, and the outcome applied (delete, keep, back off).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { CompiledFilter } from '../../filtering/index.js';
+import { sqsFilterView } from '../../filtering/index.js';
+import type { EventSource } from '../../mappings/event-source-arn.js';
+import type { Logger } from '../../observability/logger.js';
+import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
+import type { InvocationOutcome } from '../../targets/index.js';
+import { sqsBatchVerdict } from './batch-outcome.js';
+import type { ConcurrencySlots } from './concurrency-slots.js';
+import { deleteMessages } from './delete-messages.js';
+import { SqsBatch, toBatchEntry, type BatchEntry } from './sqs-batch.js';
+import { toSqsEventRecord } from './sqs-record.js';
+
+export interface SqsPollerSettings {
+  mappingId: string;
+  functionArn: string;
+  source: EventSource;
+  batchSize: number;
+  windowSeconds: number;
+  reportBatchItemFailures: boolean;
+  /** Batches in flight over all processes. */
+  cap: number;
+  functionTimeoutMs: number;
+  filter?: CompiledFilter;
+}
+
+export interface SqsPollerDependencies {
+  sqs: SQSClient;
+  slots: ConcurrencySlots;
+  submit: (data: BatchJobData) => Promise<BatchJobResult>;
+  /** Reports LastProcessingResult changes (api.md §6.2). */
+  report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
+  logger: Logger;
+}
+
+const LONG_POLL_SECONDS = 20;
+const SLOT_WAIT_MS = 200;
+const FIRST_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+/** Extra visibility Lambda gives when window + timeout exceed the queue's (sqs.md §6). */
+const VISIBILITY_EXTRA_SECONDS = 30;
+
+const errorCode = (error: unknown): string =>
+  (error as { Code?: string }).Code ?? (error as { code?: string }).code ?? (error as Error).name ?? 'UnknownError';
+
+/** Exponential backoff state of one loop: 1 s doubling to 30 s, reset by a success. */
+class Backoff {
+  private delay = 0;
+  fail(): number {
+    this.delay = this.delay === 0 ? FIRST_BACKOFF_MS : Math.min(this.delay * 2, MAX_BACKOFF_MS);
+    return this.delay;
+  }
+  reset(): void {
+    this.delay = 0;
+  }
+}
+
+export class SqsPoller {
+  private running = false;
+  private localSlots = 0;
+  private loops = 0;
+  private readonly stopController = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly loopPromises = new Set<Promise<void>>();
+  private queueUrl?: string;
+  private receiveVisibilitySeconds?: number;
+  private visibilityMs = 30_000;
+  private lastInvocationReport?: string;
+  private readErrorShown = false;
+  private readonly leftovers: BatchEntry[] = [];
+
+  constructor(
+    readonly settings: SqsPollerSettings,
+    private readonly deps: SqsPollerDependencies,
+  ) {}
+
+  /** Starts `localSlots` receive loops (window 0) or one batch filler (window > 0). */
+  start(localSlots: number): void {
+    this.running = true;
+    this.setLocalSlots(localSlots);
+  }
+
+  /** This process's share of the mapping's concurrency changed (workers came or went). */
+  setLocalSlots(count: number): void {
+    this.localSlots = Math.max(1, count);
+    // A batching window fills one batch at a time per process (sqs.md §4).
+    const wanted = this.settings.windowSeconds > 0 ? 1 : this.localSlots;
+    while (this.running && this.loops < wanted) {
+      const index = this.loops++;
+      const loop = (this.settings.windowSeconds > 0 ? this.fillerLoop() : this.receiveLoop(index)).finally(() => {
+        this.loops--;
+        this.loopPromises.delete(loop);
+      });
+      this.loopPromises.add(loop);
+    }
+  }
+
+  /**
+   * Stops receiving, invokes a batch still being filled, and waits for in-flight batches
+   * to be applied (sqs.md §10).
+   */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopController.abort();
+    await Promise.allSettled([...this.loopPromises]);
+    await Promise.allSettled([...this.inFlight]);
+    // Leftovers are received but not invoked: they come back after their visibility.
+  }
+
+  private get stopped(): boolean {
+    return !this.running;
+  }
+
+  private wantsLoop(index: number): boolean {
+    return this.running && index < this.localSlots;
+  }
+
+  /** Window 0: each receive is a batch, invoked at once; several loops run in parallel. */
+  private async receiveLoop(index: number): Promise<void> {
+    const backoff = new Backoff();
+    while (this.wantsLoop(index)) {
+      const token = await this.acquireSlot();
+      if (!token) return;
+      let backOffMs = 0;
+      try {
+        const entries = await this.receive(Math.min(10, this.settings.batchSize), LONG_POLL_SECONDS);
+        if (entries === undefined) {
+          backOffMs = backoff.fail();
+        } else if (entries.length > 0) {
+          const batch = new SqsBatch(this.settings.batchSize);
+          for (const entry of entries) batch.add(entry);
+          const slowDown = await this.invoke(batch);
+          if (slowDown) backOffMs = backoff.fail();
+          else backoff.reset();
+        }
+      } finally {
+        await this.deps.slots.release(token).catch(() => undefined);
+      }
+      if (backOffMs > 0) await this.pause(backOffMs);
+    }
+  }
+
+  /** Window > 0: fill one batch at a time; it is invoked while the next one fills. */
+  private async fillerLoop(): Promise<void> {
+    const backoff = new Backoff();
+    while (this.running) {
+      const token = await this.acquireSlot();
+      if (!token) return;
+      const batch = await this.fill();
+      if (batch.size === 0) {
+        await this.deps.slots.release(token).catch(() => undefined);
+        if (this.readErrorShown) await this.pause(backoff.fail());
+        continue;
+      }
+      const invocation = this.invoke(batch)
+        .then((slowDown) => (slowDown ? backoff.fail() : backoff.reset()))
+        .finally(() => this.deps.slots.release(token).catch(() => undefined));
+      const tracked = invocation.then(() => undefined);
+      this.inFlight.add(tracked);
+      void tracked.finally(() => this.inFlight.delete(tracked));
+    }
+  }
+
+  /** Receives until the batch is full, its window is over, or the next record would pass 6 MB. */
+  private async fill(): Promise<SqsBatch> {
+    const batch = new SqsBatch(this.settings.batchSize);
+    while (this.leftovers.length > 0 && batch.fits(this.leftovers[0]!)) batch.add(this.leftovers.shift()!);
+    const windowMs = this.settings.windowSeconds * 1000;
+    while (!batch.isFull && this.leftovers.length === 0) {
+      let waitSeconds = LONG_POLL_SECONDS;
+      if (batch.openedAt !== undefined) {
+        const remainingMs = batch.openedAt + windowMs - Date.now();
+        if (remainingMs <= 0) break;
+        waitSeconds = Math.min(LONG_POLL_SECONDS, Math.floor(remainingMs / 1000));
+      } else if (this.stopped) {
+        break;
+      }
+      // Parallel receives once the batch has started, never asking for more than it has room for.
+      const room = this.settings.batchSize - batch.size;
+      const requests = batch.size === 0 ? [Math.min(10, room)] : chunks(room, 10, 10);
+      const received = await Promise.all(requests.map((max) => this.receive(max, waitSeconds)));
+      if (received.some((r) => r === undefined) && batch.size === 0) break; // reading error: let the loop back off
+      const entries = received.flatMap((r) => r ?? []);
+      for (const entry of entries) {
+        if (this.leftovers.length === 0 && batch.fits(entry)) batch.add(entry);
+        else this.leftovers.push(entry);
+      }
+      if (entries.length === 0 && waitSeconds === 0) await sleep(50);
+      if (this.stopped && batch.size > 0) break; // Disable closes the batch being filled
+    }
+    return batch;
+  }
+
+  /** One ReceiveMessage; filtered-out messages are deleted at once. Undefined on a reading error. */
+  private async receive(maxMessages: number, waitSeconds: number): Promise<BatchEntry[] | undefined> {
+    try {
+      const queueUrl = await this.resolveQueue();
+      const response = await this.deps.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: maxMessages,
+          WaitTimeSeconds: this.stopped ? 0 : waitSeconds,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+          ...(this.receiveVisibilitySeconds !== undefined ? { VisibilityTimeout: this.receiveVisibilitySeconds } : {}),
+        }),
+        { abortSignal: this.stopController.signal },
+      );
+      if (this.readErrorShown) {
+        this.readErrorShown = false;
+        await this.deps.report({ readError: null });
+      }
+      const receivedAt = Date.now();
+      return this.applyFilter(response.Messages ?? [], receivedAt, queueUrl);
+    } catch (error) {
+      if (this.stopped) return [];
+      this.queueUrl = undefined; // the queue may have been deleted and recreated
+      const code = errorCode(error);
+      this.deps.logger.warn({ err: error, code }, 'receiving from SQS failed; backing off');
+      this.readErrorShown = true;
+      await this.deps.report({ readError: `PROBLEM: Error reading from event source: ${code}` }).catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  private async applyFilter(messages: Message[], receivedAt: number, queueUrl: string): Promise<BatchEntry[]> {
+    const { source, filter } = this.settings;
+    const entries = messages.map((m) => toBatchEntry(toSqsEventRecord(m, source.arn, source.region), receivedAt));
+    if (!filter || filter.acceptsAll) return entries;
+    const kept: BatchEntry[] = [];
+    const rejected: BatchEntry[] = [];
+    for (const entry of entries) (filter.matches(sqsFilterView(entry.record)) ? kept : rejected).push(entry);
+    // Messages no filter matches are deleted at once, never invoked (sqs.md §9).
+    if (rejected.length > 0) await deleteMessages(this.deps.sqs, queueUrl, rejected.map((e) => e.record));
+    return kept;
+  }
+
+  /** Invokes the batch through the pipeline and applies the outcome; true when the loop should slow down. */
+  private async invoke(batch: SqsBatch): Promise<boolean> {
+    const { settings, deps } = this;
+    const records = batch.entries.map((e) => e.record);
+    const visibleUntil = Math.min(...batch.entries.map((e) => e.receivedAt)) + this.visibilityMs;
+    let outcome: InvocationOutcome;
+    try {
+      ({ outcome } = await deps.submit({
+        mappingId: settings.mappingId,
+        source: 'sqs',
+        functionArn: settings.functionArn,
+        payload: batch.payload(),
+        recordCount: records.length,
+        retryInvocationErrorsUntil: visibleUntil,
+      }));
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'batch job failed; messages come back after their visibility timeout');
+      outcome = { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 };
+    }
+    const verdict = sqsBatchVerdict(records, outcome, { reportBatchItemFailures: settings.reportBatchItemFailures, fifo: settings.source.fifo ?? false });
+    if (verdict.toDelete.length > 0) {
+      const undeleted = await deleteMessages(deps.sqs, await this.resolveQueue(), verdict.toDelete);
+      if (undeleted.length > 0) deps.logger.warn({ messageIds: undeleted }, 'could not delete processed messages; they will be delivered again');
+    }
+    const result =
+      outcome.kind === 'invocation-error' && outcome.reason === 'not-found'
+        ? 'PROBLEM: Function not found'
+        : verdict.failed
+          ? 'PROBLEM: Function call failed'
+          : 'OK';
+    if (result !== this.lastInvocationReport) {
+      this.lastInvocationReport = result;
+      await deps.report({ invocation: result }).catch(() => undefined);
+    }
+    return verdict.backOff;
+  }
+
+  /** Queue URL and visibility, asked once (and again after a reading error). */
+  private async resolveQueue(): Promise<string> {
+    if (this.queueUrl) return this.queueUrl;
+    const { source, windowSeconds, functionTimeoutMs } = this.settings;
+    const { QueueUrl } = await this.deps.sqs.send(
+      new GetQueueUrlCommand({ QueueName: source.name, QueueOwnerAWSAccountId: source.account }),
+      { abortSignal: this.stopController.signal },
+    );
+    const { Attributes = {} } = await this.deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['VisibilityTimeout'] }), {
+      abortSignal: this.stopController.signal,
+    });
+    const queueVisibility = Number(Attributes.VisibilityTimeout ?? 30);
+    const needed = windowSeconds + Math.ceil(functionTimeoutMs / 1000);
+    // Lambda receives with window + timeout + 30 s when the queue's own is too short (sqs.md §6).
+    this.receiveVisibilitySeconds = needed > queueVisibility ? needed + VISIBILITY_EXTRA_SECONDS : undefined;
+    this.visibilityMs = (this.receiveVisibilitySeconds ?? queueVisibility) * 1000;
+    this.queueUrl = QueueUrl!;
+    return this.queueUrl;
+  }
+
+  /** Waits for a free concurrency slot; undefined once stopped. */
+  private async acquireSlot(): Promise<string | undefined> {
+    while (this.running) {
+      try {
+        const token = await this.deps.slots.tryAcquire(this.settings.cap);
+        if (token) return token;
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'could not take a concurrency slot');
+      }
+      await this.pause(SLOT_WAIT_MS + Math.random() * SLOT_WAIT_MS);
+    }
+    return undefined;
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.stopController.signal }).catch(() => undefined);
+  }
+}
+
+/** Splits `total` into at most `count` chunks of at most `size`. */
+function chunks(total: number, size: number, count: number): number[] {
+  const out: number[] = [];
+  for (let left = total; left > 0 && out.length < count; left -= size) out.push(Math.min(size, left));
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * Builds and replaces the SQS poller of one mapping in this process as its settings change.
+ */
+import type { Redis } from 'ioredis';
+import type { AwsClients } from '../aws/clients.js';
+import { compileFilterCriteria } from '../filtering/index.js';
+import { parseEventSourceArn } from '../mappings/event-source-arn.js';
+import type { StoredMapping } from '../mappings/model.js';
+import type { MappingStore } from '../mappings/store.js';
+import type { Logger } from '../observability/logger.js';
+import type { FunctionTargets, InvokePipeline } from '../pipeline/index.js';
+import { ConcurrencySlots } from '../sources/sqs/concurrency-slots.js';
+import { SqsPoller } from '../sources/sqs/sqs-poller.js';
+
+export interface SqsRunnerDependencies {
+  redis: Redis;
+  prefix: string;
+  clients: AwsClients;
+  pipeline: InvokePipeline;
+  targets: FunctionTargets;
+  store: MappingStore;
+  logger: Logger;
+  defaultMaximumConcurrency: number;
+}
+
+/** Batches a mapping may have in flight over all processes (sqs.md §3). */
+export function sqsConcurrencyCap(mapping: StoredMapping, defaultCap: number): number {
+  const { ScalingConfig, ProvisionedPollerConfig } = mapping.settings;
+  if (ScalingConfig?.MaximumConcurrency !== undefined) return ScalingConfig.MaximumConcurrency;
+  if (ProvisionedPollerConfig?.MaximumPollers !== undefined) return ProvisionedPollerConfig.MaximumPollers * 10;
+  return defaultCap;
+}
+
+export const slotsKey = (prefix: string, uuid: string) => `${prefix}:esm:${uuid}:slots`;
+
+export class SqsRunner {
+  private poller?: SqsPoller;
+  private settingsKey?: string;
+  private slots?: ConcurrencySlots;
+  /** Replaced pollers still finishing their batches. */
+  private readonly draining = new Set<Promise<void>>();
+
+  constructor(
+    private readonly uuid: string,
+    private readonly deps: SqsRunnerDependencies,
+  ) {}
+
+  /**
+   * Runs the mapping with these settings. A changed mapping gets a new poller at once; the
+   * old one finishes its closed batches under the old settings (sqs.md §10).
+   */
+  run(mapping: StoredMapping, liveWorkers: number): void {
+    const key = JSON.stringify([mapping.FunctionArn, mapping.settings]);
+    const cap = sqsConcurrencyCap(mapping, this.deps.defaultMaximumConcurrency);
+    const share = Math.ceil(cap / Math.max(1, liveWorkers));
+    if (this.poller && key === this.settingsKey) {
+      this.poller.setLocalSlots(share);
+      return;
+    }
+    const previous = this.poller;
+    const source = parseEventSourceArn(mapping.EventSourceArn)!;
+    this.slots ??= new ConcurrencySlots(this.deps.redis, slotsKey(this.deps.prefix, this.uuid));
+    const filters = mapping.settings.FilterCriteria?.Filters ?? [];
+    const logger = this.deps.logger.child({ mappingId: this.uuid, source: 'sqs' });
+    this.poller = new SqsPoller(
+      {
+        mappingId: this.uuid,
+        functionArn: mapping.FunctionArn,
+        source,
+        batchSize: mapping.settings.BatchSize ?? 10,
+        windowSeconds: mapping.settings.MaximumBatchingWindowInSeconds ?? 0,
+        reportBatchItemFailures: (mapping.settings.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+        cap,
+        functionTimeoutMs: this.deps.targets.timeoutMs(mapping.FunctionArn),
+        ...(filters.length > 0 ? { filter: compileFilterCriteria(filters, 'sqs') } : {}),
+      },
+      {
+        sqs: this.deps.clients.get('sqs', source.region),
+        slots: this.slots,
+        submit: (data) => this.deps.pipeline.submit(data),
+        report: (result) => this.deps.store.reportProcessingResult(this.uuid, result),
+        logger,
+      },
+    );
+    this.settingsKey = key;
+    this.poller.start(share);
+    logger.info({ cap, share }, previous ? 'sqs poller restarted with new settings' : 'sqs poller started');
+    if (previous) {
+      const drained = previous.stop().finally(() => this.draining.delete(drained));
+      this.draining.add(drained);
+    }
+  }
+
+  /** Stops polling and waits until in-flight batches are applied. */
+  async stop(): Promise<void> {
+    const poller = this.poller;
+    this.poller = undefined;
+    this.settingsKey = undefined;
+    await Promise.allSettled([poller?.stop(), ...this.draining]);
+    this.slots?.close();
+    this.slots = undefined;
+  }
+
+  get isRunning(): boolean {
+    return this.poller !== undefined;
+  }
+}
