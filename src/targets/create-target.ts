@@ -1,0 +1,38 @@
+/**
+ * One Target per configured function, chosen by which of `http`, `module`, `lambda` the
+ * function has (the config schema guarantees exactly one).
+ */
+import type { FunctionConfig } from '../config/index.js';
+import type { AwsClients } from '../aws/clients.js';
+import type { Logger } from '../observability/logger.js';
+import type { Target } from './target.js';
+import { HttpTarget, type HttpTargetOptions } from './http-target.js';
+import { ModuleTarget, type ModuleTargetOptions } from './module-target.js';
+import { LambdaTarget, type LambdaTargetOptions } from './lambda-target.js';
+
+export interface CreateTargetOptions {
+  /** Directory `module` paths are relative to (the config file's directory). */
+  baseDir: string;
+  clients: AwsClients;
+  /** Logger for the target (e.g. a child with the function name); handler output goes here. */
+  logger: Logger;
+  /** Tuning of http targets; defaults suit most uses. */
+  http?: HttpTargetOptions;
+  /** Tuning of module targets (worker cap, memory, idle time); defaults suit most uses. */
+  module?: ModuleTargetOptions;
+  /** Tuning of lambda targets. */
+  lambda?: LambdaTargetOptions;
+}
+
+export function createTarget(fn: FunctionConfig, options: CreateTargetOptions): Target {
+  if (fn.http !== undefined) return new HttpTarget(fn.http, options.http);
+  if (fn.module !== undefined) {
+    return new ModuleTarget(fn.module, {
+      baseDir: options.baseDir,
+      logger: options.logger,
+      ...(options.module ? { options: options.module } : {}),
+    });
+  }
+  if (fn.lambda !== undefined) return new LambdaTarget(fn.lambda, options.clients, options.lambda);
+  throw new Error('function has no target: one of http, module or lambda is required');
+}

@@ -1,0 +1,15 @@
+/** Invokers: run one invocation attempt against a function's target and report its outcome. */
+export type {
+  InvocationContext,
+  InvocationOutcome,
+  InvocationErrorReason,
+  SuccessOutcome,
+  FunctionErrorOutcome,
+  InvocationErrorOutcome,
+  Target,
+} from './target.js';
+export { createTarget, type CreateTargetOptions } from './create-target.js';
+export { HttpTarget, type HttpTargetOptions } from './http-target.js';
+export { ModuleTarget, MODULE_TARGET_DEFAULTS, type ModuleTargetOptions } from './module-target.js';
+export { LambdaTarget, parseLambdaFunctionRef, type LambdaTargetOptions, type LambdaFunctionRef } from './lambda-target.js';
+export { decodeResponseBody } from './response-body.js';
