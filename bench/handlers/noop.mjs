@@ -1,0 +1,2 @@
+// A handler that does nothing: the benchmark measures Sluice, not the function.
+export const handler = async () => undefined;
