@@ -1,0 +1,126 @@
+/**
+ * SQS batching (sqs.md §4): a batch closes at BatchSize, at the end of its window (counted
+ * from its first message), or before the message that would push the payload past 6 MB.
+ * Real fauxqs, real Redis, mappings through the Lambda API.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { createQueue, pollUntil, sqsClient, startRecordingTarget, type RecordingTarget } from '../support/index.js';
+import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
+import { queueCounts, queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
+import { QueueRouter, createMapping, recordsIn } from '../support/sqs-e2e.js';
+
+/** Lambda's synchronous payload limit (sqs.md §4). */
+const SIX_MB = 6_291_456;
+
+let target: RecordingTarget;
+let router: QueueRouter;
+let sluice: TestSluice;
+beforeAll(async () => {
+  target = await startRecordingTarget();
+  router = new QueueRouter(target);
+  sluice = await startTestSluice({ functions: { batches: { http: target.url, timeout: 3 } } });
+});
+afterAll(async () => {
+  await sluice?.stop();
+  await target?.close();
+});
+
+describe.concurrent('SQS batching', () => {
+  it('closes batches at BatchSize: 30 queued, BatchSize 20, window 1, MaximumConcurrency 2 → 20 then 10 (observed on AWS)', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'size' });
+    onTestFinished(queue.cleanup);
+    const uuid = await createMapping(sluice.lambda, {
+      FunctionName: 'batches',
+      EventSourceArn: queue.queueArn,
+      BatchSize: 20,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      Enabled: false,
+    });
+    await sendMessages(queue.queueUrl, Array.from({ length: 30 }, (_, i) => `m${i}`));
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+
+    await router.waitForRecords(queue.queueArn, 30);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    const sizes = router.invocations(queue.queueArn).map((r) => recordsIn(r).length);
+    expect(sizes.sort((a, b) => b - a)).toEqual([20, 10]);
+    expect(new Set(router.records(queue.queueArn).map((r) => r.body)).size).toBe(30);
+  });
+
+  it('closes a batch when its window ends, counted from its first message, not before', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'window' });
+    onTestFinished(queue.cleanup);
+    await createMapping(sluice.lambda, { FunctionName: 'batches', EventSourceArn: queue.queueArn, BatchSize: 100, MaximumBatchingWindowInSeconds: 2 });
+
+    await sendMessages(queue.queueUrl, ['first']);
+    // The first message was received: the window is open. Two more join it.
+    await pollUntil(async () => (await queueCounts(queue.queueUrl)).inFlight === 1, { description: 'first message received' });
+    await sendMessages(queue.queueUrl, ['second', 'third']);
+
+    const [invocation] = await router.waitForInvocations(queue.queueArn, 1, 10_000);
+    const records = recordsIn(invocation!);
+    expect(records.map((r) => r.body)).toEqual(['first', 'second', 'third']);
+    const firstReceived = Number(records[0]!.attributes.ApproximateFirstReceiveTimestamp);
+    // fauxqs stamps the receive before Sluice sees it, so the window (opened by Sluice on
+    // receipt) ends at least 2 s after this stamp; a few ms of timer granularity allowed.
+    expect(invocation!.receivedAt - firstReceived).toBeGreaterThanOrEqual(2000 - 5);
+    expect(invocation!.receivedAt - firstReceived).toBeLessThan(3500);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    expect(router.invocations(queue.queueArn)).toHaveLength(1);
+  });
+
+  it('never sends more than 6 MB: messages of 250 KB, 15 MB queued', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'bytes' });
+    onTestFinished(queue.cleanup);
+    const uuid = await createMapping(sluice.lambda, {
+      FunctionName: 'batches',
+      EventSourceArn: queue.queueArn,
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      Enabled: false,
+    });
+    const count = 60;
+    const bodies = Array.from({ length: count }, (_, i) => `${String(i).padStart(3, '0')}:${'x'.repeat(250_000)}`);
+    // One per call: SendMessageBatch allows 1 MiB per call in total.
+    for (let i = 0; i < count; i += 10) {
+      await Promise.all(bodies.slice(i, i + 10).map((body) => sqsClient().send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: body }))));
+    }
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+
+    await router.waitForRecords(queue.queueArn, count, 20_000);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    const invocations = router.invocations(queue.queueArn);
+    const sizes = invocations.map((r) => Buffer.byteLength(r.rawBody, 'utf8'));
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(SIX_MB);
+    // The 6 MB rule closed the batches, not BatchSize: the fullest one has no room for another message.
+    expect(Math.max(...sizes)).toBeGreaterThan(SIX_MB - 251_000);
+    // Every message delivered once.
+    const delivered = router.records(queue.queueArn).map((r) => r.body.slice(0, 3));
+    expect(delivered.sort()).toEqual(bodies.map((b) => b.slice(0, 3)));
+  }, 40_000);
+
+  it('BatchSize 10,000: 10,000 queued messages reach the function in one invocation', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'big' });
+    onTestFinished(queue.cleanup);
+    const uuid = await createMapping(sluice.lambda, {
+      FunctionName: 'batches',
+      EventSourceArn: queue.queueArn,
+      BatchSize: 10_000,
+      MaximumBatchingWindowInSeconds: 5,
+      Enabled: false,
+    });
+    const count = 10_000;
+    await sendMessages(queue.queueUrl, Array.from({ length: count }, (_, i) => String(i)));
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    await waitForState(sluice.lambda, uuid, 'Enabled');
+
+    await router.waitForRecords(queue.queueArn, count, 20_000);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { timeoutMs: 20_000, description: 'queue empty' });
+    const invocations = router.invocations(queue.queueArn);
+    for (const invocation of invocations) expect(recordsIn(invocation).length).toBeLessThanOrEqual(count);
+    expect(invocations.map((r) => recordsIn(r).length)).toEqual([count]);
+    expect(new Set(router.records(queue.queueArn).map((r) => r.body)).size).toBe(count);
+  }, 60_000);
+});
