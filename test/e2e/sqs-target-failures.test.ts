@@ -1,0 +1,109 @@
+/**
+ * Targets that misbehave (sqs.md §2, §6; api.md §6.2): an http target too slow for its
+ * timeout, module handlers that throw, hang past their timeout or answer garbage for
+ * ReportBatchItemFailures. Each is a function error: nothing is deleted, the message comes
+ * back after its visibility timeout, LastProcessingResult says `PROBLEM: Function call
+ * failed`. A function the configuration no longer knows is `PROBLEM: Function not found`.
+ */
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
+import type { CreateEventSourceMappingCommandInput } from '@aws-sdk/client-lambda';
+import { allocateRedisDb, createQueue, pollUntil, startRecordingTarget, type RecordingTarget, type ResponseFn } from '../support/index.js';
+import { startTestSluice, type TestSluice } from '../support/sluice.js';
+import { queueCounts, queueIsEmpty } from '../support/sqs-helpers.js';
+import { QueueRouter, createMapping, lastProcessingResult, recordsIn, sendInOrder, waitForProcessingResult } from '../support/sqs-e2e.js';
+
+const HANDLERS = 'test/fixtures/handlers/sqs-misbehaving.mjs';
+const VISIBILITY_SECONDS = 2;
+
+let target: RecordingTarget;
+let router: QueueRouter;
+let sluice: TestSluice;
+/** An API-only Sluice on the same Redis whose configuration has a function the worker lacks. */
+let apiOnly: TestSluice;
+beforeAll(async () => {
+  target = await startRecordingTarget();
+  router = new QueueRouter(target);
+  const db = await allocateRedisDb();
+  sluice = await startTestSluice(
+    {
+      functions: {
+        'slow-http': { http: target.url, timeout: 1 },
+        throws: { module: `${HANDLERS}#throwsFirst`, timeout: 1 },
+        hangs: { module: `${HANDLERS}#hangsFirst`, timeout: 1 },
+        garbage: { module: `${HANDLERS}#garbageFirst`, timeout: 1 },
+      },
+    },
+    db,
+  );
+  apiOnly = await startTestSluice({ supervisor: { enabled: false }, functions: { removed: { http: target.url, timeout: 1 } } }, db);
+});
+afterAll(async () => {
+  await apiOnly?.stop();
+  await sluice?.stop();
+  await target?.close();
+});
+
+/**
+ * Sends one message to a fresh queue mapped to `functionName`; the first delivery must fail
+ * (the target misbehaves), the redelivery succeeds. Checks what a function error means.
+ */
+async function failsOnceThenRecovers(
+  expect: ExpectStatic,
+  onTestFinished: (fn: () => Promise<void>) => void,
+  functionName: string,
+  extra: Partial<CreateEventSourceMappingCommandInput> = {},
+  httpBehaviour?: ResponseFn,
+): Promise<void> {
+  const queue = await createQueue({ prefix: functionName, visibilityTimeoutSeconds: VISIBILITY_SECONDS });
+  onTestFinished(queue.cleanup);
+  if (httpBehaviour) router.on(queue.queueArn, httpBehaviour);
+  const uuid = await createMapping(sluice.lambda, { FunctionName: functionName, EventSourceArn: queue.queueArn, BatchSize: 1, ...extra });
+  // Module handlers report each invocation to the recording target (see the fixture).
+  const [messageId] = await sendInOrder(queue.queueUrl, [JSON.stringify({ report: target.url })]);
+
+  await router.waitForInvocations(queue.queueArn, 1);
+  await waitForProcessingResult(sluice.lambda, uuid, 'PROBLEM: Function call failed');
+  // Nothing deleted.
+  const counts = await queueCounts(queue.queueUrl);
+  expect(counts.visible + counts.inFlight).toBe(1);
+
+  const [first, second] = await router.waitForInvocations(queue.queueArn, 2);
+  const r1 = recordsIn(first!)[0]!;
+  const r2 = recordsIn(second!)[0]!;
+  expect([r1.messageId, r2.messageId]).toEqual([messageId, messageId]);
+  expect([r1.attributes.ApproximateReceiveCount, r2.attributes.ApproximateReceiveCount]).toEqual(['1', '2']);
+  expect(second!.receivedAt - Number(r1.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThanOrEqual(VISIBILITY_SECONDS * 1000);
+  await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+  await waitForProcessingResult(sluice.lambda, uuid, 'OK');
+  expect(router.invocations(queue.queueArn)).toHaveLength(2);
+}
+
+describe.concurrent('SQS targets misbehaving', () => {
+  it('an http target answering after its timeout is a function error', async ({ expect, onTestFinished }) => {
+    await failsOnceThenRecovers(expect, onTestFinished, 'slow-http', {}, (_request, index) => (index === 0 ? { delayMs: 1_500 } : {}));
+  });
+
+  it('a module handler that throws is a function error', async ({ expect, onTestFinished }) => {
+    await failsOnceThenRecovers(expect, onTestFinished, 'throws');
+  });
+
+  it('a module handler that hangs past its timeout is a function error', async ({ expect, onTestFinished }) => {
+    await failsOnceThenRecovers(expect, onTestFinished, 'hangs');
+  });
+
+  it('a module handler answering garbage with ReportBatchItemFailures on is a complete failure', async ({ expect, onTestFinished }) => {
+    await failsOnceThenRecovers(expect, onTestFinished, 'garbage', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('a function the configuration does not know is PROBLEM: Function not found, and nothing is deleted', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'removed' });
+    onTestFinished(queue.cleanup);
+    // Created where the function is configured; run by a worker whose configuration lacks it.
+    const uuid = await createMapping(apiOnly.lambda, { FunctionName: 'removed', EventSourceArn: queue.queueArn });
+    expect(await lastProcessingResult(sluice.lambda, uuid)).toBeUndefined();
+    await sendInOrder(queue.queueUrl, ['nobody home']);
+    await waitForProcessingResult(sluice.lambda, uuid, 'PROBLEM: Function not found');
+    expect(await queueCounts(queue.queueUrl)).toEqual({ visible: 0, inFlight: 1 });
+    expect(router.invocations(queue.queueArn)).toHaveLength(0);
+  });
+});
