@@ -108,7 +108,7 @@ async function sqsConsumer({ url }: { url: string }) {
   return async () => consumer.stop({ abort: false });
 }
 
-async function sluiceWith(functionConfig: Record<string, unknown>) {
+async function sluiceWith(functionConfig: Record<string, unknown>, mappingSettings: Record<string, unknown> = { BatchSize: 10 }) {
   const config = configSchema.parse({
     redis: { url: redis.url, keyPrefix: `bench${Date.now()}` },
     api: { port: 0 },
@@ -119,7 +119,7 @@ async function sluiceWith(functionConfig: Record<string, unknown>) {
   const sluice = await startSluice({ ...config, baseDir: resolve('.') }, createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, done) => done() }) }));
   const lambda = new LambdaClient({ endpoint: sluice.url, region: 'us-east-1', credentials });
   return async ({ arn }: { arn: string }) => {
-    const { UUID } = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: arn, BatchSize: 10 }));
+    const { UUID } = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: arn, ...mappingSettings }));
     return async () => {
       await lambda.send(new DeleteEventSourceMappingCommand({ UUID }));
       lambda.destroy();
@@ -128,15 +128,29 @@ async function sluiceWith(functionConfig: Record<string, unknown>) {
   };
 }
 
-const results: [string, number][] = [];
+/** BENCH_ONLY=raw,sluice-http,... runs a subset (the raw loop always runs: it is the baseline). */
+const only = process.env.BENCH_ONLY?.split(',');
+const contenders: [string, () => Promise<(queue: { url: string; arn: string }) => Promise<() => Promise<void>>>][] = [
+  ['raw loop x1', async () => rawLoop(1)],
+  ['sqs-consumer', async () => sqsConsumer],
+  ['sluice http no-op', () => sluiceWith({ http: noop.url })],
+  ['sluice module no-op', () => sluiceWith({ module: 'bench/handlers/noop.mjs#handler' })],
+  // Bigger batches amortise the per-batch job over more messages.
+  ['sluice http no-op, BatchSize 100 + window 1 s', () => sluiceWith({ http: noop.url }, { BatchSize: 100, MaximumBatchingWindowInSeconds: 1 })],
+];
+const results: [string, number, number][] = [];
+/** Measures a contender, with the CPU time this process spent (ms) beside the wall time. */
+async function run(name: string, drain: (queue: { url: string; arn: string }) => Promise<() => Promise<void>>): Promise<void> {
+  const cpu = process.cpuUsage();
+  const seconds = await measure(name.replace(/\W+/g, '-'), drain);
+  const used = process.cpuUsage(cpu);
+  results.push([name, seconds, (used.user + used.system) / 1000]);
+}
 try {
   // Warm-up: SDK and emulator JIT.
   await measure('warmup', rawLoop(CONCURRENCY));
-  results.push([`raw loop x${CONCURRENCY}`, await measure('raw5', rawLoop(CONCURRENCY))]);
-  results.push(['raw loop x1', await measure('raw1', rawLoop(1))]);
-  results.push(['sqs-consumer', await measure('consumer', sqsConsumer)]);
-  results.push(['sluice http no-op', await measure('http', await sluiceWith({ http: noop.url }))]);
-  results.push(['sluice module no-op', await measure('module', await sluiceWith({ module: 'bench/handlers/noop.mjs#handler' }))]);
+  await run(`raw loop x${CONCURRENCY}`, rawLoop(CONCURRENCY));
+  for (const [name, make] of contenders) if (!only || only.some((o) => name.includes(o))) await run(name, await make());
 } finally {
   sqs.destroy();
   await Promise.allSettled([redis.stop(), fauxqs.stop(), noop.stop()]);
@@ -144,9 +158,9 @@ try {
 
 const baseline = MESSAGES / results[0]![1];
 console.log(`\nSQS: ${MESSAGES} messages per run, fauxqs, node ${process.version}\n`);
-console.log('| contender | seconds | messages/s | ratio to raw loop x5 |');
-console.log('| --- | ---: | ---: | ---: |');
-for (const [name, seconds] of results) {
+console.log(`| contender | seconds | messages/s | ratio to raw loop x${CONCURRENCY} | CPU of this process (% of one core) |`);
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const [name, seconds, cpuMs] of results) {
   const rate = MESSAGES / seconds;
-  console.log(`| ${name} | ${seconds.toFixed(2)} | ${Math.round(rate)} | ${(rate / baseline).toFixed(2)} |`);
+  console.log(`| ${name} | ${seconds.toFixed(2)} | ${Math.round(rate)} | ${(rate / baseline).toFixed(2)} | ${Math.round(cpuMs / 10 / seconds)} |`);
 }

@@ -59,6 +59,10 @@ export class InvokePipeline {
         { connection, prefix, concurrency: this.options.workerConcurrency },
       );
       this.worker.on('error', (error) => logger.warn({ err: error }, 'invoke worker error'));
+      // A job run by this process resolves its waiter at once; QueueEvents covers jobs run
+      // by other processes (whichever comes first wins, the other finds no waiter).
+      this.worker.on('completed', (job, result) => this.settle(job.id!, (w) => w.resolve(result)));
+      this.worker.on('failed', (job, error) => job && this.settle(job.id!, (w) => w.reject(new BatchJobError(error.message))));
       await this.worker.waitUntilReady();
     }
   }

@@ -15,7 +15,7 @@ import { sqsBatchVerdict } from './batch-outcome.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import { deleteMessages } from './delete-messages.js';
 import { SqsBatch, toBatchEntry, type BatchEntry } from './sqs-batch.js';
-import { toSqsEventRecord } from './sqs-record.js';
+import { toSqsEventRecord, type SqsEventRecord } from './sqs-record.js';
 
 export interface SqsPollerSettings {
   mappingId: string;
@@ -121,15 +121,20 @@ export class SqsPoller {
     return this.running && index < this.localSlots;
   }
 
-  /** Window 0: each receive is a batch, invoked at once; several loops run in parallel. */
+  /**
+   * Window 0: each receive is a batch, invoked at once; several loops run in parallel.
+   * A loop holds one concurrency slot for as long as it runs: it has at most one batch
+   * being invoked, so loops holding slots never exceed the cap, without a Redis round trip
+   * per batch. Deleting a batch's messages overlaps the next receive.
+   */
   private async receiveLoop(index: number): Promise<void> {
     const backoff = new Backoff();
-    while (this.wantsLoop(index)) {
-      const token = await this.acquireSlot();
-      if (!token) return;
-      let backOffMs = 0;
-      try {
+    const token = await this.acquireSlot();
+    if (!token) return;
+    try {
+      while (this.wantsLoop(index)) {
         const entries = await this.receive(Math.min(10, this.settings.batchSize), LONG_POLL_SECONDS);
+        let backOffMs = 0;
         if (entries === undefined) {
           backOffMs = backoff.fail();
         } else if (entries.length > 0) {
@@ -139,10 +144,10 @@ export class SqsPoller {
           if (slowDown) backOffMs = backoff.fail();
           else backoff.reset();
         }
-      } finally {
-        await this.deps.slots.release(token).catch(() => undefined);
+        if (backOffMs > 0) await this.pause(backOffMs);
       }
-      if (backOffMs > 0) await this.pause(backOffMs);
+    } finally {
+      await this.deps.slots.release(token).catch(() => undefined);
     }
   }
 
@@ -158,12 +163,11 @@ export class SqsPoller {
         if (this.readErrorShown) await this.pause(backoff.fail());
         continue;
       }
-      const invocation = this.invoke(batch)
-        .then((slowDown) => (slowDown ? backoff.fail() : backoff.reset()))
-        .finally(() => this.deps.slots.release(token).catch(() => undefined));
-      const tracked = invocation.then(() => undefined);
-      this.inFlight.add(tracked);
-      void tracked.finally(() => this.inFlight.delete(tracked));
+      this.track(
+        this.invoke(batch)
+          .then((slowDown) => (slowDown ? backoff.fail() : backoff.reset()))
+          .finally(() => this.deps.slots.release(token).catch(() => undefined)),
+      );
     }
   }
 
@@ -261,21 +265,31 @@ export class SqsPoller {
       outcome = { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 };
     }
     const verdict = sqsBatchVerdict(records, outcome, { reportBatchItemFailures: settings.reportBatchItemFailures, fifo: settings.source.fifo ?? false });
-    if (verdict.toDelete.length > 0) {
-      const undeleted = await deleteMessages(deps.sqs, await this.resolveQueue(), verdict.toDelete);
-      if (undeleted.length > 0) deps.logger.warn({ messageIds: undeleted }, 'could not delete processed messages; they will be delivered again');
-    }
-    const result =
-      outcome.kind === 'invocation-error' && outcome.reason === 'not-found'
-        ? 'PROBLEM: Function not found'
-        : verdict.failed
-          ? 'PROBLEM: Function call failed'
-          : 'OK';
-    if (result !== this.lastInvocationReport) {
-      this.lastInvocationReport = result;
-      await deps.report({ invocation: result }).catch(() => undefined);
-    }
+    // Deleting (and then reporting) overlaps the next receive; stop() waits for it.
+    this.track(this.apply(verdict.toDelete, result(outcome, verdict.failed)));
     return verdict.backOff;
+  }
+
+  /** Deletes what the verdict says, then reports LastProcessingResult (api.md §6.2). */
+  private async apply(toDelete: SqsEventRecord[], processingResult: string): Promise<void> {
+    if (toDelete.length > 0) {
+      const undeleted = await deleteMessages(this.deps.sqs, await this.resolveQueue(), toDelete);
+      if (undeleted.length > 0) this.deps.logger.warn({ messageIds: undeleted }, 'could not delete processed messages; they will be delivered again');
+    }
+    if (processingResult !== this.lastInvocationReport) {
+      this.lastInvocationReport = processingResult;
+      await this.deps.report({ invocation: processingResult });
+    }
+  }
+
+  /** Work that must end before stop() resolves (invocations, deletes). */
+  private track(work: Promise<unknown>): void {
+    const tracked: Promise<void> = work.then(
+      () => undefined,
+      (error: unknown) => this.deps.logger.warn({ err: error }, 'batch follow-up failed'),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
   }
 
   /** Queue URL and visibility, asked once (and again after a reading error). */
@@ -315,6 +329,12 @@ export class SqsPoller {
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.stopController.signal }).catch(() => undefined);
   }
+}
+
+/** LastProcessingResult for an applied outcome (api.md §6.2). */
+function result(outcome: InvocationOutcome, failed: boolean): string {
+  if (outcome.kind === 'invocation-error' && outcome.reason === 'not-found') return 'PROBLEM: Function not found';
+  return failed ? 'PROBLEM: Function call failed' : 'OK';
 }
 
 /** Splits `total` into at most `count` chunks of at most `size`. */
