@@ -12,13 +12,15 @@ export interface BatchEntry {
   record: SqsEventRecord;
   json: string;
   bytes: number;
-  /** When SQS handed the message over (epoch ms), for its visibility deadline. */
+  /** When SQS handed the message over (epoch ms): a batching window opens then. */
   receivedAt: number;
+  /** When the message becomes visible again unless deleted or extended (epoch ms). */
+  visibleUntil: number;
 }
 
-export function toBatchEntry(record: SqsEventRecord, receivedAt: number): BatchEntry {
+export function toBatchEntry(record: SqsEventRecord, receivedAt: number, visibleUntil: number): BatchEntry {
   const json = JSON.stringify(record);
-  return { record, json, bytes: Buffer.byteLength(json), receivedAt };
+  return { record, json, bytes: Buffer.byteLength(json), receivedAt, visibleUntil };
 }
 
 export class SqsBatch {

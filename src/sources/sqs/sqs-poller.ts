@@ -14,6 +14,7 @@ import type { InvocationOutcome } from '../../targets/index.js';
 import { sqsBatchVerdict } from './batch-outcome.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import { deleteMessages } from './delete-messages.js';
+import { ensureVisibleUntil } from './extend-visibility.js';
 import { SqsBatch, toBatchEntry, type BatchEntry } from './sqs-batch.js';
 import { toSqsEventRecord, type SqsEventRecord } from './sqs-record.js';
 
@@ -205,6 +206,8 @@ export class SqsPoller {
   private async receive(maxMessages: number, waitSeconds: number): Promise<BatchEntry[] | undefined> {
     try {
       const queueUrl = await this.resolveQueue();
+      // Visibility runs from when SQS answers; counting from the request errs on the safe side.
+      const requestedAt = Date.now();
       const response = await this.deps.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
@@ -220,8 +223,7 @@ export class SqsPoller {
         this.readErrorShown = false;
         await this.deps.report({ readError: null });
       }
-      const receivedAt = Date.now();
-      return this.applyFilter(response.Messages ?? [], receivedAt, queueUrl);
+      return this.applyFilter(response.Messages ?? [], Date.now(), requestedAt + this.visibilityMs, queueUrl);
     } catch (error) {
       if (this.stopped) return [];
       this.queueUrl = undefined; // the queue may have been deleted and recreated
@@ -233,9 +235,9 @@ export class SqsPoller {
     }
   }
 
-  private async applyFilter(messages: Message[], receivedAt: number, queueUrl: string): Promise<BatchEntry[]> {
+  private async applyFilter(messages: Message[], receivedAt: number, visibleUntil: number, queueUrl: string): Promise<BatchEntry[]> {
     const { source, filter } = this.settings;
-    const entries = messages.map((m) => toBatchEntry(toSqsEventRecord(m, source.arn, source.region), receivedAt));
+    const entries = messages.map((m) => toBatchEntry(toSqsEventRecord(m, source.arn, source.region), receivedAt, visibleUntil));
     if (!filter || filter.acceptsAll) return entries;
     const kept: BatchEntry[] = [];
     const rejected: BatchEntry[] = [];
@@ -249,7 +251,13 @@ export class SqsPoller {
   private async invoke(batch: SqsBatch): Promise<boolean> {
     const { settings, deps } = this;
     const records = batch.entries.map((e) => e.record);
-    const visibleUntil = Math.min(...batch.entries.map((e) => e.receivedAt)) + this.visibilityMs;
+    // A batch that waited (window, leftovers) may need more visibility before it is invoked.
+    const visibleUntil = await ensureVisibleUntil(deps.sqs, await this.resolveQueue(), batch.entries, Date.now() + settings.functionTimeoutMs).catch(
+      (error: unknown) => {
+        deps.logger.warn({ err: error }, 'could not extend message visibility');
+        return Math.min(...batch.entries.map((e) => e.visibleUntil));
+      },
+    );
     let outcome: InvocationOutcome;
     try {
       ({ outcome } = await deps.submit({
