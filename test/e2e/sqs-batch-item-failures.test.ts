@@ -117,7 +117,7 @@ describe.concurrent('SQS ReportBatchItemFailures', () => {
       ScalingConfig: { MaximumConcurrency: 2 },
     });
     if (testCase.withFilteredOut) {
-      [filteredOutId] = await sendInOrder(queue.queueUrl, ['filtered out']);
+      filteredOutId = (await sendInOrder(queue.queueUrl, ['filtered out']))[0]!;
       await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'filtered-out message deleted' });
     }
     // One SendMessageBatch: fauxqs enqueues all three before any receive runs, so one batch holds them.
