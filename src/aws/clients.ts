@@ -54,8 +54,10 @@ export class AwsClients {
           ? new NodeHttp2Handler({ requestTimeout: 60_000 })
           : new NodeHttpHandler({
               connectionTimeout: 5_000,
-              httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
-              httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
+              // No socket cap: every receive loop holds a connection for its 20 s long
+              // poll, and a cap would queue control-plane calls and deletes behind them.
+              httpAgent: new HttpAgent({ keepAlive: true, maxSockets: Infinity }),
+              httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: Infinity }),
             });
       const ClientClass = clientClasses[service] as unknown as new (options: object) => ClientOf<K>;
       client = new ClientClass({ region, ...(endpoint ? { endpoint } : {}), requestHandler });
