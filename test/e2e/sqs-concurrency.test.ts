@@ -1,0 +1,73 @@
+/**
+ * Concurrency cap of an SQS mapping (sqs.md §3): batches invoked at once never exceed
+ * `ScalingConfig.MaximumConcurrency`, or Sluice's `sqs.defaultMaximumConcurrency` without
+ * it, and reach the cap under load. Measured from the target's side: the most requests
+ * open at one moment.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { createQueue, pollUntil, startRecordingTarget, type RecordingTarget } from '../support/index.js';
+import { startTestSluice, type TestSluice } from '../support/sluice.js';
+import { queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
+import { QueueRouter, createMapping, maxOverlap } from '../support/sqs-e2e.js';
+
+const DEFAULT_CAP = 4;
+const MESSAGES = 24;
+
+let target: RecordingTarget;
+let router: QueueRouter;
+let sluice: TestSluice;
+beforeAll(async () => {
+  target = await startRecordingTarget();
+  router = new QueueRouter(target);
+  sluice = await startTestSluice({
+    sqs: { defaultMaximumConcurrency: DEFAULT_CAP },
+    functions: { slow: { http: target.url, timeout: 3 } },
+  });
+});
+afterAll(async () => {
+  await sluice?.stop();
+  await target?.close();
+});
+
+/** Queues MESSAGES messages for a disabled mapping, enables it, and returns the most invocations seen at once. */
+async function peakConcurrency(
+  onTestFinished: (fn: () => Promise<void>) => void,
+  scaling?: { MaximumConcurrency: number },
+  batching: { BatchSize: number; MaximumBatchingWindowInSeconds?: number; messages: number } = { BatchSize: 1, messages: MESSAGES },
+): Promise<number> {
+  const queue = await createQueue({ prefix: 'cap' });
+  onTestFinished(queue.cleanup);
+  router.on(queue.queueArn, { delayMs: 200 });
+  const uuid = await createMapping(sluice.lambda, {
+    FunctionName: 'slow',
+    EventSourceArn: queue.queueArn,
+    BatchSize: batching.BatchSize,
+    MaximumBatchingWindowInSeconds: batching.MaximumBatchingWindowInSeconds ?? 0,
+    Enabled: false,
+    ...(scaling ? { ScalingConfig: scaling } : {}),
+  });
+  await sendMessages(
+    queue.queueUrl,
+    Array.from({ length: batching.messages }, (_, i) => `m${i}`),
+  );
+  await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+  await router.waitForRecords(queue.queueArn, batching.messages);
+  await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+  return maxOverlap(router.invocations(queue.queueArn));
+}
+
+describe.concurrent('SQS concurrency cap', () => {
+  it('never exceeds ScalingConfig.MaximumConcurrency, and reaches it under load', async ({ expect, onTestFinished }) => {
+    expect(await peakConcurrency(onTestFinished, { MaximumConcurrency: 3 })).toBe(3);
+  });
+
+  it('uses sqs.defaultMaximumConcurrency without ScalingConfig', async ({ expect, onTestFinished }) => {
+    expect(await peakConcurrency(onTestFinished)).toBe(DEFAULT_CAP);
+  });
+
+  it('holds with a batching window too: batches fill one at a time, invocations overlap up to the cap', async ({ expect, onTestFinished }) => {
+    const peak = await peakConcurrency(onTestFinished, { MaximumConcurrency: 2 }, { BatchSize: 10, MaximumBatchingWindowInSeconds: 1, messages: 100 });
+    expect(peak).toBe(2);
+  });
+});
