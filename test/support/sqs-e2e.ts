@@ -80,6 +80,21 @@ export class QueueRouter {
     });
   }
 
+  /**
+   * Resolves once the target has heard nothing from the queue for `ms` (from the last
+   * invocation's arrival or end, or from now when there was none).
+   */
+  async quietFor(queueArn: string, ms: number, timeoutMs = 10_000): Promise<void> {
+    const since = Date.now();
+    await pollUntil(
+      () => {
+        const last = Math.max(since, ...this.invocations(queueArn).map((r) => Math.max(r.receivedAt, r.respondedAt ?? Date.now())));
+        return Date.now() - last >= ms;
+      },
+      { timeoutMs, description: `no invocation from ${queueArn} for ${ms} ms` },
+    );
+  }
+
   private answer(request: RecordedRequest): TargetResponse | Promise<TargetResponse> {
     const arn = queueArnOf(request);
     const behaviour = arn ? this.behaviours.get(arn) : undefined;
