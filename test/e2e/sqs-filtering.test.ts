@@ -1,0 +1,83 @@
+/**
+ * FilterCriteria on SQS mappings (sqs.md §9, §4): a message no filter matches is deleted at
+ * once and never reaches the function nor the dead-letter queue; filtered-out messages do
+ * not count toward BatchSize.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { createQueue, pollUntil, startRecordingTarget, type RecordingTarget } from '../support/index.js';
+import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
+import { queueIsEmpty } from '../support/sqs-helpers.js';
+import { QueueRouter, createMapping, lastProcessingResult, recordsIn, sendInOrder } from '../support/sqs-e2e.js';
+
+let target: RecordingTarget;
+let router: QueueRouter;
+let sluice: TestSluice;
+beforeAll(async () => {
+  target = await startRecordingTarget();
+  router = new QueueRouter(target);
+  sluice = await startTestSluice({ functions: { filtered: { http: target.url, timeout: 1 } } });
+});
+afterAll(async () => {
+  await sluice?.stop();
+  await target?.close();
+});
+
+const onlyBlue = { Filters: [{ Pattern: JSON.stringify({ body: { colour: ['blue'] } }) }] };
+const blue = (n: number) => JSON.stringify({ colour: 'blue', n });
+const red = (n: number) => JSON.stringify({ colour: 'red', n });
+
+describe.concurrent('SQS FilterCriteria', () => {
+  it('one matching and one non-matching message queued before the mapping starts → one invocation with the matching record, queue empty (observed on AWS)', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const queue = await createQueue({ prefix: 'filter' });
+    onTestFinished(queue.cleanup);
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'filtered', EventSourceArn: queue.queueArn, FilterCriteria: onlyBlue, Enabled: false });
+    await sendInOrder(queue.queueUrl, [blue(1), red(2)]);
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    await waitForState(sluice.lambda, uuid, 'Enabled');
+
+    const [invocation] = await router.waitForInvocations(queue.queueArn, 1);
+    expect(recordsIn(invocation!).map((r) => r.body)).toEqual([blue(1)]);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    expect(router.invocations(queue.queueArn)).toHaveLength(1);
+  });
+
+  it('deletes non-matching messages at once: nothing invoked, nothing in the DLQ, no LastProcessingResult', async ({ expect, onTestFinished }) => {
+    const dlq = await createQueue({ prefix: 'filter-dlq' });
+    onTestFinished(dlq.cleanup);
+    const queue = await createQueue({ prefix: 'filter-none', redrivePolicy: { deadLetterTargetArn: dlq.queueArn, maxReceiveCount: 1 } });
+    onTestFinished(queue.cleanup);
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'filtered', EventSourceArn: queue.queueArn, FilterCriteria: onlyBlue });
+    await sendInOrder(queue.queueUrl, [red(1), red(2), 'not json', red(3)]);
+
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    // Deleted: they can never be invoked nor reach the DLQ.
+    expect(router.invocations(queue.queueArn)).toHaveLength(0);
+    expect(await queueIsEmpty(dlq.queueUrl)).toBe(true);
+    expect(await lastProcessingResult(sluice.lambda, uuid)).toBeUndefined();
+  });
+
+  it('filtered-out messages do not count toward BatchSize', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'filter-size' });
+    onTestFinished(queue.cleanup);
+    const uuid = await createMapping(sluice.lambda, {
+      FunctionName: 'filtered',
+      EventSourceArn: queue.queueArn,
+      FilterCriteria: onlyBlue,
+      BatchSize: 3,
+      MaximumBatchingWindowInSeconds: 1,
+      Enabled: false,
+    });
+    // Interleaved: r b r r b r r r b r
+    await sendInOrder(queue.queueUrl, [red(0), blue(1), red(2), red(3), blue(4), red(5), red(6), red(7), blue(8), red(9)]);
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+
+    const [invocation] = await router.waitForInvocations(queue.queueArn, 1);
+    expect(recordsIn(invocation!).map((r) => r.body)).toEqual([blue(1), blue(4), blue(8)]);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    expect(router.invocations(queue.queueArn)).toHaveLength(1);
+  });
+});
