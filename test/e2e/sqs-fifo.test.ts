@@ -124,6 +124,23 @@ describe.concurrent('SQS FIFO', () => {
     expect(bodiesOf(router.records(queue.queueArn))).toEqual(['g1', 'g2', 'g3', 'g4', 'h1', 'h2', 'g2', 'g3', 'g4', 'g5']);
   });
 
+  it('after a function error, the whole batch comes back in group order before later messages of its groups', async ({ expect }) => {
+    const queue = await createFifoQueue('error');
+    router.on(queue.queueArn, (_request, index) => (index === 0 ? { status: 500, json: { errorMessage: 'boom' } } : {}));
+    await createMapping(sluice.lambda, { FunctionName: 'ordered', EventSourceArn: queue.queueArn, BatchSize: 4 });
+    await sendInOrder(queue.queueUrl, [...inGroup('g', ['g1', 'g2']), ...inGroup('h', ['h1', 'h2'])], sqs);
+    const [first] = await router.waitForInvocations(queue.queueArn, 1);
+    expect(bodiesOf(recordsIn(first!))).toEqual(['g1', 'g2', 'h1', 'h2']);
+    await sendInOrder(queue.queueUrl, [...inGroup('h', ['h3']), ...inGroup('g', ['g3'])], sqs);
+
+    await pollUntil(() => fifoQueueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    const records = router.records(queue.queueArn);
+    for (const group of ['g', 'h']) {
+      const ofGroup = records.filter((r) => r.attributes.MessageGroupId === group);
+      expect(ofGroup.map((r) => `${r.body}#${r.attributes.ApproximateReceiveCount}`)).toEqual([`${group}1#1`, `${group}2#1`, `${group}1#2`, `${group}2#2`, `${group}3#1`]);
+    }
+  });
+
   it('four messages of one group, 2, 3 and 4 listed → the next invocation holds exactly those three, ApproximateReceiveCount 2 (observed on AWS)', async ({
     expect,
   }) => {
