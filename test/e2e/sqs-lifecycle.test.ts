@@ -82,6 +82,24 @@ describe.concurrent('SQS mappings changed while messages flow', () => {
     expectAllDelivered(expect, queue.queueArn);
   });
 
+  it('Disable closes a batch still being filled and invokes it before Disabled is reported', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'window', visibilityTimeoutSeconds: VISIBILITY_SECONDS });
+    onTestFinished(queue.cleanup);
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'first', EventSourceArn: queue.queueArn, BatchSize: 100, MaximumBatchingWindowInSeconds: 10 });
+    await sendMessages(queue.queueUrl, ['w1', 'w2']);
+    await pollUntil(async () => (await queueCounts(queue.queueUrl)).inFlight === 2, { description: 'both messages in the batch being filled' });
+    expect(router.invocations(queue.queueArn)).toHaveLength(0);
+
+    const disabledAt = await update({ UUID: uuid, Enabled: false }, 'Disabled');
+    const [invocation] = router.invocations(queue.queueArn);
+    expect(recordsIn(invocation!).map((r) => r.body).sort()).toEqual(['w1', 'w2']);
+    expect(invocation!.respondedAt).toBeLessThanOrEqual(disabledAt);
+    // Long before the window would have closed it.
+    expect(invocation!.receivedAt - Number(recordsIn(invocation!)[0]!.attributes.ApproximateFirstReceiveTimestamp)).toBeLessThan(10_000);
+    // Applied (deleted) before Disabled.
+    expect(await queueIsEmpty(queue.queueUrl)).toBe(true);
+  });
+
   it('Update BatchSize: batches started after the change are bigger', async ({ expect, onTestFinished }) => {
     const { queue, uuid } = await flowing(onTestFinished);
     const requestedAt = Date.now();
