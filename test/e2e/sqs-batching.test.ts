@@ -66,7 +66,8 @@ describe.concurrent('SQS batching', () => {
     // fauxqs stamps the receive before Sluice sees it, so the window (opened by Sluice on
     // receipt) ends at least 2 s after this stamp; a few ms of timer granularity allowed.
     expect(invocation!.receivedAt - firstReceived).toBeGreaterThanOrEqual(2000 - 5);
-    expect(invocation!.receivedAt - firstReceived).toBeLessThan(3500);
+    // Closed by the window, not by a 20 s long poll (loose: other tests load the machine meanwhile).
+    expect(invocation!.receivedAt - firstReceived).toBeLessThan(5000);
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
     expect(router.invocations(queue.queueArn)).toHaveLength(1);
   });
