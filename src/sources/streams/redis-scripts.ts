@@ -1,0 +1,156 @@
+/**
+ * Shard leases and checkpoints: every change is one Lua script, so processes sharing a
+ * Redis never see half of one (design.md: leases are fenced, Redis is the system of
+ * record). Key layout: stream-keys.ts.
+ *
+ * A lease is one field of the mapping's lease hash: `<token>|<expiresAt>|<workerId>`.
+ * - Time is the Redis server's (`TIME`), never a process clock, so processes on machines
+ *   whose clocks disagree still agree on when a lease ends.
+ * - `token` (the fencing token, or epoch) grows by one on every acquisition and steal and
+ *   is kept when a lease is released, so a holder's token is never handed out again.
+ * - A lease is held while its worker is set; it is *free* for others once released (no
+ *   worker) or expired (now >= expiresAt). An expired lease nobody has taken yet still
+ *   belongs to its holder: renewal and checkpoint writes succeed. This is safe because
+ *   taking it changes the token first, and Redis runs scripts one at a time.
+ */
+
+/** Redis < 7 needs this before TIME may be followed by writes; Redis 7 always replicates effects. */
+const PRELUDE = `
+if redis.replicate_commands then redis.replicate_commands() end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function parse(v)
+  if not v then return 0, 0, '' end
+  local token, expires, worker = string.match(v, '^(%d+)|(%d+)|(.*)$')
+  if not token then return 0, 0, '' end
+  return tonumber(token), tonumber(expires), worker
+end
+local function encode(token, expires, worker)
+  return string.format('%d|%d|%s', token, expires, worker)
+end
+`;
+
+/**
+ * Take a free or expired lease. KEYS: leases. ARGV: shardId, workerId, leaseMs.
+ * Returns {1, token, expiresAt, workerId} when taken, else {0, token, expiresAt, holder}.
+ */
+export const acquireLeaseScript = `${PRELUDE}
+local now = now_ms()
+local token, expires, holder = parse(redis.call('HGET', KEYS[1], ARGV[1]))
+if holder ~= '' and expires > now then return {0, token, expires, holder} end
+token = token + 1
+expires = now + tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], encode(token, expires, ARGV[2]))
+return {1, token, expires, ARGV[2]}
+`;
+
+/**
+ * Move a lease from one worker to another, whether or not it has expired, only while
+ * `fromWorker` holds it. KEYS: leases. ARGV: shardId, fromWorker, toWorker, leaseMs.
+ * Returns {1, token, expiresAt, toWorker} when moved, else {0, token, expiresAt, holder}.
+ */
+export const stealLeaseScript = `${PRELUDE}
+local now = now_ms()
+local token, expires, holder = parse(redis.call('HGET', KEYS[1], ARGV[1]))
+if holder == '' or holder ~= ARGV[2] then return {0, token, expires, holder} end
+token = token + 1
+expires = now + tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[1], encode(token, expires, ARGV[3]))
+return {1, token, expires, ARGV[3]}
+`;
+
+/**
+ * Extend leases still held with their token. KEYS: leases. ARGV: leaseMs, then
+ * (shardId, workerId, token) per lease. Returns, per lease, the new expiresAt, or 0 when
+ * the lease was lost (taken by another worker, released, or deleted).
+ */
+export const renewLeasesScript = `${PRELUDE}
+local expires = now_ms() + tonumber(ARGV[1])
+local out = {}
+for i = 2, #ARGV, 3 do
+  local token, _, holder = parse(redis.call('HGET', KEYS[1], ARGV[i]))
+  if holder ~= '' and holder == ARGV[i + 1] and token == tonumber(ARGV[i + 2]) then
+    redis.call('HSET', KEYS[1], ARGV[i], encode(token, expires, holder))
+    out[#out + 1] = expires
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+`;
+
+/**
+ * Give a lease up at once (shutdown, shard done). KEYS: leases. ARGV: shardId, workerId,
+ * token. Keeps the token. Returns 1 when released, 0 when the lease was no longer held.
+ */
+export const releaseLeaseScript = `${PRELUDE}
+local token, _, holder = parse(redis.call('HGET', KEYS[1], ARGV[1]))
+if holder == '' or holder ~= ARGV[2] or token ~= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], encode(token, 0, ''))
+return 1
+`;
+
+/**
+ * Give up every lease a worker holds in a mapping. KEYS: leases. ARGV: workerId.
+ * Returns the released shard ids.
+ */
+export const releaseAllLeasesScript = `${PRELUDE}
+local fields = redis.call('HGETALL', KEYS[1])
+local released = {}
+for i = 1, #fields, 2 do
+  local token, _, holder = parse(fields[i + 1])
+  if holder ~= '' and holder == ARGV[1] then
+    redis.call('HSET', KEYS[1], fields[i], encode(token, 0, ''))
+    released[#released + 1] = fields[i]
+  end
+end
+return released
+`;
+
+/** What the checkpoint script answers (BullMQ style: one numeric code per outcome). */
+export const CheckpointCode = {
+  written: 1,
+  unchanged: 0,
+  /** The lease moved (or was released): the writer must stop the shard. */
+  fenced: -1,
+  /** The position is before the stored checkpoint; it was left alone. */
+  behind: -2,
+  /** The shard's checkpoint is already SHARD_END; it was left alone. */
+  ended: -3,
+  /** Not a sequence number nor SHARD_END (the caller validates first; a safety net). */
+  invalid: -4,
+} as const;
+
+/**
+ * Move a shard's checkpoint forward, fenced by the lease. KEYS: leases, checkpoints.
+ * ARGV: shardId, workerId, token, position (sequence number or SHARD_END).
+ * Sequence numbers are decimal strings without leading zeros, so one is smaller when it is
+ * shorter, or as long and lower at the first differing digit (bytes, not locale collation).
+ * Returns a CheckpointCode.
+ */
+export const writeCheckpointScript = `${PRELUDE}
+local token, _, holder = parse(redis.call('HGET', KEYS[1], ARGV[1]))
+if holder == '' or holder ~= ARGV[2] or token ~= tonumber(ARGV[3]) then return ${CheckpointCode.fenced} end
+local position = ARGV[4]
+local ended = position == 'SHARD_END'
+if not ended and not (position == '0' or string.match(position, '^[1-9][0-9]*$')) then return ${CheckpointCode.invalid} end
+local current = redis.call('HGET', KEYS[2], ARGV[1])
+if current == position then return ${CheckpointCode.unchanged} end
+if current == 'SHARD_END' then return ${CheckpointCode.ended} end
+if current and not ended then
+  if #position < #current then return ${CheckpointCode.behind} end
+  if #position == #current then
+    for i = 1, #position do
+      local a, b = string.byte(position, i), string.byte(current, i)
+      if a ~= b then
+        if a < b then return ${CheckpointCode.behind} end
+        break
+      end
+    end
+  end
+end
+redis.call('HSET', KEYS[2], ARGV[1], position)
+return ${CheckpointCode.written}
+`;

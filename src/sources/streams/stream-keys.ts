@@ -1,0 +1,33 @@
+/**
+ * Redis keys of a stream mapping's shard state (prefix from config `redis.keyPrefix`).
+ * They sit next to the mapping's own key (`<p>:esm:<uuid>`, src/mappings/store.ts):
+ *
+ *   <p>:esm:<uuid>:shard-leases   hash shardId -> `<token>|<expiresAt ms>|<workerId>`: the lease
+ *                                 of each shard ever leased. A released lease keeps its token
+ *                                 with expiresAt 0 and no worker, so tokens only grow.
+ *   <p>:esm:<uuid>:checkpoints    hash shardId -> sequence number | `SHARD_END`
+ *   <p>:esm:<uuid>:latest         string, JSON object shardId -> sequence number | `SHARD_START`
+ *                                 | `SHARD_END`: LATEST pinned when the mapping was created
+ */
+import type { Redis } from 'ioredis';
+
+export interface StreamKeys {
+  leases: string;
+  checkpoints: string;
+  pinnedLatest: string;
+}
+
+export function streamKeys(prefix: string, mappingId: string): StreamKeys {
+  const base = `${prefix}:esm:${mappingId}`;
+  return { leases: `${base}:shard-leases`, checkpoints: `${base}:checkpoints`, pinnedLatest: `${base}:latest` };
+}
+
+/**
+ * Deletes every lease, checkpoint and pinned position of a mapping in one command, for a
+ * deleted mapping (streams.md §5: a new mapping starts from its StartingPosition). A worker
+ * still holding a lease of it is fenced from then on: its checkpoint writes are refused.
+ */
+export async function deleteStreamState(redis: Redis, prefix: string, mappingId: string): Promise<void> {
+  const keys = streamKeys(prefix, mappingId);
+  await redis.del(keys.leases, keys.checkpoints, keys.pinnedLatest);
+}
