@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { createQueue, pollUntil, startRecordingTarget, type RecordingTarget } from '../support/index.js';
-import { startTestSluice, type TestSluice } from '../support/sluice.js';
+import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
 import { queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
 import { QueueRouter, createMapping, maxOverlap } from '../support/sqs-e2e.js';
 
@@ -64,6 +64,31 @@ describe.concurrent('SQS concurrency cap', () => {
 
   it('uses sqs.defaultMaximumConcurrency without ScalingConfig', async ({ expect, onTestFinished }) => {
     expect(await peakConcurrency(onTestFinished)).toBe(DEFAULT_CAP);
+  });
+
+  it('an Update of MaximumConcurrency applies to batches started after it', async ({ expect, onTestFinished }) => {
+    // A short visibility timeout: a message taken by a long poll of the replaced poller, cut
+    // short by the update, comes back once it runs out (function timeout 3 s, V41).
+    const queue = await createQueue({ prefix: 'cap-update', visibilityTimeoutSeconds: 3 });
+    onTestFinished(queue.cleanup);
+    router.on(queue.queueArn, { delayMs: 200 });
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'slow', EventSourceArn: queue.queueArn, BatchSize: 1, ScalingConfig: { MaximumConcurrency: 4 } });
+    await sendMessages(
+      queue.queueUrl,
+      Array.from({ length: 40 }, (_, i) => `m${i}`),
+    );
+    await router.waitForInvocations(queue.queueArn, 8);
+    expect(maxOverlap(router.invocations(queue.queueArn))).toBe(4);
+
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, ScalingConfig: { MaximumConcurrency: 2 } }));
+    await waitForState(sluice.lambda, uuid, 'Enabled');
+    const settledAt = Date.now();
+    await router.waitForRecords(queue.queueArn, 40, 15_000);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    // Batches invoked under the old cap end within their 200 ms; after that, 2 at a time.
+    const later = router.invocations(queue.queueArn).filter((r) => r.receivedAt > settledAt + 300);
+    expect(later.length).toBeGreaterThan(4);
+    expect(maxOverlap(later)).toBe(2);
   });
 
   it('holds with a batching window too: batches fill one at a time, invocations overlap up to the cap', async ({ expect, onTestFinished }) => {

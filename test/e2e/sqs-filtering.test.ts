@@ -60,6 +60,25 @@ describe.concurrent('SQS FilterCriteria', () => {
     expect(await lastProcessingResult(sluice.lambda, uuid)).toBeUndefined();
   });
 
+  it('an Update of FilterCriteria applies to messages received after it', async ({ expect, onTestFinished }) => {
+    // A short visibility timeout: messages sent right after the update may be taken by the old
+    // poller's long poll, cut short by the update; they come back once it runs out.
+    const queue = await createQueue({ prefix: 'filter-update', visibilityTimeoutSeconds: 2 });
+    onTestFinished(queue.cleanup);
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'filtered', EventSourceArn: queue.queueArn, FilterCriteria: onlyBlue });
+    await sendInOrder(queue.queueUrl, [red(1), blue(2)]);
+    await router.waitForRecords(queue.queueArn, 1);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+
+    const onlyRed = { Filters: [{ Pattern: JSON.stringify({ body: { colour: ['red'] } }) }] };
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, FilterCriteria: onlyRed }));
+    await waitForState(sluice.lambda, uuid, 'Enabled');
+    await sendInOrder(queue.queueUrl, [red(3), blue(4)]);
+    await router.waitForRecords(queue.queueArn, 2);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    expect(router.records(queue.queueArn).map((r) => r.body)).toEqual([blue(2), red(3)]);
+  });
+
   it('filtered-out messages do not count toward BatchSize', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'filter-size' });
     onTestFinished(queue.cleanup);
