@@ -7,10 +7,11 @@ import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { createQueue, pollUntil, startRecordingTarget, type RecordingTarget } from '../support/index.js';
 import { getFreePort } from '../support/ports.js';
 import { startTestSluice, type TestSluice } from '../support/sluice.js';
-import { queueCounts, queueIsEmpty } from '../support/sqs-helpers.js';
+import { queueCounts, queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
 import { QueueRouter, createMapping, lastProcessingResult, recordsIn, sendInOrder, waitForProcessingResult, type SqsRecord } from '../support/sqs-e2e.js';
 
 let target: RecordingTarget;
@@ -88,10 +89,65 @@ describe.concurrent('SQS outcomes', () => {
     const uuid = await createMapping(sluice.lambda, { FunctionName: 'worker', EventSourceArn: queue.queueArn, BatchSize: 1 });
     await sendInOrder(queue.queueUrl, ['poison']);
 
-    await pollUntil(async () => (await queueCounts(dlq.queueUrl)).visible === 1, { timeoutMs: 15_000, description: 'message in the DLQ' });
+    await pollUntil(async () => (await queueCounts(dlq.queueUrl)).visible === 1, { timeoutMs: 25_000, description: 'message in the DLQ' });
     expect(router.invocations(queue.queueArn).map((r) => recordsIn(r)[0]!.attributes.ApproximateReceiveCount)).toEqual(['1', '2']);
     expect(await queueIsEmpty(queue.queueUrl)).toBe(true);
     expect(await lastProcessingResult(sluice.lambda, uuid)).toBe('PROBLEM: Function call failed');
+  });
+
+  it('slows a receive loop down after function errors (RBIF off): 1 s, then 2 s before its next receives', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'backoff' });
+    onTestFinished(queue.cleanup);
+    router.on(queue.queueArn, { status: 500, json: { errorMessage: 'always' } });
+    const uuid = await createMapping(sluice.lambda, {
+      FunctionName: 'worker',
+      EventSourceArn: queue.queueArn,
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      Enabled: false,
+    });
+    await sendMessages(queue.queueUrl, Array.from({ length: 20 }, (_, i) => `m${i}`));
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    // Two loops, each: fail, wait 1 s, fail, wait 2 s, fail: the fifth invocation comes 3 s after the first.
+    const invocations = await router.waitForInvocations(queue.queueArn, 5);
+    expect(invocations[4]!.receivedAt - invocations[0]!.receivedAt).toBeGreaterThanOrEqual(2900);
+  });
+
+  it('slows a batching window down after function errors too', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'backoff-window' });
+    onTestFinished(queue.cleanup);
+    router.on(queue.queueArn, { status: 500, json: { errorMessage: 'always' } });
+    const uuid = await createMapping(sluice.lambda, {
+      FunctionName: 'worker',
+      EventSourceArn: queue.queueArn,
+      BatchSize: 2,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      Enabled: false,
+    });
+    await sendMessages(queue.queueUrl, Array.from({ length: 20 }, (_, i) => `m${i}`));
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    // Two batches fill at once (BatchSize reached); the slots that saw them fail wait before the next.
+    const invocations = await router.waitForInvocations(queue.queueArn, 3);
+    expect(invocations[2]!.receivedAt - invocations[0]!.receivedAt).toBeGreaterThanOrEqual(900);
+  });
+
+  it('does not slow down after function errors with ReportBatchItemFailures on', async ({ expect, onTestFinished }) => {
+    const queue = await createQueue({ prefix: 'no-backoff' });
+    onTestFinished(queue.cleanup);
+    router.on(queue.queueArn, { status: 500, json: { errorMessage: 'always' } });
+    const uuid = await createMapping(sluice.lambda, {
+      FunctionName: 'worker',
+      EventSourceArn: queue.queueArn,
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+      Enabled: false,
+    });
+    await sendMessages(queue.queueUrl, Array.from({ length: 20 }, (_, i) => `m${i}`));
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    const invocations = await router.waitForInvocations(queue.queueArn, 20);
+    expect(invocations[19]!.receivedAt - invocations[0]!.receivedAt).toBeLessThan(900);
   });
 
   it('retries an invocation error (429) without receiving again while visibility allows, then lets the message come back', async ({

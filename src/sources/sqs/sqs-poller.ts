@@ -166,7 +166,11 @@ export class SqsPoller {
       }
       this.track(
         this.invoke(batch)
-          .then((slowDown) => (slowDown ? backoff.fail() : backoff.reset()))
+          .then(async (slowDown) => {
+            // The slot that saw the failure waits before it serves another receive (sqs.md §3).
+            if (slowDown) await this.pause(backoff.fail());
+            else backoff.reset();
+          })
           .finally(() => this.deps.slots.release(token).catch(() => undefined)),
       );
     }
