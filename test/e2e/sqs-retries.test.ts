@@ -1,7 +1,11 @@
 /**
- * SQS outcomes (sqs.md §6): a success deletes, a failure leaves the message to come back
- * after its visibility timeout until the queue's redrive policy moves it to the DLQ, and an
- * invocation error is retried without receiving again while visibility allows.
+ * SQS outcomes (sqs.md §6, §3): a success deletes, a failure leaves the message to come
+ * back after its visibility timeout until the queue's redrive policy moves it to the DLQ, an
+ * invocation error is retried without receiving again while visibility allows, and failures
+ * slow the receive loops down (unless ReportBatchItemFailures is on).
+ *
+ * Sluice extends a message's visibility to its invocation deadline + 5 s (sqs.md §6), so with
+ * these 2 s queues and 1 s functions a failed message comes back about 6 s after its receive.
  */
 import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
