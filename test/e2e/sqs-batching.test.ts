@@ -9,7 +9,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createQueue, pollUntil, sqsClient, startRecordingTarget, type RecordingTarget } from '../support/index.js';
 import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
 import { queueCounts, queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
-import { QueueRouter, createMapping, recordsIn } from '../support/sqs-e2e.js';
+import { QueueRouter, createMapping, recordsIn, sendInOrder } from '../support/sqs-e2e.js';
 
 /** Lambda's synchronous payload limit (sqs.md §4). */
 const SIX_MB = 6_291_456;
@@ -20,7 +20,7 @@ let sluice: TestSluice;
 beforeAll(async () => {
   target = await startRecordingTarget();
   router = new QueueRouter(target);
-  sluice = await startTestSluice({ functions: { batches: { http: target.url, timeout: 3 } } });
+  sluice = await startTestSluice({ functions: { batches: { http: target.url, timeout: 3 }, quick: { http: target.url, timeout: 1 } } });
 });
 afterAll(async () => {
   await sluice?.stop();
@@ -72,6 +72,24 @@ describe.concurrent('SQS batching', () => {
     expect(router.invocations(queue.queueArn)).toHaveLength(1);
   });
 
+  it('receives with window + timeout + 30 s of visibility when the queue\'s is shorter, so a message never comes back while its batch fills', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    // Queue visibility 2 s < window 3 s + function timeout 1 s (sqs.md §6).
+    const queue = await createQueue({ prefix: 'window-visibility', visibilityTimeoutSeconds: 2 });
+    onTestFinished(queue.cleanup);
+    await createMapping(sluice.lambda, { FunctionName: 'quick', EventSourceArn: queue.queueArn, BatchSize: 100, MaximumBatchingWindowInSeconds: 3 });
+    const [messageId] = await sendInOrder(queue.queueUrl, ['waits 3 s in its batch']);
+
+    const [invocation] = await router.waitForInvocations(queue.queueArn, 1);
+    const records = recordsIn(invocation!);
+    expect(records.map((r) => [r.messageId, r.attributes.ApproximateReceiveCount])).toEqual([[messageId, '1']]);
+    expect(invocation!.receivedAt - Number(records[0]!.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThanOrEqual(3000 - 5);
+    await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
+    expect(router.invocations(queue.queueArn)).toHaveLength(1);
+  });
+
   it('never sends more than 6 MB: messages of 250 KB, 15 MB queued', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'bytes' });
     onTestFinished(queue.cleanup);
@@ -109,7 +127,8 @@ describe.concurrent('SQS batching', () => {
       FunctionName: 'batches',
       EventSourceArn: queue.queueArn,
       BatchSize: 10_000,
-      MaximumBatchingWindowInSeconds: 5,
+      // Filling takes about 1.5 s here; the window only has to outlast it (BatchSize closes the batch).
+      MaximumBatchingWindowInSeconds: 10,
       Enabled: false,
     });
     const count = 10_000;
