@@ -126,8 +126,9 @@ export const CheckpointCode = {
 /**
  * Move a shard's checkpoint forward, fenced by the lease. KEYS: leases, checkpoints.
  * ARGV: shardId, workerId, token, position (sequence number or SHARD_END).
- * Sequence numbers are decimal strings without leading zeros, so one is smaller when it is
- * shorter, or as long and lower at the first differing digit (bytes, not locale collation).
+ * Sequence numbers are decimal strings (DynamoDB Local pads them with zeros): without their
+ * leading zeros, one is smaller when it is shorter, or as long and lower at the first
+ * differing digit (bytes, not locale collation).
  * Returns a CheckpointCode.
  */
 export const writeCheckpointScript = `${PRELUDE}
@@ -135,15 +136,22 @@ local token, _, holder = parse(redis.call('HGET', KEYS[1], ARGV[1]))
 if holder == '' or holder ~= ARGV[2] or token ~= tonumber(ARGV[3]) then return ${CheckpointCode.fenced} end
 local position = ARGV[4]
 local ended = position == 'SHARD_END'
-if not ended and not (position == '0' or string.match(position, '^[1-9][0-9]*$')) then return ${CheckpointCode.invalid} end
+if not ended and not string.match(position, '^[0-9]+$') then return ${CheckpointCode.invalid} end
 local current = redis.call('HGET', KEYS[2], ARGV[1])
 if current == position then return ${CheckpointCode.unchanged} end
 if current == 'SHARD_END' then return ${CheckpointCode.ended} end
 if current and not ended then
-  if #position < #current then return ${CheckpointCode.behind} end
-  if #position == #current then
-    for i = 1, #position do
-      local a, b = string.byte(position, i), string.byte(current, i)
+  local function digits(s)
+    local t = string.gsub(s, '^0+', '')
+    if t == '' then return '0' end
+    return t
+  end
+  local p, c = digits(position), digits(current)
+  if p == c then return ${CheckpointCode.unchanged} end
+  if #p < #c then return ${CheckpointCode.behind} end
+  if #p == #c then
+    for i = 1, #p do
+      local a, b = string.byte(p, i), string.byte(c, i)
       if a ~= b then
         if a < b then return ${CheckpointCode.behind} end
         break

@@ -1,8 +1,10 @@
 /**
  * Stream positions as Sluice stores them (streams.md §3, §5). Kinesis and DynamoDB
- * Streams sequence numbers are decimal strings without leading zeros that exceed 2^53, so
- * they are compared as arbitrary-precision integers: by length, then digit by digit. The
- * Lua scripts (redis-scripts.ts) compare the same way.
+ * Streams sequence numbers are decimal strings that exceed 2^53, so they are compared as
+ * arbitrary-precision integers: leading zeros aside, by length, then digit by digit. They
+ * are stored exactly as the service gave them: DynamoDB Local pads them with zeros (e.g.
+ * `000000000000000000003`) and refuses them unpadded. The Lua scripts (redis-scripts.ts)
+ * compare the same way.
  */
 
 /** Checkpoint of a shard read to its end with every record done; it releases the children. */
@@ -14,15 +16,15 @@ export const SHARD_END = 'SHARD_END';
  */
 export const SHARD_START = 'SHARD_START';
 
-const DECIMAL = /^(0|[1-9][0-9]*)$/;
+const DECIMAL = /^[0-9]+$/;
 
-/** A sequence number was not a decimal string without leading zeros. */
+/** A sequence number was not a decimal string. */
 export class InvalidSequenceNumberError extends Error {
   override readonly name = 'InvalidSequenceNumberError';
   readonly code = 'SLUICE_ERR_INVALID_SEQUENCE_NUMBER';
 
   constructor(readonly value: string) {
-    super(`Not a sequence number (a decimal string without leading zeros): ${JSON.stringify(value)}`);
+    super(`Not a sequence number (a decimal string): ${JSON.stringify(value)}`);
   }
 }
 
@@ -42,6 +44,13 @@ export function assertSequenceNumber(value: string): void {
 export function compareSequenceNumbers(a: string, b: string): number {
   assertSequenceNumber(a);
   assertSequenceNumber(b);
-  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  const x = withoutLeadingZeros(a);
+  const y = withoutLeadingZeros(b);
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function withoutLeadingZeros(value: string): string {
+  const stripped = value.replace(/^0+/, '');
+  return stripped === '' ? '0' : stripped;
 }

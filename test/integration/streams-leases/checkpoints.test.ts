@@ -158,13 +158,22 @@ describe('Checkpoints: order', () => {
     expect(await checkpoints.write(empty, SHARD_END)).toBe('written');
   });
 
+  it('orders zero-padded sequence numbers (DynamoDB Local) by value and never moves back', async () => {
+    const lease = await leased();
+    expect(await checkpoints.write(lease, '000000000000000000012')).toBe('written');
+    expect(await checkpoints.write(lease, '000000000000000000003')).toBe('behind');
+    expect(await checkpoints.write(lease, '12')).toBe('unchanged');
+    expect(await checkpoints.write(lease, '000000000000000000100')).toBe('written');
+    expect(await checkpoints.get(lease.mappingId, lease.shardId)).toBe('000000000000000000100');
+  });
+
   it('refuses what is not a sequence number before Redis, and the script refuses it too', async () => {
     const lease = await leased();
-    for (const bad of ['', '007', '-1', 'LATEST', SHARD_START, '1e9']) {
+    for (const bad of ['', '-1', 'LATEST', SHARD_START, '1e9']) {
       await expect(checkpoints.write(lease, bad), bad).rejects.toThrow(InvalidSequenceNumberError);
     }
     const keys = streamKeys(PREFIX, lease.mappingId);
-    const code = await redis.eval(writeCheckpointScript, 2, keys.leases, keys.checkpoints, lease.shardId, 'w1', String(lease.token), '007');
+    const code = await redis.eval(writeCheckpointScript, 2, keys.leases, keys.checkpoints, lease.shardId, 'w1', String(lease.token), '7e3');
     expect(code).toBe(CheckpointCode.invalid);
     expect(await checkpoints.get(lease.mappingId, lease.shardId)).toBeUndefined();
   });

@@ -44,12 +44,20 @@ describe('compareSequenceNumbers', () => {
     }
   });
 
-  it('refuses anything but decimal strings without leading zeros', () => {
-    for (const bad of ['', '01', '-1', '1.5', '1e3', ' 1', SHARD_END, '0x10']) {
+  it('compares zero-padded numbers (DynamoDB Local) by value', () => {
+    expect(compareSequenceNumbers('000000000000000000003', '000000000000000000012')).toBeLessThan(0);
+    expect(compareSequenceNumbers('000000000000000000012', '12')).toBe(0);
+    expect(compareSequenceNumbers('0100', '99')).toBeGreaterThan(0);
+    expect(compareSequenceNumbers('000', '0')).toBe(0);
+  });
+
+  it('refuses anything but decimal strings', () => {
+    for (const bad of ['', '-1', '1.5', '1e3', ' 1', SHARD_END, '0x10']) {
       expect(isSequenceNumber(bad), bad).toBe(false);
       expect(() => compareSequenceNumbers(bad, '1')).toThrow(InvalidSequenceNumberError);
     }
     expect(isSequenceNumber('0')).toBe(true);
+    expect(isSequenceNumber('000000000000000000003')).toBe(true);
     expect(isSequenceNumber(KINESIS)).toBe(true);
   });
 });
