@@ -14,8 +14,17 @@ const MAX_RETRY_DELAY_MS = 30_000;
 /** A retry must leave the invocation this much time before the messages become visible. */
 const VISIBILITY_MARGIN_MS = 5000;
 
+/** errorCode of an outcome whose function is missing from Sluice's configuration. */
+export const FUNCTION_NOT_CONFIGURED = 'FunctionNotConfigured';
+
 export function functionNotFound(): InvocationOutcome {
-  return { kind: 'invocation-error', reason: 'not-found', errorMessage: 'Function not found in Sluice configuration', durationMs: 0 };
+  return {
+    kind: 'invocation-error',
+    reason: 'not-found',
+    errorCode: FUNCTION_NOT_CONFIGURED,
+    errorMessage: 'Function not found in Sluice configuration',
+    durationMs: 0,
+  };
 }
 
 export async function invokeBatch(data: BatchJobData, targets: FunctionTargets, signal?: AbortSignal): Promise<BatchJobResult> {

@@ -9,7 +9,7 @@ import type { CompiledFilter } from '../../filtering/index.js';
 import { sqsFilterView } from '../../filtering/index.js';
 import type { EventSource } from '../../mappings/event-source-arn.js';
 import type { Logger } from '../../observability/logger.js';
-import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
+import { FUNCTION_NOT_CONFIGURED, type BatchJobData, type BatchJobResult } from '../../pipeline/index.js';
 import type { InvocationOutcome } from '../../targets/index.js';
 import { sqsBatchVerdict } from './batch-outcome.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
@@ -41,6 +41,8 @@ export interface SqsPollerDependencies {
 }
 
 const LONG_POLL_SECONDS = 20;
+/** How often an unchanged LastProcessingResult is written again. */
+const REPORT_REFRESH_MS = 2000;
 const SLOT_WAIT_MS = 200;
 const FIRST_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
@@ -72,7 +74,7 @@ export class SqsPoller {
   private queueUrl?: string;
   private receiveVisibilitySeconds?: number;
   private visibilityMs = 30_000;
-  private lastInvocationReport?: string;
+  private lastInvocationReport?: { value: string; at: number };
   private readErrorShown = false;
   private readonly leftovers: BatchEntry[] = [];
 
@@ -288,8 +290,11 @@ export class SqsPoller {
       const undeleted = await deleteMessages(this.deps.sqs, await this.resolveQueue(), toDelete);
       if (undeleted.length > 0) this.deps.logger.warn({ messageIds: undeleted }, 'could not delete processed messages; they will be delivered again');
     }
-    if (processingResult !== this.lastInvocationReport) {
-      this.lastInvocationReport = processingResult;
+    // Unchanged values are re-reported now and then only: with several processes on one
+    // mapping, the latest invocation anywhere must win without a Redis write per batch.
+    const last = this.lastInvocationReport;
+    if (!last || last.value !== processingResult || Date.now() - last.at > REPORT_REFRESH_MS) {
+      this.lastInvocationReport = { value: processingResult, at: Date.now() };
       await this.deps.report({ invocation: processingResult });
     }
   }
@@ -345,7 +350,9 @@ export class SqsPoller {
 
 /** LastProcessingResult for an applied outcome (api.md §6.2). */
 function result(outcome: InvocationOutcome, failed: boolean): string {
-  if (outcome.kind === 'invocation-error' && outcome.reason === 'not-found') return 'PROBLEM: Function not found';
+  // Only a function missing from Sluice's configuration; a Lambda target's own
+  // ResourceNotFound is an invocation that failed (api.md §6.2).
+  if (outcome.kind === 'invocation-error' && outcome.errorCode === FUNCTION_NOT_CONFIGURED) return 'PROBLEM: Function not found';
   return failed ? 'PROBLEM: Function call failed' : 'OK';
 }
 
