@@ -11,6 +11,9 @@ import { MappingService, applyDeclaredMapping } from './mappings/mapping-service
 import { TagService } from './mappings/tag-service.js';
 import { LambdaApiError } from './mappings/errors.js';
 import { SourceInspector } from './sources/source-inspector.js';
+import { createStreamSource } from './sources/streams/stream-source.js';
+import { PinnedPositions } from './sources/streams/pinned-positions.js';
+import { pinnedValueOf } from './sources/streams/pin-latest.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { FunctionTargets, InvokePipeline, invokeBatch } from './pipeline/index.js';
 import { buildApiServer } from './api/server.js';
@@ -50,6 +53,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   const subscriber = config.supervisor.enabled ? await connectRedis(config.redis.url, 'sluice-changes') : undefined;
   const clients = new AwsClients(config);
   const store = new MappingStore(redis, config.redis.keyPrefix);
+  const pinnedPositions = new PinnedPositions(redis, config.redis.keyPrefix);
   const functions = new FunctionRegistry({ region: config.region, accountId: config.accountId }, config.functions);
   const mappings = new MappingService({
     region: config.region,
@@ -58,6 +62,13 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     store,
     functions,
     sources: new SourceInspector(clients),
+    latestPins: {
+      async pin(uuid, eventSourceArn) {
+        const shards = await createStreamSource(eventSourceArn, { clients, accountId: config.accountId }).pinLatest();
+        await pinnedPositions.pin(uuid, new Map(shards.map((shard) => [shard.shardId, pinnedValueOf(shard.start)])));
+      },
+      remove: (uuid) => pinnedPositions.delete(uuid),
+    },
   });
   // Workers (supervisor, pollers, batch jobs) run only where the supervisor is enabled;
   // an API-only process just serves the control plane.
@@ -84,6 +95,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
           workerTimeoutMs: config.supervisor.workerTimeoutMs,
           shutdownTimeoutMs: config.supervisor.shutdownTimeoutMs,
           sqs: { clients, pipeline, targets, defaultMaximumConcurrency: config.sqs.defaultMaximumConcurrency },
+          accountId: config.accountId,
+          leaseMs: config.streams.leaseMs,
         })
       : undefined;
 

@@ -116,6 +116,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    streams: z
+      .object({
+        leaseMs: z
+          .number()
+          .int()
+          .min(1000)
+          .default(10000)
+          .describe('Milliseconds a shard lease lasts unless renewed: a dead worker\'s shards move to the others after about this long.'),
+      })
+      .strict()
+      .prefault({}),
     pipeline: z
       .object({
         workerConcurrency: z

@@ -24,6 +24,11 @@ export interface MappingServiceOptions {
   store: MappingStore;
   functions: FunctionRegistry;
   sources: SourceInspector;
+  /**
+   * Pins where LATEST is for a new stream mapping (streams.md §3: records written between
+   * Create and the first poll are delivered); `undefined` removes a pin.
+   */
+  latestPins?: { pin(uuid: string, eventSourceArn: string): Promise<void>; remove(uuid: string): Promise<void> };
   now?: () => number;
 }
 
@@ -98,8 +103,13 @@ export class MappingService {
       ...(source.type === 'sqs' ? {} : { LastProcessingResult: 'No records processed' }),
       settings: normaliseSettings(settings),
     };
+    const pinned = source.type !== 'sqs' && settings.StartingPosition === 'LATEST' && this.options.latestPins !== undefined;
+    if (pinned) await this.options.latestPins!.pin(uuid, source.arn);
     const created = await this.store.create(mapping, settings.Tags ?? {});
-    if (!created.ok) throw duplicateMapping(source, settings.FunctionName!, created.holder);
+    if (!created.ok) {
+      if (pinned) await this.options.latestPins!.remove(uuid).catch(() => undefined);
+      throw duplicateMapping(source, settings.FunctionName!, created.holder);
+    }
     return toConfiguration(mapping);
   }
 

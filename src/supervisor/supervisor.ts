@@ -11,8 +11,7 @@
  *   missed notification cannot strand a mapping; heartbeats keep the worker list fresh.
  *
  * Every settle is a compare-and-set on the mapping's revision, so supervisors on one
- * Redis never undo an update made meanwhile. Kinesis and DynamoDB Streams mappings have
- * no pollers yet: they converge at once.
+ * Redis never undo an update made meanwhile.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
@@ -20,6 +19,8 @@ import type { StoredMapping } from '../mappings/model.js';
 import { isTransitional, settledState } from '../mappings/states.js';
 import type { MappingStore } from '../mappings/store.js';
 import { SqsRunner, slotsKey, type SqsRunnerDependencies } from './sqs-runner.js';
+import { StreamRunner } from './stream-runner.js';
+import { deleteStreamState } from '../sources/streams/stream-keys.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 export interface SupervisorOptions {
@@ -34,6 +35,10 @@ export interface SupervisorOptions {
   workerTimeoutMs: number;
   shutdownTimeoutMs: number;
   sqs: Omit<SqsRunnerDependencies, 'redis' | 'prefix' | 'store' | 'logger'>;
+  /** Account id for the ARNs in stream records. */
+  accountId: string;
+  /** Shard lease length (streams.md §2). */
+  leaseMs: number;
   now?: () => number;
 }
 
@@ -48,7 +53,7 @@ export class Supervisor {
   private readonly pending = new Map<string, Promise<void>>();
   /** UUIDs changed again while their reconcile ran: run once more after it. */
   private readonly dirty = new Set<string>();
-  private readonly runners = new Map<string, SqsRunner>();
+  private readonly runners = new Map<string, SqsRunner | StreamRunner>();
   private readonly registry: WorkerRegistry;
   private readonly now: () => number;
   private liveCount = 1;
@@ -148,13 +153,14 @@ export class Supervisor {
       return;
     }
     const mapping = current.mapping;
-    if (runsPollers(mapping) && mapping.sourceType === 'sqs') {
+    if (runsPollers(mapping)) {
       let runner = this.runners.get(uuid);
       if (!runner) {
-        runner = new SqsRunner(uuid, { ...this.options.sqs, redis: this.options.redis, prefix: this.options.prefix, store: this.options.store, logger: this.options.logger });
+        runner = mapping.sourceType === 'sqs' ? this.sqsRunner(uuid) : this.streamRunner(uuid);
         this.runners.set(uuid, runner);
       }
-      runner.run(mapping, this.liveCount);
+      if (runner instanceof SqsRunner) runner.run(mapping, this.liveCount);
+      else await runner.run(mapping);
     } else if (this.runners.has(uuid)) {
       const runner = this.runners.get(uuid)!;
       this.runners.delete(uuid);
@@ -162,6 +168,27 @@ export class Supervisor {
     }
     await this.registry.markApplied(uuid, mapping.generation);
     if (isTransitional(mapping.State)) await this.settle(uuid);
+  }
+
+  private sqsRunner(uuid: string): SqsRunner {
+    const { sqs, redis, prefix, store, logger } = this.options;
+    return new SqsRunner(uuid, { ...sqs, redis, prefix, store, logger });
+  }
+
+  private streamRunner(uuid: string): StreamRunner {
+    const { sqs, redis, prefix, store, logger, accountId, leaseMs } = this.options;
+    return new StreamRunner(uuid, {
+      redis,
+      prefix,
+      accountId,
+      clients: sqs.clients,
+      pipeline: sqs.pipeline,
+      store,
+      logger,
+      workerId: this.registry.workerId,
+      liveWorkers: () => this.registry.live,
+      leaseMs,
+    });
   }
 
   /** Moves a transitional mapping to its settled state once every live worker converged. */
@@ -176,6 +203,8 @@ export class Supervisor {
         const result = await store.remove(current);
         if (result === 'stale') continue;
         await this.registry.forget(uuid, slotsKey(this.options.prefix, uuid));
+        // Deleting a mapping deletes its checkpoints, leases and pinned positions (streams.md §5).
+        await deleteStreamState(this.options.redis, this.options.prefix, uuid);
         logger.info({ mappingId: uuid }, 'mapping removed');
         return;
       }

@@ -1,0 +1,287 @@
+/**
+ * One shard of one stream mapping, in the process holding its lease (streams.md §4–§8):
+ * reads records in order, filters them, builds a batch (BatchSize, window, 6 MB), invokes
+ * it through the batch pipeline with one batch in flight, and moves the fenced checkpoint
+ * only when the batch has ended. The shard's end is checkpointed as SHARD_END, which
+ * releases its children.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CompiledFilter } from '../../filtering/index.js';
+import type { Logger } from '../../observability/logger.js';
+import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
+import type { InvocationOutcome } from '../../targets/index.js';
+import type { Checkpoints } from './checkpoints.js';
+import { SHARD_END } from './sequence-numbers.js';
+import type { Lease } from './shard-leases.js';
+import { StreamSourceError } from './stream-errors.js';
+import type { IteratorPosition, StreamRecord, StreamSource } from './stream-source.js';
+import { decideStreamBatch, type StreamBatchFailurePolicy } from './stream-batch-outcome.js';
+
+/** Lambda's synchronous payload limit: 6 MB of `{"Records":[...]}` (streams.md §8). */
+const MAX_PAYLOAD_BYTES = 6_291_456;
+const ENVELOPE_BYTES = Buffer.byteLength('{"Records":[]}');
+const FIRST_BACKOFF_MS = 1000;
+const MAX_READ_BACKOFF_MS = 10_000;
+
+export interface ShardProcessorSettings {
+  mappingId: string;
+  functionArn: string;
+  shardId: string;
+  batchSize: number;
+  windowSeconds: number;
+  filter?: CompiledFilter;
+  /** What the filter sees of an event record (filtering.md §5). */
+  filterView: (event: Readonly<Record<string, unknown>>) => unknown;
+  /** Where to start when the shard has no checkpoint (streams.md §3); undefined: nothing to read. */
+  start: IteratorPosition | undefined;
+  policy: StreamBatchFailurePolicy;
+}
+
+export interface ShardProcessorDependencies {
+  source: StreamSource;
+  checkpoints: Checkpoints;
+  submit: (data: BatchJobData) => Promise<BatchJobResult>;
+  report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
+  /** The lease moved: the shard stops at once, without another checkpoint. */
+  onLeaseLost: (shardId: string) => void;
+  /** The shard was read to its end and checkpointed SHARD_END. */
+  onShardEnd: (shardId: string) => void;
+  logger: Logger;
+}
+
+class LeaseLostError extends Error {}
+
+export class ShardProcessor {
+  private running = true;
+  private readonly stopController = new AbortController();
+  private loop?: Promise<void>;
+  /** Records read and kept by the filter, not yet in a batch. */
+  private buffered: StreamRecord[] = [];
+  /** Last sequence number read (kept or filtered): where a new iterator resumes. */
+  private lastRead?: string;
+  /** Last filtered-out record read after every kept record: done once nothing before it is pending. */
+  private filteredTail?: string;
+  private lastReport?: string;
+
+  constructor(
+    readonly settings: ShardProcessorSettings,
+    private lease: Lease,
+    private readonly deps: ShardProcessorDependencies,
+  ) {}
+
+  start(): void {
+    this.loop = this.run().catch((error: unknown) => {
+      if (error instanceof LeaseLostError) {
+        this.deps.onLeaseLost(this.settings.shardId);
+        return;
+      }
+      if (!this.running) return;
+      this.deps.logger.error({ err: error }, 'shard processor failed');
+      this.deps.onLeaseLost(this.settings.shardId);
+    });
+  }
+
+  /** The balancer took the lease again (new token): keep going under it. */
+  updateLease(lease: Lease): void {
+    this.lease = lease;
+  }
+
+  /**
+   * Stops reading; the batch in flight ends first (its checkpoint is written) unless
+   * `abandon`, used when the lease is gone: then nothing more is written.
+   */
+  async stop(abandon = false): Promise<void> {
+    this.running = false;
+    if (abandon) this.stopController.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { source, checkpoints } = this.deps;
+    const { shardId } = this.settings;
+    const checkpoint = await checkpoints.get(this.settings.mappingId, shardId);
+    if (checkpoint === SHARD_END) return this.deps.onShardEnd(shardId);
+    const position: IteratorPosition | undefined =
+      checkpoint !== undefined ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint } : this.settings.start;
+    let iterator = position ? await this.withRetries(() => source.getIterator(shardId, position)) : undefined;
+    let ended = iterator === undefined;
+    let readBackoff = 0;
+
+    while (this.running) {
+      const batch = this.takeBatch();
+      const windowMs = this.settings.windowSeconds * 1000;
+      let openedAt = batch.records.length > 0 ? Date.now() : undefined;
+      // Fill the batch: window 0 invokes as soon as a record is ready (streams.md §8).
+      while (this.running && !ended && !batch.full) {
+        if (batch.records.length > 0 && (windowMs === 0 || Date.now() - openedAt! >= windowMs)) break;
+        let result;
+        try {
+          const limit = Math.min(this.settings.batchSize - batch.records.length, source.traits.maxRecordsPerRead);
+          result = await source.read(shardId, iterator!, Math.max(1, limit));
+          if (readBackoff > 0 || this.lastReport?.startsWith('PROBLEM: Error reading')) await this.clearReadError();
+          readBackoff = 0;
+        } catch (error) {
+          const recovered = await this.recoverRead(error, readBackoff);
+          readBackoff = recovered.backoff;
+          if (recovered.iterator !== undefined) iterator = recovered.iterator;
+          continue;
+        }
+        iterator = result.nextIterator;
+        ended = iterator === undefined;
+        for (const record of result.records) this.accept(record);
+        this.fill(batch);
+        if (batch.records.length > 0) openedAt ??= Date.now();
+        const idle = result.records.length === 0 && !((result.millisBehindLatest ?? 0) > 0);
+        if (idle && !ended) {
+          const wait = batch.records.length > 0 ? Math.min(source.traits.idlePollIntervalMs, Math.max(0, openedAt! + windowMs - Date.now())) : source.traits.idlePollIntervalMs;
+          await this.pause(wait);
+        }
+        if (batch.records.length === 0 && this.filteredTail !== undefined && this.buffered.length === 0) {
+          // Only filtered-out records since the last checkpoint: they are done (streams.md §5).
+          await this.writeCheckpoint(this.filteredTail);
+          this.filteredTail = undefined;
+        }
+      }
+      if (batch.records.length > 0) {
+        await this.invoke(batch.records);
+        continue;
+      }
+      if (ended && this.buffered.length === 0) {
+        if (this.filteredTail !== undefined) await this.writeCheckpoint(this.filteredTail);
+        await this.writeCheckpoint(SHARD_END);
+        this.deps.logger.info('shard read to its end');
+        this.deps.onShardEnd(shardId);
+        return;
+      }
+    }
+  }
+
+  /** A record read: kept for a batch, or (filtered out) remembered as done once reached. */
+  private accept(record: StreamRecord): void {
+    this.lastRead = record.sequenceNumber;
+    const { filter, filterView } = this.settings;
+    if (filter && !filter.acceptsAll && !filter.matches(filterView(record.event))) {
+      if (this.buffered.length === 0) this.filteredTail = record.sequenceNumber;
+      return;
+    }
+    this.buffered.push(record);
+  }
+
+  private takeBatch(): { records: StreamRecord[]; bytes: number; full: boolean } {
+    const batch = { records: [] as StreamRecord[], bytes: ENVELOPE_BYTES, full: false };
+    this.fill(batch);
+    return batch;
+  }
+
+  /** Moves buffered records into the batch while it has room (count and 6 MB). */
+  private fill(batch: { records: StreamRecord[]; bytes: number; full: boolean }): void {
+    while (this.buffered.length > 0 && !batch.full) {
+      const next = this.buffered[0]!;
+      const bytes = next.sizeBytes + (batch.records.length > 0 ? 1 : 0);
+      if (batch.records.length > 0 && batch.bytes + bytes > MAX_PAYLOAD_BYTES) {
+        batch.full = true;
+        break;
+      }
+      batch.records.push(this.buffered.shift()!);
+      batch.bytes += bytes;
+      if (batch.records.length >= this.settings.batchSize) batch.full = true;
+    }
+    if (batch.records.length > 0) this.filteredTail = undefined;
+  }
+
+  /**
+   * Invokes until the batch has ended (succeeded, or given up after its retries), moving
+   * the checkpoint as records become done. Stopping mid-retry leaves the rest unchecked:
+   * the next holder reads them again (at least once).
+   */
+  private async invoke(records: StreamRecord[]): Promise<void> {
+    let pending = records;
+    let attempts = 0;
+    while (pending.length > 0) {
+      if (this.stopController.signal.aborted) throw new LeaseLostError();
+      const payload = `{"Records":[${pending.map((r) => JSON.stringify(r.event)).join(',')}]}`;
+      let outcome: InvocationOutcome;
+      try {
+        ({ outcome } = await this.deps.submit({
+          mappingId: this.settings.mappingId,
+          source: this.deps.source.traits.type,
+          functionArn: this.settings.functionArn,
+          payload,
+          recordCount: pending.length,
+        }));
+      } catch (error) {
+        outcome = { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 };
+      }
+      const failedAttempt = outcome.kind === 'function-error' || outcome.kind === 'success';
+      const decision = decideStreamBatch(pending, outcome, failedAttempt ? attempts + 1 : attempts, this.settings.policy);
+      if (decision.countsAsAttempt) attempts++;
+      await this.reportInvocation(decision.failed ? 'PROBLEM: Function call failed' : 'OK');
+      if (decision.discarded.length > 0) {
+        this.deps.logger.warn({ records: decision.discarded.length, attempts }, 'retries exhausted; records discarded');
+      }
+      if (decision.doneUpTo !== undefined) await this.writeCheckpoint(decision.doneUpTo);
+      pending = decision.remaining;
+      if (pending.length === 0) return;
+      if (!this.running) return;
+      await this.pause(decision.delayMs);
+    }
+  }
+
+  private async writeCheckpoint(position: string): Promise<void> {
+    const result = await this.deps.checkpoints.write(this.lease, position);
+    if (result === 'fenced') throw new LeaseLostError();
+  }
+
+  /** Reacts to a failed GetRecords (streams.md §4); returns the next backoff and maybe a new iterator. */
+  private async recoverRead(error: unknown, backoff: number): Promise<{ backoff: number; iterator?: string }> {
+    const { source } = this.deps;
+    const { shardId } = this.settings;
+    const kind = error instanceof StreamSourceError ? error.kind : 'other';
+    if (kind === 'expiredIterator' || kind === 'invalidIterator') {
+      const checkpoint = this.lastRead ?? (await this.deps.checkpoints.get(this.settings.mappingId, shardId));
+      const position: IteratorPosition | undefined =
+        checkpoint !== undefined ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint } : this.settings.start;
+      return { backoff, iterator: position ? await this.withRetries(() => source.getIterator(shardId, position)) : undefined };
+    }
+    if (kind === 'trimmed' || kind === 'positionNotFound') {
+      // Behind the trim horizon: records lost to retention are not reported (AWS).
+      return { backoff, iterator: await this.withRetries(() => source.getIterator(shardId, { type: 'TRIM_HORIZON' })) };
+    }
+    const code = error instanceof StreamSourceError ? error.code : ((error as Error).name ?? 'UnknownError');
+    const next = backoff === 0 ? FIRST_BACKOFF_MS : Math.min(backoff * 2, MAX_READ_BACKOFF_MS);
+    this.deps.logger.warn({ err: error, code }, 'reading the shard failed; backing off');
+    await this.deps.report({ readError: `PROBLEM: Error reading from event source: ${code}` }).catch(() => undefined);
+    this.lastReport = 'PROBLEM: Error reading';
+    await this.pause(next);
+    return { backoff: next };
+  }
+
+  private async clearReadError(): Promise<void> {
+    this.lastReport = undefined;
+    await this.deps.report({ readError: null }).catch(() => undefined);
+  }
+
+  private async reportInvocation(result: string): Promise<void> {
+    await this.deps.report({ invocation: result }).catch(() => undefined);
+  }
+
+  /** Calls the source, backing off on errors, until it answers or the processor stops. */
+  private async withRetries<T>(call: () => Promise<T>): Promise<T | undefined> {
+    let backoff = 0;
+    while (this.running) {
+      try {
+        return await call();
+      } catch (error) {
+        backoff = backoff === 0 ? FIRST_BACKOFF_MS : Math.min(backoff * 2, MAX_READ_BACKOFF_MS);
+        this.deps.logger.warn({ err: error }, 'stream call failed; backing off');
+        await this.pause(backoff);
+      }
+    }
+    return undefined;
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    await sleep(ms, undefined, { signal: this.stopController.signal }).catch(() => undefined);
+  }
+}

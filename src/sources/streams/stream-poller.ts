@@ -1,0 +1,207 @@
+/**
+ * A stream mapping (Kinesis or DynamoDB Streams) in one process (streams.md §2): lists the
+ * shards, starts a shard only after its parents are read to their end, takes its share of
+ * the shard leases (balanced over live workers), renews them, and runs a ShardProcessor
+ * per held shard. A lost lease stops that shard at once; stopping hands every lease over.
+ */
+import type { Redis } from 'ioredis';
+import type { CompiledFilter } from '../../filtering/index.js';
+import { dynamodbFilterView, kinesisFilterView } from '../../filtering/index.js';
+import type { Logger } from '../../observability/logger.js';
+import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
+import { Checkpoints } from './checkpoints.js';
+import { LeaseBalancer } from './lease-balancer.js';
+import { PinnedPositions } from './pinned-positions.js';
+import { SHARD_END, SHARD_START } from './sequence-numbers.js';
+import { ShardLeases, type Lease } from './shard-leases.js';
+import { ShardProcessor } from './shard-processor.js';
+import type { StreamBatchFailurePolicy } from './stream-batch-outcome.js';
+import type { IteratorPosition, ShardInfo, StreamSource } from './stream-source.js';
+
+export interface StreamPollerSettings {
+  mappingId: string;
+  functionArn: string;
+  batchSize: number;
+  windowSeconds: number;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  /** Epoch seconds, with AT_TIMESTAMP. */
+  startingPositionTimestamp?: number;
+  filter?: CompiledFilter;
+  policy: StreamBatchFailurePolicy;
+}
+
+export interface StreamPollerDependencies {
+  source: StreamSource;
+  redis: Redis;
+  prefix: string;
+  workerId: string;
+  liveWorkers: () => readonly string[];
+  submit: (data: BatchJobData) => Promise<BatchJobResult>;
+  report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
+  logger: Logger;
+  leaseMs: number;
+}
+
+/** How often shards are listed again (streams.md §2, chosen). */
+const RELIST_INTERVAL_MS = 60_000;
+/** Balancing rounds: often enough to take over a dead worker's shards promptly. */
+const ROUND_INTERVAL_MS = 1000;
+
+export class StreamPoller {
+  private running = false;
+  private timer?: NodeJS.Timeout;
+  private roundInFlight?: Promise<void>;
+  private shards: ShardInfo[] = [];
+  private listedAt = 0;
+  private relistSoon = true;
+  private readonly processors = new Map<string, { processor: ShardProcessor; lease: Lease }>();
+  private readonly leases: ShardLeases;
+  private readonly checkpoints: Checkpoints;
+  private readonly pinned: PinnedPositions;
+  private readonly balancer: LeaseBalancer;
+
+  constructor(
+    readonly settings: StreamPollerSettings,
+    private readonly deps: StreamPollerDependencies,
+  ) {
+    this.leases = new ShardLeases(deps.redis, deps.prefix, { leaseMs: deps.leaseMs });
+    this.checkpoints = new Checkpoints(deps.redis, deps.prefix);
+    this.pinned = new PinnedPositions(deps.redis, deps.prefix);
+    this.balancer = new LeaseBalancer(this.leases, deps.workerId);
+  }
+
+  start(): void {
+    this.running = true;
+    const tick = () => {
+      if (!this.running || this.roundInFlight) return;
+      this.roundInFlight = this.round()
+        .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'stream round failed; retrying'))
+        .finally(() => (this.roundInFlight = undefined));
+    };
+    tick();
+    this.timer = setInterval(tick, Math.min(ROUND_INTERVAL_MS, Math.floor(this.deps.leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  /** Stops every shard (in-flight batches end and are checkpointed) and hands the leases over. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.timer);
+    await this.roundInFlight;
+    await Promise.allSettled([...this.processors.values()].map(({ processor }) => processor.stop()));
+    this.processors.clear();
+    await this.balancer.release(this.settings.mappingId).catch(() => undefined);
+  }
+
+  private async round(): Promise<void> {
+    const { mappingId } = this.settings;
+    if (this.relistSoon || Date.now() - this.listedAt > RELIST_INTERVAL_MS) {
+      try {
+        this.shards = await this.deps.source.listShards();
+        this.listedAt = Date.now();
+        this.relistSoon = false;
+        await this.deps.report({ readError: null });
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? (error as Error).name;
+        this.deps.logger.warn({ err: error }, 'listing shards failed');
+        await this.deps.report({ readError: `PROBLEM: Error reading from event source: ${code}` });
+        return;
+      }
+    }
+    await this.renewHeld();
+    if (!this.running) return;
+    const checkpoints = await this.checkpoints.all(mappingId);
+    const listed = new Set(this.shards.map((s) => s.shardId));
+    // Parents before children (§2): parents still listed must be read to their end.
+    const parentsDone = (shard: ShardInfo) =>
+      [shard.parentShardId, shard.adjacentParentShardId].every((p) => p === undefined || !listed.has(p) || checkpoints.get(p) === SHARD_END);
+    const ready = this.shards.filter((s) => checkpoints.get(s.shardId) !== SHARD_END && parentsDone(s)).map((s) => s.shardId);
+    const { acquired } = await this.balancer.round(mappingId, this.deps.liveWorkers(), ready);
+    for (const lease of acquired) await this.startShard(lease);
+  }
+
+  private async renewHeld(): Promise<void> {
+    if (this.processors.size === 0) return;
+    const { renewed, lost } = await this.leases.renewAll([...this.processors.values()].map((p) => p.lease));
+    for (const lease of renewed) {
+      const held = this.processors.get(lease.shardId);
+      if (held) {
+        held.lease = lease;
+        held.processor.updateLease(lease);
+      }
+    }
+    for (const lease of lost) this.loseShard(lease.shardId);
+  }
+
+  private loseShard(shardId: string): void {
+    const held = this.processors.get(shardId);
+    if (!held) return;
+    this.processors.delete(shardId);
+    this.deps.logger.info({ shardId }, 'shard lease lost; stopping the shard');
+    void held.processor.stop(true);
+  }
+
+  private async startShard(lease: Lease): Promise<void> {
+    const existing = this.processors.get(lease.shardId);
+    if (existing) {
+      existing.lease = lease;
+      existing.processor.updateLease(lease);
+      return;
+    }
+    const start = await this.startPosition(lease.shardId);
+    const logger = this.deps.logger.child({ shardId: lease.shardId });
+    const isKinesis = this.deps.source.traits.type === 'kinesis';
+    const processor = new ShardProcessor(
+      {
+        mappingId: this.settings.mappingId,
+        functionArn: this.settings.functionArn,
+        shardId: lease.shardId,
+        batchSize: this.settings.batchSize,
+        windowSeconds: this.settings.windowSeconds,
+        ...(this.settings.filter ? { filter: this.settings.filter } : {}),
+        filterView: (event) => (isKinesis ? kinesisFilterView(event as unknown as { kinesis: { data: string } }) : dynamodbFilterView(event)),
+        start,
+        policy: this.settings.policy,
+      },
+      lease,
+      {
+        source: this.deps.source,
+        checkpoints: this.checkpoints,
+        submit: this.deps.submit,
+        report: this.deps.report,
+        onLeaseLost: (shardId) => this.processors.get(shardId)?.processor === processor && this.loseShard(shardId),
+        onShardEnd: (shardId) => {
+          if (this.processors.get(shardId)?.processor === processor) this.processors.delete(shardId);
+          this.relistSoon = true; // children may now start (§2)
+          void this.leases.release(lease).catch(() => undefined);
+        },
+        logger,
+      },
+    );
+    this.processors.set(lease.shardId, { processor, lease });
+    logger.info({ start }, 'shard started');
+    processor.start();
+  }
+
+  /**
+   * Where a shard without a checkpoint starts (streams.md §3): the position pinned at
+   * creation for LATEST, the timestamp for AT_TIMESTAMP, else the shard's first record
+   * (TRIM_HORIZON, and shards that appeared after the mapping was created).
+   */
+  private async startPosition(shardId: string): Promise<IteratorPosition | undefined> {
+    const { startingPosition, startingPositionTimestamp } = this.settings;
+    if (startingPosition === 'AT_TIMESTAMP' && startingPositionTimestamp !== undefined) {
+      return { type: 'AT_TIMESTAMP', timestamp: new Date(startingPositionTimestamp * 1000) };
+    }
+    if (startingPosition === 'LATEST') {
+      const pins = await this.pinned.get(this.settings.mappingId);
+      // No pin at all (pinning failed at create): the live tip is the best left.
+      if (!pins) return { type: 'LATEST' };
+      const pinned = pins.get(shardId);
+      if (pinned === SHARD_END) return undefined;
+      if (pinned === SHARD_START || pinned === undefined) return { type: 'TRIM_HORIZON' };
+      return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: pinned };
+    }
+    return { type: 'TRIM_HORIZON' };
+  }
+}

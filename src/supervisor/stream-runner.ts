@@ -1,0 +1,84 @@
+/**
+ * Builds and replaces the stream poller (Kinesis or DynamoDB Streams) of one mapping in
+ * this process as its settings change. Checkpoints live in Redis, so a replaced poller's
+ * successor resumes where it stopped: updates neither replay nor skip (streams.md §5).
+ */
+import type { Redis } from 'ioredis';
+import type { AwsClients } from '../aws/clients.js';
+import { compileFilterCriteria } from '../filtering/index.js';
+import type { StoredMapping } from '../mappings/model.js';
+import type { MappingStore } from '../mappings/store.js';
+import type { Logger } from '../observability/logger.js';
+import type { InvokePipeline } from '../pipeline/index.js';
+import { createStreamSource } from '../sources/streams/stream-source.js';
+import { StreamPoller } from '../sources/streams/stream-poller.js';
+
+export interface StreamRunnerDependencies {
+  redis: Redis;
+  prefix: string;
+  accountId: string;
+  clients: AwsClients;
+  pipeline: InvokePipeline;
+  store: MappingStore;
+  logger: Logger;
+  workerId: string;
+  liveWorkers: () => readonly string[];
+  leaseMs: number;
+}
+
+export class StreamRunner {
+  private poller?: StreamPoller;
+  private settingsKey?: string;
+
+  constructor(
+    private readonly uuid: string,
+    private readonly deps: StreamRunnerDependencies,
+  ) {}
+
+  /** Runs the mapping with these settings; a change stops the old poller first (its batch ends and is checkpointed). */
+  async run(mapping: StoredMapping): Promise<void> {
+    const key = JSON.stringify([mapping.FunctionArn, mapping.settings]);
+    if (this.poller && key === this.settingsKey) return;
+    await this.stop();
+    const s = mapping.settings;
+    const filters = s.FilterCriteria?.Filters ?? [];
+    const sourceType = mapping.sourceType === 'kinesis' ? 'kinesis' : 'dynamodb';
+    const logger = this.deps.logger.child({ mappingId: this.uuid, source: sourceType });
+    this.poller = new StreamPoller(
+      {
+        mappingId: this.uuid,
+        functionArn: mapping.FunctionArn,
+        batchSize: s.BatchSize ?? 100,
+        windowSeconds: s.MaximumBatchingWindowInSeconds ?? 0,
+        startingPosition: (s.StartingPosition ?? 'LATEST') as 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP',
+        ...(s.StartingPositionTimestamp !== undefined ? { startingPositionTimestamp: s.StartingPositionTimestamp } : {}),
+        ...(filters.length > 0 ? { filter: compileFilterCriteria(filters, sourceType) } : {}),
+        policy: {
+          reportBatchItemFailures: (s.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+          maximumRetryAttempts: s.MaximumRetryAttempts ?? -1,
+        },
+      },
+      {
+        source: createStreamSource(mapping.EventSourceArn, { clients: this.deps.clients, accountId: this.deps.accountId }),
+        redis: this.deps.redis,
+        prefix: this.deps.prefix,
+        workerId: this.deps.workerId,
+        liveWorkers: this.deps.liveWorkers,
+        submit: (data) => this.deps.pipeline.submit(data),
+        report: (result) => this.deps.store.reportProcessingResult(this.uuid, result),
+        logger,
+        leaseMs: this.deps.leaseMs,
+      },
+    );
+    this.settingsKey = key;
+    this.poller.start();
+    logger.info('stream poller started');
+  }
+
+  async stop(): Promise<void> {
+    const poller = this.poller;
+    this.poller = undefined;
+    this.settingsKey = undefined;
+    await poller?.stop();
+  }
+}
