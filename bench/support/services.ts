@@ -72,3 +72,68 @@ export function startNoopHttpTarget(): Promise<BenchService> {
     '/',
   );
 }
+
+const require_ = (await import('node:module')).createRequire(import.meta.url);
+
+/** kinesis-mock (npm kinesis-local) on a free plain-HTTP port, with near-instant stream operations. */
+export async function startKinesis(): Promise<BenchService> {
+  const path = await import('node:path');
+  const dir = path.dirname(require_.resolve('kinesis-local/package.json'));
+  const [plainPort, tlsPort] = [await getFreePort(), await getFreePort()];
+  const durations = ['CREATE_STREAM_DURATION', 'DELETE_STREAM_DURATION', 'MERGE_SHARDS_DURATION', 'SPLIT_SHARD_DURATION', 'UPDATE_SHARD_COUNT_DURATION'];
+  const child = await spawnManaged('kinesis-local', process.execPath, [path.join(dir, 'main.js')], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      KINESIS_MOCK_PLAIN_PORT: String(plainPort),
+      KINESIS_MOCK_TLS_PORT: String(tlsPort),
+      KINESIS_MOCK_CERT_PATH: path.join(dir, 'server.json'),
+      AWS_REGION: 'us-east-1',
+      AWS_ACCOUNT_ID: '000000000000',
+      SHOULD_PERSIST_DATA: 'false',
+      LOAD_DATA_IF_EXISTS: 'false',
+      LOG_LEVEL: 'WARN',
+      ROOT_LOG_LEVEL: 'ERROR',
+      ...Object.fromEntries(durations.map((name) => [name, '10ms'])),
+    },
+  });
+  const url = `http://127.0.0.1:${plainPort}`;
+  const { KinesisClient, ListStreamsCommand } = await import('@aws-sdk/client-kinesis');
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+  const probe = new KinesisClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, requestHandler: new NodeHttpHandler() });
+  try {
+    await waitFor(url, async () => (await probe.send(new ListStreamsCommand({})), true), child);
+  } finally {
+    probe.destroy();
+  }
+  return { url, stop: () => child.stop() };
+}
+
+/**
+ * A no-op target that also measures put-to-invoke latency: each Kinesis record's data is
+ * `{"t": <put time, epoch ms>}`. GET /stats answers `{count, latencies}`; POST /reset clears.
+ */
+export function startLatencyTarget(): Promise<BenchService> {
+  return startNodeService(
+    'latency-target',
+    `import http from 'node:http';
+     let count = 0; let latencies = [];
+     const server = http.createServer((req, res) => {
+       const chunks = [];
+       req.on('data', (c) => chunks.push(c));
+       req.on('end', () => {
+         if (req.method === 'GET') { res.setHeader('content-type', 'application/json'); return res.end(JSON.stringify({ count, latencies })); }
+         if (req.url === '/reset') { count = 0; latencies = []; return res.end(); }
+         const now = Date.now();
+         for (const r of JSON.parse(Buffer.concat(chunks).toString()).Records ?? []) {
+           count++;
+           latencies.push(now - JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()).t);
+         }
+         res.end();
+       });
+     });
+     server.keepAliveTimeout = 60000;
+     server.listen(Number(process.env.PORT), '127.0.0.1');`,
+    '/stats',
+  );
+}
