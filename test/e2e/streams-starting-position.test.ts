@@ -1,0 +1,180 @@
+/**
+ * StartingPosition (streams.md §3): applies once, to shards without a checkpoint.
+ * Kinesis TRIM_HORIZON / LATEST / AT_TIMESTAMP and DynamoDB TRIM_HORIZON / LATEST, with
+ * LATEST pinned when the mapping is created: records written between Create and the first
+ * poll (here: while the mapping is still Disabled) are delivered, older ones are not.
+ * Real kinesis-mock, DynamoDB Local and Redis.
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
+import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { allocateRedisDb, createStream, createTableWithStream, dynamoDBClient, kinesisClient, pollUntil, startRecordingTarget, type RecordingTarget } from '../support/index.js';
+import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
+import { createMapping } from '../support/sqs-e2e.js';
+import { CheckpointWatch, StreamRouter, compareSequence, dataOf, putKinesis, shardOf, type DynamoEvent } from '../support/streams-e2e.js';
+
+let target: RecordingTarget;
+let router: StreamRouter;
+let sluice: TestSluice;
+let db: number;
+beforeAll(async () => {
+  target = await startRecordingTarget();
+  router = new StreamRouter(target);
+  db = await allocateRedisDb();
+  sluice = await startTestSluice({ functions: { echo: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
+});
+afterAll(async () => {
+  await sluice?.stop();
+  await target?.close();
+});
+
+const put = (streamName: string, data: string[], key = (i: number) => `k${i}`) =>
+  putKinesis(
+    streamName,
+    data.map((d, i) => ({ key: key(i), data: d })),
+  );
+
+describe.concurrent('Kinesis StartingPosition', () => {
+  it('TRIM_HORIZON: every record already in every shard, in order per shard, checkpointed to the last one', async ({ expect, onTestFinished }) => {
+    const stream = await createStream({ shardCount: 2 });
+    onTestFinished(stream.cleanup);
+    const written = await put(
+      stream.streamName,
+      Array.from({ length: 20 }, (_, i) => `old-${i}`),
+    );
+    expect(new Set(written.map((w) => w.shardId)).size).toBe(2);
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'echo', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 4 });
+    const watch = new CheckpointWatch(db, uuid);
+    onTestFinished(() => watch.close());
+    const records = await router.waitForRecords(stream.streamArn, 20);
+    expect(records.map(dataOf).sort()).toEqual(written.map((_, i) => `old-${i}`).sort());
+    for (const shardId of stream.shardIds) {
+      const inShard = records.filter((r) => shardOf(r) === shardId).map((r) => r.kinesis.sequenceNumber);
+      expect(inShard).toEqual(written.filter((w) => w.shardId === shardId).map((w) => w.sequenceNumber));
+    }
+    // Each shard's checkpoint reaches its last record.
+    await watch.until(
+      (checkpoints) => stream.shardIds.every((shardId) => checkpoints.get(shardId) === written.filter((w) => w.shardId === shardId).at(-1)!.sequenceNumber),
+      'checkpoints at the last records',
+    );
+    await watch.expectNeverBackwards();
+  });
+
+  it('LATEST: records written after Create are delivered, even while the mapping is still Disabled; older ones never', async ({ expect, onTestFinished }) => {
+    const stream = await createStream({ shardCount: 2 });
+    onTestFinished(stream.cleanup);
+    await put(
+      stream.streamName,
+      Array.from({ length: 10 }, (_, i) => `before-${i}`),
+    );
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'echo', EventSourceArn: stream.streamArn, StartingPosition: 'LATEST', Enabled: false });
+    // Between Create and the first poll: no poller runs yet.
+    await put(
+      stream.streamName,
+      Array.from({ length: 10 }, (_, i) => `between-${i}`),
+    );
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    await waitForState(sluice.lambda, uuid, 'Enabled');
+    await put(
+      stream.streamName,
+      Array.from({ length: 4 }, (_, i) => `after-${i}`),
+    );
+    const records = await router.waitForRecords(stream.streamArn, 14);
+    expect(records.map(dataOf).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `between-${i}`), ...Array.from({ length: 4 }, (_, i) => `after-${i}`)].sort());
+    // Nothing older turns up later either: the last records are done, and no "before" was delivered.
+    const watch = new CheckpointWatch(db, uuid);
+    onTestFinished(() => watch.close());
+    await watch.until((checkpoints) => checkpoints.size === 2, 'both shards checkpointed');
+    expect(router.records(stream.streamArn).map(dataOf).filter((d) => d.startsWith('before'))).toEqual([]);
+  });
+
+  it('AT_TIMESTAMP: only records that arrived at or after the timestamp, in every shard', async ({ expect, onTestFinished }) => {
+    const stream = await createStream({ shardCount: 2 });
+    onTestFinished(stream.cleanup);
+    const old = await put(
+      stream.streamName,
+      Array.from({ length: 10 }, (_, i) => `old-${i}`),
+    );
+    // The arrival time of the newest old record, as kinesis-mock stamped it.
+    const lastOldArrival = Math.max(...(await arrivalTimes(stream.streamName, old.map((o) => o.shardId))));
+    await pollUntil(() => Date.now() > lastOldArrival + 5, { intervalMs: 1, description: 'clock past the old records' });
+    const timestamp = new Date(Date.now());
+    await pollUntil(() => Date.now() > timestamp.getTime() + 5, { intervalMs: 1, description: 'clock past the timestamp' });
+    await put(
+      stream.streamName,
+      Array.from({ length: 10 }, (_, i) => `new-${i}`),
+    );
+    await createMapping(sluice.lambda, {
+      FunctionName: 'echo',
+      EventSourceArn: stream.streamArn,
+      StartingPosition: 'AT_TIMESTAMP',
+      StartingPositionTimestamp: timestamp,
+    });
+    await put(
+      stream.streamName,
+      Array.from({ length: 4 }, (_, i) => `later-${i}`),
+    );
+    const records = await router.waitForRecords(stream.streamArn, 14);
+    expect(records.map(dataOf).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `new-${i}`), ...Array.from({ length: 4 }, (_, i) => `later-${i}`)].sort());
+    for (const record of records) expect(record.kinesis.approximateArrivalTimestamp * 1000).toBeGreaterThanOrEqual(timestamp.getTime());
+  });
+});
+
+/** Every record's arrival time (ms) in the given shards, read from TRIM_HORIZON. */
+async function arrivalTimes(streamName: string, shardIds: string[]): Promise<number[]> {
+  const times: number[] = [];
+  for (const shardId of new Set(shardIds)) {
+    const { ShardIterator } = await kinesisClient().send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const { Records = [] } = await kinesisClient().send(new GetRecordsCommand({ ShardIterator }));
+    times.push(...Records.map((r) => r.ApproximateArrivalTimestamp!.getTime()));
+  }
+  return times;
+}
+
+describe.concurrent('DynamoDB Streams StartingPosition', () => {
+  const ddb = () => dynamoDBClient();
+  const putItem = (tableName: string, pk: string) => ddb().send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: pk }, v: { N: '1' } } }));
+
+  it('TRIM_HORIZON: every change already in the stream, in order, then new ones', async ({ expect, onTestFinished }) => {
+    const table = await createTableWithStream();
+    onTestFinished(table.cleanup);
+    for (let i = 0; i < 4; i++) await putItem(table.tableName, `item-${i}`);
+    await ddb().send(new UpdateItemCommand({ TableName: table.tableName, Key: { pk: { S: 'item-0' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { N: '2' } } }));
+    await ddb().send(new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: 'item-1' } } }));
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'echo', EventSourceArn: table.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 3 });
+    await putItem(table.tableName, 'item-new');
+    const records = await router.waitForRecords<DynamoEvent>(table.streamArn, 7);
+    expect(records.map((r) => `${r.eventName} ${r.dynamodb.Keys.pk!.S}`)).toEqual([
+      'INSERT item-0',
+      'INSERT item-1',
+      'INSERT item-2',
+      'INSERT item-3',
+      'MODIFY item-0',
+      'REMOVE item-1',
+      'INSERT item-new',
+    ]);
+    const sequence = records.map((r) => r.dynamodb.SequenceNumber);
+    expect([...sequence].sort(compareSequence)).toEqual(sequence);
+    const watch = new CheckpointWatch(db, uuid);
+    onTestFinished(() => watch.close());
+    await watch.until((checkpoints) => [...checkpoints.values()].includes(sequence.at(-1)!), 'checkpoint at the last change');
+  });
+
+  it('LATEST: changes made after Create are delivered, even while the mapping is still Disabled; older ones never', async ({ expect, onTestFinished }) => {
+    const table = await createTableWithStream();
+    onTestFinished(table.cleanup);
+    for (let i = 0; i < 3; i++) await putItem(table.tableName, `before-${i}`);
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'echo', EventSourceArn: table.streamArn, StartingPosition: 'LATEST', Enabled: false });
+    for (let i = 0; i < 3; i++) await putItem(table.tableName, `between-${i}`);
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    await waitForState(sluice.lambda, uuid, 'Enabled');
+    await putItem(table.tableName, 'after-0');
+    const records = await router.waitForRecords<DynamoEvent>(table.streamArn, 4);
+    expect(records.map((r) => r.dynamodb.Keys.pk!.S)).toEqual(['between-0', 'between-1', 'between-2', 'after-0']);
+    const watch = new CheckpointWatch(db, uuid);
+    onTestFinished(() => watch.close());
+    await watch.until((checkpoints) => [...checkpoints.values()].includes(records.at(-1)!.dynamodb.SequenceNumber), 'checkpoint at the last change');
+    expect(router.records<DynamoEvent>(table.streamArn).length).toBe(4);
+  });
+});
