@@ -5,9 +5,10 @@
  * checkpoints sampled over time, shard leases).
  */
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamCommand, GetRecordsCommand as GetStreamRecordsCommand, GetShardIteratorCommand as GetStreamShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { createRedis, kinesisClient } from './clients.js';
+import { createRedis, dynamoDBStreamsClient, kinesisClient } from './clients.js';
 import { pollUntil } from './poll.js';
 import type { RecordedRequest, RecordingTarget, ResponseFn, TargetResponse } from './recording-target.js';
 
@@ -154,6 +155,25 @@ export class Producer {
     this.running = false;
     await this.loop;
   }
+}
+
+/** DynamoDB: every change in the stream (its one shard on DynamoDB Local), in order, read from TRIM_HORIZON. */
+export async function dynamoChanges(streamArn: string): Promise<{ eventName: string; sequenceNumber: string; shardId: string }[]> {
+  const client = dynamoDBStreamsClient();
+  const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+  const changes: { eventName: string; sequenceNumber: string; shardId: string }[] = [];
+  for (const shard of StreamDescription?.Shards ?? []) {
+    let { ShardIterator: iterator } = await client.send(
+      new GetStreamShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    while (iterator) {
+      const page = await client.send(new GetStreamRecordsCommand({ ShardIterator: iterator }));
+      if (!page.Records?.length) break;
+      changes.push(...page.Records.map((r) => ({ eventName: r.eventName!, sequenceNumber: r.dynamodb!.SequenceNumber!, shardId: shard.ShardId! })));
+      iterator = page.NextShardIterator;
+    }
+  }
+  return changes;
 }
 
 /** Most intervals [receivedAt, respondedAt] open at one moment (pending requests count as open). */

@@ -61,6 +61,8 @@ export class ShardProcessor {
   private lastRead?: string;
   /** Last filtered-out record read after every kept record: done once nothing before it is pending. */
   private filteredTail?: string;
+  /** Kept record still pending -> last filtered-out record read right after it: done along with it (streams.md §5). */
+  private readonly filteredAfter = new Map<string, string>();
   private lastReport?: string;
 
   constructor(
@@ -128,7 +130,7 @@ export class ShardProcessor {
         }
         iterator = result.nextIterator;
         ended = iterator === undefined;
-        for (const record of result.records) this.accept(record);
+        for (const record of result.records) this.accept(record, batch.records);
         this.fill(batch);
         if (batch.records.length > 0) openedAt ??= Date.now();
         const idle = result.records.length === 0 && !((result.millisBehindLatest ?? 0) > 0);
@@ -156,12 +158,17 @@ export class ShardProcessor {
     }
   }
 
-  /** A record read: kept for a batch, or (filtered out) remembered as done once reached. */
-  private accept(record: StreamRecord): void {
+  /**
+   * A record read: kept for a batch, or (filtered out) remembered as done once the kept
+   * record before it is done (`batch`: the records of the batch being filled).
+   */
+  private accept(record: StreamRecord, batch: readonly StreamRecord[]): void {
     this.lastRead = record.sequenceNumber;
     const { filter, filterView } = this.settings;
     if (filter && !filter.acceptsAll && !filter.matches(filterView(record.event))) {
-      if (this.buffered.length === 0) this.filteredTail = record.sequenceNumber;
+      const pending = this.buffered.at(-1) ?? batch.at(-1);
+      if (pending) this.filteredAfter.set(pending.sequenceNumber, record.sequenceNumber);
+      else this.filteredTail = record.sequenceNumber;
       return;
     }
     this.buffered.push(record);
@@ -219,9 +226,12 @@ export class ShardProcessor {
       if (decision.discarded.length > 0) {
         this.deps.logger.warn({ records: decision.discarded.length, attempts }, 'retries exhausted; records discarded');
       }
-      if (decision.doneUpTo !== undefined) await this.writeCheckpoint(decision.doneUpTo);
+      if (decision.doneUpTo !== undefined) await this.writeCheckpoint(this.filteredAfter.get(decision.doneUpTo) ?? decision.doneUpTo);
       pending = decision.remaining;
-      if (pending.length === 0) return;
+      if (pending.length === 0) {
+        for (const record of records) this.filteredAfter.delete(record.sequenceNumber);
+        return;
+      }
       if (!this.running) return;
       await this.pause(decision.delayMs);
     }
