@@ -1,0 +1,82 @@
+/**
+ * Why an on-failure record was not delivered, classified once: a stable error code for
+ * `LastProcessingResult` (api.md §6.2) and logs, and whether trying again may help.
+ */
+
+/** Codes of Sluice's own refusals (no service call was made). */
+export const DestinationErrorCode = {
+  /** A FIFO queue or FIFO topic: not supported as a destination (streams.md §14.2, AWS). */
+  FifoNotSupported: 'FifoDestinationNotSupported',
+  /** Not an SQS queue, SNS topic or S3 bucket ARN (api.md V34 normally prevents it). */
+  UnsupportedType: 'UnsupportedDestinationType',
+  /** An S3 bucket while this process has no S3 writer configured. */
+  S3NotConfigured: 'S3DestinationNotConfigured',
+  /** An S3 bucket but the caller gave no payload to store. */
+  S3PayloadMissing: 'S3PayloadMissing',
+  /** A service answer Sluice cannot use (e.g. GetQueueUrl without QueueUrl). */
+  InvalidResponse: 'InvalidDestinationResponse',
+} as const;
+
+/** `LastProcessingResult` after a failed delivery (api.md §6.2). */
+export function destinationProblem(errorCode: string): string {
+  return `PROBLEM: Error sending to on-failure destination: ${errorCode}`;
+}
+
+/** A delivery refused before any call, with one of the DestinationErrorCode values. */
+export class DestinationDeliveryError extends Error {
+  override readonly name = 'DestinationDeliveryError';
+
+  constructor(
+    readonly code: string,
+    message: string,
+    /** Trying again cannot help (FIFO, unsupported type, missing S3 writer). */
+    readonly permanent: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+]);
+
+interface ErrorLike {
+  name?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  message?: unknown;
+}
+
+/**
+ * The error code of a failed delivery call: Node's system code for network failures
+ * (`ECONNREFUSED`), else the SDK's error code (`QueueDoesNotExist`, `NotFound`,
+ * `AccessDenied`...), else `UnknownError`.
+ */
+export function deliveryErrorCode(error: unknown): string {
+  if (error instanceof DestinationDeliveryError) return error.code;
+  const e: ErrorLike = typeof error === 'object' && error !== null ? (error as ErrorLike) : {};
+  if (typeof e.code === 'string' && networkCodes.has(e.code)) return e.code;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  if (cause && typeof cause === 'object' && typeof (cause as ErrorLike).code === 'string' && networkCodes.has((cause as ErrorLike).code as string)) {
+    return (cause as ErrorLike).code as string;
+  }
+  for (const candidate of [e.Code, e.name, e.code]) {
+    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
+  }
+  return 'UnknownError';
+}
+
+export function deliveryErrorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
