@@ -53,7 +53,10 @@ class LeaseLostError extends Error {}
 
 export class ShardProcessor {
   private running = true;
+  /** Aborted when the lease is lost: nothing more may be written. */
   private readonly stopController = new AbortController();
+  /** Aborted on any stop: cuts short idle waits and retry delays. */
+  private readonly stopping = new AbortController();
   private loop?: Promise<void>;
   /** Records read and kept by the filter, not yet in a batch. */
   private buffered: StreamRecord[] = [];
@@ -89,11 +92,14 @@ export class ShardProcessor {
   }
 
   /**
-   * Stops reading; the batch in flight ends first (its checkpoint is written) unless
-   * `abandon`, used when the lease is gone: then nothing more is written.
+   * Stops reading; the invocation in flight ends first and its outcome is applied (its
+   * checkpoint is written), but no retry starts: records still pending stay behind the
+   * checkpoint and are read again by the next poller (streams.md §17). With `abandon`, used
+   * when the lease is gone, nothing more is written.
    */
   async stop(abandon = false): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     if (abandon) this.stopController.abort();
     await this.loop;
   }
@@ -234,6 +240,7 @@ export class ShardProcessor {
       }
       if (!this.running) return;
       await this.pause(decision.delayMs);
+      if (!this.running) return; // stopped while waiting for the retry: abandoned (§17)
     }
   }
 
@@ -292,6 +299,6 @@ export class ShardProcessor {
 
   private async pause(ms: number): Promise<void> {
     if (ms <= 0) return;
-    await sleep(ms, undefined, { signal: this.stopController.signal }).catch(() => undefined);
+    await sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
 }
