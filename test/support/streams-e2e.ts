@@ -138,9 +138,22 @@ export class Producer {
   private async run(): Promise<void> {
     while (this.running) {
       const round = this.round++;
-      const entries = this.keys.map((key) => ({ key, data: `${key}:${round}` }));
-      const written = await putKinesis(this.streamName, entries);
-      entries.forEach((entry, i) => this.put.push({ ...entry, ...written[i]!, round }));
+      let entries = this.keys.map((key) => ({ key, data: `${key}:${round}` }));
+      // Entries a PutRecords refused (or a failed call: e.g. the stream is being resharded)
+      // are put again before the next round, so each key stays in order.
+      while (entries.length > 0) {
+        const result = await kinesisClient()
+          .send(new PutRecordsCommand({ StreamName: this.streamName, Records: entries.map((e) => ({ PartitionKey: e.key, Data: Buffer.from(e.data) })) }))
+          .catch(() => undefined);
+        const failed: PutEntry[] = [];
+        entries.forEach((entry, i) => {
+          const written = result?.Records?.[i];
+          if (written?.SequenceNumber) this.put.push({ ...entry, sequenceNumber: written.SequenceNumber, shardId: written.ShardId!, round });
+          else failed.push(entry);
+        });
+        entries = failed;
+        if (failed.length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
     }
   }
@@ -248,6 +261,8 @@ export class CheckpointWatch {
   /** Per shard, every distinct value seen, in order. */
   readonly history = new Map<string, string[]>();
   readonly violations: string[] = [];
+  /** Every sample that differed from the one before it, with when it was taken. */
+  readonly snapshots: { at: number; checkpoints: Map<string, string> }[] = [];
   samples = 0;
   private readonly redis: Redis;
   private readonly timer: NodeJS.Timeout;
@@ -273,6 +288,10 @@ export class CheckpointWatch {
   async sample(): Promise<Map<string, string>> {
     const current = await readCheckpoints(this.redis, this.uuid, this.prefix);
     this.samples++;
+    const previous = this.snapshots.at(-1)?.checkpoints;
+    if (!previous || previous.size !== current.size || [...current].some(([shardId, value]) => previous.get(shardId) !== value)) {
+      this.snapshots.push({ at: Date.now(), checkpoints: current });
+    }
     for (const [shardId, values] of this.history) {
       if (!current.has(shardId)) this.violations.push(`${shardId}: checkpoint ${values.at(-1)} disappeared`);
     }
