@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.js';
 import type { InvokePipeline } from '../pipeline/index.js';
 import { createStreamSource } from '../sources/streams/stream-source.js';
 import { StreamPoller } from '../sources/streams/stream-poller.js';
+import type { OnFailureDestinations } from '../destinations/index.js';
 
 export interface StreamRunnerDependencies {
   redis: Redis;
@@ -24,6 +25,7 @@ export interface StreamRunnerDependencies {
   workerId: string;
   liveWorkers: () => readonly string[];
   leaseMs: number;
+  destinations: OnFailureDestinations;
 }
 
 export class StreamRunner {
@@ -44,6 +46,7 @@ export class StreamRunner {
     const filters = s.FilterCriteria?.Filters ?? [];
     const sourceType = mapping.sourceType === 'kinesis' ? 'kinesis' : 'dynamodb';
     const logger = this.deps.logger.child({ mappingId: this.uuid, source: sourceType });
+    const source = createStreamSource(mapping.EventSourceArn, { clients: this.deps.clients, accountId: this.deps.accountId });
     this.poller = new StreamPoller(
       {
         mappingId: this.uuid,
@@ -56,10 +59,15 @@ export class StreamRunner {
         policy: {
           reportBatchItemFailures: (s.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
           maximumRetryAttempts: s.MaximumRetryAttempts ?? -1,
+          maximumRecordAgeInSeconds: s.MaximumRecordAgeInSeconds ?? -1,
+          bisectBatchOnFunctionError: s.BisectBatchOnFunctionError ?? false,
+          retentionMs: await source.retentionMs().catch(() => 24 * 3600 * 1000),
         },
+        ...(s.DestinationConfig?.OnFailure?.Destination ? { destination: s.DestinationConfig.OnFailure.Destination } : {}),
       },
       {
-        source: createStreamSource(mapping.EventSourceArn, { clients: this.deps.clients, accountId: this.deps.accountId }),
+        source,
+        destinations: this.deps.destinations,
         redis: this.deps.redis,
         prefix: this.deps.prefix,
         workerId: this.deps.workerId,

@@ -20,6 +20,7 @@ import { isTransitional, settledState } from '../mappings/states.js';
 import type { MappingStore } from '../mappings/store.js';
 import { SqsRunner, slotsKey, type SqsRunnerDependencies } from './sqs-runner.js';
 import { StreamRunner } from './stream-runner.js';
+import { OnFailureDestinations } from '../destinations/index.js';
 import { deleteStreamState } from '../sources/streams/stream-keys.js';
 import { WorkerRegistry } from './worker-registry.js';
 
@@ -57,10 +58,12 @@ export class Supervisor {
   private readonly registry: WorkerRegistry;
   private readonly now: () => number;
   private liveCount = 1;
+  private readonly destinations: OnFailureDestinations;
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? Date.now;
     this.registry = new WorkerRegistry(options.redis, options.prefix, options.workerTimeoutMs);
+    this.destinations = new OnFailureDestinations({ clients: options.sqs.clients });
   }
 
   get isRunning(): boolean {
@@ -188,6 +191,7 @@ export class Supervisor {
       workerId: this.registry.workerId,
       liveWorkers: () => this.registry.live,
       leaseMs,
+      destinations: this.destinations,
     });
   }
 

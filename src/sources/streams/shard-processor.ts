@@ -8,14 +8,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledFilter } from '../../filtering/index.js';
 import type { Logger } from '../../observability/logger.js';
-import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
+import { FUNCTION_NOT_CONFIGURED, type BatchJobData, type BatchJobResult } from '../../pipeline/index.js';
 import type { InvocationOutcome } from '../../targets/index.js';
 import type { Checkpoints } from './checkpoints.js';
 import { SHARD_END } from './sequence-numbers.js';
 import type { Lease } from './shard-leases.js';
 import { StreamSourceError } from './stream-errors.js';
 import type { IteratorPosition, StreamRecord, StreamSource } from './stream-source.js';
-import { decideStreamBatch, type StreamBatchFailurePolicy } from './stream-batch-outcome.js';
+import { createBatchState, runStreamBatch, settledUpTo, type DiscardGroup, type StreamBatchConfig } from '../../pipeline/streams/index.js';
+import { buildOnFailureRecord, type OnFailureDestinations } from '../../destinations/index.js';
 
 /** Lambda's synchronous payload limit: 6 MB of `{"Records":[...]}` (streams.md §8). */
 const MAX_PAYLOAD_BYTES = 6_291_456;
@@ -34,7 +35,9 @@ export interface ShardProcessorSettings {
   filterView: (event: Readonly<Record<string, unknown>>) => unknown;
   /** Where to start when the shard has no checkpoint (streams.md §3); undefined: nothing to read. */
   start: IteratorPosition | undefined;
-  policy: StreamBatchFailurePolicy;
+  policy: StreamBatchConfig;
+  /** DestinationConfig.OnFailure.Destination, when set. */
+  destination?: string;
 }
 
 export interface ShardProcessorDependencies {
@@ -42,6 +45,8 @@ export interface ShardProcessorDependencies {
   checkpoints: Checkpoints;
   submit: (data: BatchJobData) => Promise<BatchJobResult>;
   report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
+  /** Sends discarded records to on-failure destinations. */
+  destinations?: OnFailureDestinations;
   /** The lease moved: the shard stops at once, without another checkpoint. */
   onLeaseLost: (shardId: string) => void;
   /** The shard was read to its end and checkpointed SHARD_END. */
@@ -55,6 +60,8 @@ export class ShardProcessor {
   private running = true;
   /** Aborted when the lease is lost: nothing more may be written. */
   private readonly stopController = new AbortController();
+  /** Any stop: no further retry of a failing batch starts. */
+  private readonly retryStop = new AbortController();
   /** Aborted on any stop: cuts short idle waits and retry delays. */
   private readonly stopping = new AbortController();
   private loop?: Promise<void>;
@@ -100,6 +107,7 @@ export class ShardProcessor {
   async stop(abandon = false): Promise<void> {
     this.running = false;
     this.stopping.abort();
+    this.retryStop.abort();
     if (abandon) this.stopController.abort();
     await this.loop;
   }
@@ -203,46 +211,76 @@ export class ShardProcessor {
   }
 
   /**
-   * Invokes until the batch has ended (succeeded, or given up after its retries), moving
-   * the checkpoint as records become done. Stopping mid-retry leaves the rest unchecked:
-   * the next holder reads them again (at least once).
+   * Runs the batch through the failure policy (streams.md §10–§13: retries, partial
+   * failures, bisect, record age, 6 MB) until it has ended, sends what it discarded to the
+   * on-failure destination (§14), then moves the checkpoint. Stopping mid-retry leaves the
+   * batch unchecked: the next holder reads it again (at least once, §17).
    */
   private async invoke(records: StreamRecord[]): Promise<void> {
-    let pending = records;
-    let attempts = 0;
-    while (pending.length > 0) {
-      if (this.stopController.signal.aborted) throw new LeaseLostError();
-      const payload = `{"Records":[${pending.map((r) => JSON.stringify(r.event)).join(',')}]}`;
-      let outcome: InvocationOutcome;
-      try {
-        ({ outcome } = await this.deps.submit({
-          mappingId: this.settings.mappingId,
-          source: this.deps.source.traits.type,
-          functionArn: this.settings.functionArn,
-          payload,
-          recordCount: pending.length,
-        }));
-      } catch (error) {
-        outcome = { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 };
-      }
-      const failedAttempt = outcome.kind === 'function-error' || outcome.kind === 'success';
-      const decision = decideStreamBatch(pending, outcome, failedAttempt ? attempts + 1 : attempts, this.settings.policy);
-      if (decision.countsAsAttempt) attempts++;
-      await this.reportInvocation(decision.failed ? 'PROBLEM: Function call failed' : 'OK');
-      if (decision.discarded.length > 0) {
-        this.deps.logger.warn({ records: decision.discarded.length, attempts }, 'retries exhausted; records discarded');
-      }
-      if (decision.doneUpTo !== undefined) await this.writeCheckpoint(this.filteredAfter.get(decision.doneUpTo) ?? decision.doneUpTo);
-      pending = decision.remaining;
-      if (pending.length === 0) {
-        for (const record of records) this.filteredAfter.delete(record.sequenceNumber);
-        return;
-      }
-      if (!this.running) return;
-      await this.pause(decision.delayMs);
-      if (!this.running) return; // stopped while waiting for the retry: abandoned (§17)
+    if (this.stopController.signal.aborted) throw new LeaseLostError();
+    const { settings, deps } = this;
+    let midBatchCheckpoint: string | undefined;
+    const result = await runStreamBatch({
+      state: createBatchState(records.map((r) => ({ sequenceNumber: r.sequenceNumber, arrivalTime: r.arrivalTime, sizeBytes: r.sizeBytes })), Date.now()),
+      config: settings.policy,
+      signal: this.retryStop.signal,
+      // Records before the lowest failed one of a partial failure are done (§11): the
+      // checkpoint moves before the retry, unless a discard inside them still waits for
+      // its on-failure delivery at the end of the batch.
+      save: async (state) => {
+        const upTo = settledUpTo(state);
+        if (upTo === undefined || state.discards.length > 0 || upTo === midBatchCheckpoint) return;
+        midBatchCheckpoint = upTo;
+        await this.writeCheckpoint(upTo);
+      },
+      invoke: async (action) => {
+        const payload = `{"Records":[${action.indices.map((i) => JSON.stringify(records[i]!.event)).join(',')}]}`;
+        try {
+          const { outcome, attempts } = await deps.submit({
+            mappingId: settings.mappingId,
+            source: deps.source.traits.type,
+            functionArn: settings.functionArn,
+            payload,
+            recordCount: action.indices.length,
+          });
+          return { outcome, invocations: attempts };
+        } catch (error) {
+          return { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 } satisfies InvocationOutcome;
+        }
+      },
+      onAttempt: (report, outcome) => {
+        const notConfigured = outcome.kind === 'invocation-error' && outcome.errorCode === FUNCTION_NOT_CONFIGURED;
+        void this.reportInvocation(notConfigured ? 'PROBLEM: Function not found' : report.result === 'success' ? 'OK' : 'PROBLEM: Function call failed');
+      },
+    });
+    if (result.kind === 'stopped') return;
+    for (const discard of result.discards) await this.sendToDestination(discard);
+    await this.writeCheckpoint(this.filteredAfter.get(result.checkpoint) ?? result.checkpoint);
+    for (const record of records) this.filteredAfter.delete(record.sequenceNumber);
+  }
+
+  /** Records given up: to the on-failure destination when there is one, else dropped (AWS). */
+  private async sendToDestination(discard: DiscardGroup): Promise<void> {
+    const { settings, deps } = this;
+    const record = buildOnFailureRecord(discard, {
+      functionArn: settings.functionArn,
+      shardId: settings.shardId,
+      streamArn: deps.source.streamArn,
+      batchInfoKey: deps.source.traits.batchInfoKey,
+      arrivalTimePrecision: deps.source.traits.arrivalTimePrecision,
+    });
+    if (!settings.destination || !deps.destinations) {
+      deps.logger.warn({ onFailure: record }, 'records discarded without an on-failure destination');
+      return;
+    }
+    const delivery = await deps.destinations.deliver(settings.destination, record, { mappingId: settings.mappingId });
+    if (!delivery.delivered) {
+      // The checkpoint still moves (§14.2); the record is kept in the log.
+      deps.logger.error({ onFailure: record, code: delivery.errorCode }, 'could not send to the on-failure destination');
+      await deps.report({ invocation: delivery.lastProcessingResult }).catch(() => undefined);
     }
   }
+
 
   private async writeCheckpoint(position: string): Promise<void> {
     const result = await this.deps.checkpoints.write(this.lease, position);

@@ -15,7 +15,8 @@ import { PinnedPositions } from './pinned-positions.js';
 import { SHARD_END, SHARD_START } from './sequence-numbers.js';
 import { ShardLeases, type Lease } from './shard-leases.js';
 import { ShardProcessor } from './shard-processor.js';
-import type { StreamBatchFailurePolicy } from './stream-batch-outcome.js';
+import type { StreamBatchConfig } from '../../pipeline/streams/index.js';
+import type { OnFailureDestinations } from '../../destinations/index.js';
 import type { IteratorPosition, ShardInfo, StreamSource } from './stream-source.js';
 
 export interface StreamPollerSettings {
@@ -27,7 +28,8 @@ export interface StreamPollerSettings {
   /** Epoch seconds, with AT_TIMESTAMP. */
   startingPositionTimestamp?: number;
   filter?: CompiledFilter;
-  policy: StreamBatchFailurePolicy;
+  policy: StreamBatchConfig;
+  destination?: string;
 }
 
 export interface StreamPollerDependencies {
@@ -38,6 +40,7 @@ export interface StreamPollerDependencies {
   liveWorkers: () => readonly string[];
   submit: (data: BatchJobData) => Promise<BatchJobResult>;
   report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
+  destinations?: OnFailureDestinations;
   logger: Logger;
   leaseMs: number;
 }
@@ -162,6 +165,7 @@ export class StreamPoller {
         filterView: (event) => (isKinesis ? kinesisFilterView(event as unknown as { kinesis: { data: string } }) : dynamodbFilterView(event)),
         start,
         policy: this.settings.policy,
+        ...(this.settings.destination ? { destination: this.settings.destination } : {}),
       },
       lease,
       {
@@ -169,6 +173,7 @@ export class StreamPoller {
         checkpoints: this.checkpoints,
         submit: this.deps.submit,
         report: this.deps.report,
+        ...(this.deps.destinations ? { destinations: this.deps.destinations } : {}),
         onLeaseLost: (shardId) => this.processors.get(shardId)?.processor === processor && this.loseShard(shardId),
         onShardEnd: (shardId) => {
           if (this.processors.get(shardId)?.processor === processor) this.processors.delete(shardId);
