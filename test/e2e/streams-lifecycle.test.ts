@@ -45,9 +45,9 @@ async function allCheckpointed(watch: CheckpointWatch, producer: Producer): Prom
 
 describe.concurrent('stream mappings while records flow', () => {
   it('a restart of Sluice mid-stream neither replays nor skips, and no checkpoint goes backwards', async ({ expect, onTestFinished }) => {
-    const target = await startRecordingTarget({ delayMs: 20 });
+    const target = await startRecordingTarget();
     onTestFinished(() => target.close());
-    const router = new StreamRouter(target);
+    const router = new StreamRouter(target, { delayMs: 20 });
     const db = await allocateRedisDb();
     const config = { functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } };
     let sluice: TestSluice | undefined = await startTestSluice(config, db);
@@ -81,9 +81,9 @@ describe.concurrent('stream mappings while records flow', () => {
 
   it('an Update of BatchSize while records flow takes effect at a batch boundary, without replay or skip', async ({ expect, onTestFinished }) => {
     // A slow function, so that records pile up and batches fill to BatchSize.
-    const target = await startRecordingTarget({ delayMs: 60 });
+    const target = await startRecordingTarget();
     onTestFinished(() => target.close());
-    const router = new StreamRouter(target);
+    const router = new StreamRouter(target, { delayMs: 60 });
     const db = await allocateRedisDb();
     const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
     onTestFinished(() => sluice.stop());

@@ -24,9 +24,9 @@ async function waitActive(streamName: string): Promise<void> {
 
 describe('resharding while records flow', () => {
   it('split then merge: children after their parents, every record once, each key in order', async ({ expect, onTestFinished }) => {
-    const target = await startRecordingTarget({ delayMs: 10 });
+    const target = await startRecordingTarget();
     onTestFinished(() => target.close());
-    const router = new StreamRouter(target);
+    const router = new StreamRouter(target, { delayMs: 10 });
     const db = await allocateRedisDb();
     const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
     onTestFinished(() => sluice.stop());

@@ -51,13 +51,17 @@ export const shardOfInvocation = (request: RecordedRequest): string => shardOf(s
 
 /**
  * A recording target shared by the tests of a file, each test with its own stream: answers
- * with the behaviour registered for the invocation's stream (200 with an empty body when
- * none), and lists invocations per stream.
+ * with the behaviour registered for the invocation's stream (the fallback, by default 200
+ * with an empty body, when none), and lists invocations per stream.
  */
 export class StreamRouter {
   private readonly behaviours = new Map<string, ResponseFn>();
 
-  constructor(readonly target: RecordingTarget) {
+  /** `fallback`: the answer for streams without a behaviour of their own. */
+  constructor(
+    readonly target: RecordingTarget,
+    private readonly fallback: TargetResponse = {},
+  ) {
     target.respondWith((request) => this.answer(request));
   }
 
@@ -97,7 +101,7 @@ export class StreamRouter {
   private answer(request: RecordedRequest): TargetResponse | Promise<TargetResponse> {
     const arn = streamArnOf(request);
     const behaviour = arn ? this.behaviours.get(arn) : undefined;
-    if (!behaviour) return {};
+    if (!behaviour) return this.fallback;
     return behaviour(request, this.invocations(arn!).indexOf(request));
   }
 }
