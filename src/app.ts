@@ -80,6 +80,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         workerConcurrency: config.pipeline.workerConcurrency,
         processor: (data, signal) => invokeBatch(data, targets, signal),
         logger: logger.child({ component: 'pipeline' }),
+        // A batch running in a process that died is taken over about as fast as its shards (streams.md §17).
+        jobLockMs: config.streams.leaseMs,
       })
     : undefined;
   const supervisor =

@@ -17,6 +17,14 @@ export interface InvokePipelineOptions {
   workerConcurrency: number;
   processor: (data: BatchJobData, signal: AbortSignal) => Promise<BatchJobResult>;
   logger: Logger;
+  /**
+   * How long a running job stays locked to its worker without renewal (BullMQ
+   * `lockDuration`; renewed every half of it). A job whose process died is run again by
+   * another process within about twice this long (stalled-job checks every half of it), so
+   * the poller waiting for it (e.g. a shard that must not move on) is not stuck for BullMQ's
+   * default 30-60 s. Default 30 000.
+   */
+  jobLockMs?: number;
 }
 
 interface Waiter {
@@ -56,7 +64,14 @@ export class InvokePipeline {
       this.worker = new Worker<BatchJobData, BatchJobResult>(
         INVOKE_QUEUE,
         (job: Job<BatchJobData, BatchJobResult>) => this.options.processor(job.data, this.aborts.signal),
-        { connection, prefix, concurrency: this.options.workerConcurrency },
+        {
+          connection,
+          prefix,
+          concurrency: this.options.workerConcurrency,
+          ...(this.options.jobLockMs !== undefined
+            ? { lockDuration: this.options.jobLockMs, stalledInterval: Math.max(500, Math.floor(this.options.jobLockMs / 2)) }
+            : {}),
+        },
       );
       this.worker.on('error', (error) => logger.warn({ err: error }, 'invoke worker error'));
       // A job run by this process resolves its waiter at once; QueueEvents covers jobs run
