@@ -155,6 +155,17 @@ export class ShardLeases {
     return released === 1;
   }
 
+  /**
+   * Whether `lease` is still held with its token (expired but not taken counts as held, as
+   * for renew()). A holder asks before each invocation, so a shard whose lease was stolen
+   * since the last renewal invokes nothing more (streams.md §2: it stops at once).
+   */
+  async holds(lease: Lease): Promise<boolean> {
+    const value = await this.redis.hget(this.key(lease.mappingId), lease.shardId);
+    const match = value === null ? null : /^(\d+)\|(\d+)\|(.*)$/s.exec(value);
+    return match !== null && match[3] === lease.workerId && Number(match[1]) === lease.token;
+  }
+
   /** Releases every lease `workerId` holds in the mapping; returns their shard ids. */
   async releaseAll(mappingId: string, workerId: string): Promise<string[]> {
     checkId('workerId', workerId);

@@ -49,6 +49,8 @@ export interface ShardProcessorDependencies {
   destinations?: OnFailureDestinations;
   /** The lease moved: the shard stops at once, without another checkpoint. */
   onLeaseLost: (shardId: string) => void;
+  /** Whether the lease is still this processor's (asked before each invocation). */
+  leaseHeld: (lease: Lease) => Promise<boolean>;
   /** The shard was read to its end and checkpointed SHARD_END. */
   onShardEnd: (shardId: string) => void;
   logger: Logger;
@@ -234,6 +236,8 @@ export class ShardProcessor {
         await this.writeCheckpoint(upTo);
       },
       invoke: async (action) => {
+        // A stolen lease is noticed at the next renewal; until then, invoke nothing more (§2).
+        if (this.stopController.signal.aborted || !(await deps.leaseHeld(this.lease))) throw new LeaseLostError();
         const payload = `{"Records":[${action.indices.map((i) => JSON.stringify(records[i]!.event)).join(',')}]}`;
         try {
           const { outcome, attempts } = await deps.submit({

@@ -171,6 +171,7 @@ export class StreamPoller {
       {
         source: this.deps.source,
         checkpoints: this.checkpoints,
+        leaseHeld: (held) => this.leases.holds(held),
         submit: this.deps.submit,
         report: this.deps.report,
         ...(this.deps.destinations ? { destinations: this.deps.destinations } : {}),

@@ -109,6 +109,22 @@ describe('ShardLeases', () => {
     expect(await leases.steal(mapping, 'shard-1', 'w2', 'w3')).toBeUndefined();
   });
 
+  it('holds: true for the holder with its token (expired but untaken included), false once stolen, released or unknown', async () => {
+    const leases = leasesWith();
+    const mapping = randomUUID();
+    const lease = (await leases.tryAcquire(mapping, 'shard-1', 'w1'))!;
+    expect(await leases.holds(lease)).toBe(true);
+    expect(await leases.holds({ ...lease, token: 2 })).toBe(false);
+    expect(await leases.holds({ ...lease, shardId: 'shard-2' })).toBe(false);
+    await untilExpired(lease);
+    expect(await leases.holds(lease)).toBe(true);
+    const stolen = (await leases.steal(mapping, 'shard-1', 'w1', 'w2'))!;
+    expect(await leases.holds(lease)).toBe(false);
+    expect(await leases.holds(stolen)).toBe(true);
+    await leases.release(stolen);
+    expect(await leases.holds(stolen)).toBe(false);
+  });
+
   it('releaseAll gives up exactly the worker\'s leases of that mapping', async () => {
     const leases = leasesWith(60_000);
     const mapping = randomUUID();
