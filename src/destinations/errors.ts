@@ -2,6 +2,7 @@
  * Why an on-failure record was not delivered, classified once: a stable error code for
  * `LastProcessingResult` (api.md §6.2) and logs, and whether trying again may help.
  */
+import { NETWORK_ERROR_CODES as networkCodes } from '../aws/network-errors.js';
 
 /** Codes of Sluice's own refusals (no service call was made). */
 export const DestinationErrorCode = {
@@ -36,19 +37,6 @@ export class DestinationDeliveryError extends Error {
   }
 }
 
-const networkCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'UND_ERR_SOCKET',
-]);
 
 interface ErrorLike {
   name?: unknown;

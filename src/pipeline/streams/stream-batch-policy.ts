@@ -27,10 +27,8 @@ import { readBatchItemFailures } from '../batch-item-failures.js';
 import { compareSequenceNumbers } from '../../sources/streams/sequence-numbers.js';
 import type { DiscardCondition, DiscardedPart, OnFailureResponseContext } from '../../destinations/on-failure-record.js';
 
-/** 6 MB: the largest event payload `{"Records":[...]}` in UTF-8 bytes (§8). */
-export const MAX_PAYLOAD_BYTES = 6_291_456;
-/** Bytes of `{"Records":[]}` around the records of a payload. */
-export const PAYLOAD_ENVELOPE_BYTES = 14;
+import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES } from '../payload-limit.js';
+export { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES };
 
 /** Retry delays (§10): min(2^(n−1), 30) s plus up to 10 % jitter. */
 const MAX_RETRY_DELAY_MS = 30_000;

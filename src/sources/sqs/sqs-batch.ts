@@ -3,10 +3,9 @@
  * before the record that would push the invocation payload past 6 MB.
  */
 import type { SqsEventRecord } from './sqs-record.js';
+import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES as ENVELOPE_BYTES } from '../../pipeline/payload-limit.js';
 
-/** Lambda's synchronous invocation payload limit: 6 MB of `{"Records":[...]}`. */
-export const MAX_PAYLOAD_BYTES = 6_291_456;
-const ENVELOPE_BYTES = Buffer.byteLength('{"Records":[]}');
+export { MAX_PAYLOAD_BYTES };
 
 export interface BatchEntry {
   record: SqsEventRecord;

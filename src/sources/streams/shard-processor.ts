@@ -18,9 +18,7 @@ import type { IteratorPosition, StreamRecord, StreamSource } from './stream-sour
 import { createBatchState, runStreamBatch, settledUpTo, type DiscardGroup, type StreamBatchConfig } from '../../pipeline/streams/index.js';
 import { buildOnFailureRecord, type OnFailureDestinations } from '../../destinations/index.js';
 
-/** Lambda's synchronous payload limit: 6 MB of `{"Records":[...]}` (streams.md §8). */
-const MAX_PAYLOAD_BYTES = 6_291_456;
-const ENVELOPE_BYTES = Buffer.byteLength('{"Records":[]}');
+import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES as ENVELOPE_BYTES } from '../../pipeline/payload-limit.js';
 const FIRST_BACKOFF_MS = 1000;
 const MAX_READ_BACKOFF_MS = 10_000;
 

@@ -15,6 +15,7 @@
  * | `invalidArgument`  | any other InvalidArgument / Validation                      | back off; report (a Sluice bug)      |
  * | `other`            | anything else (access denied, KMS, unknown)                 | back off; report                     |
  */
+import { NETWORK_ERROR_CODES as networkCodes } from '../../aws/network-errors.js';
 
 export type StreamErrorKind =
   | 'throttled'
@@ -57,19 +58,6 @@ const throttlingCodes = new Set([
   'KMSThrottlingException',
 ]);
 
-const networkCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'UND_ERR_SOCKET',
-]);
 const networkNames = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 
 const invalidRequestCodes = new Set(['InvalidArgumentException', 'ValidationException']);
