@@ -122,8 +122,8 @@ describe.concurrent('stream mappings while records flow', () => {
     onTestFinished(() => sluice.stop());
     const stream = await createStream({ shardCount: 1 });
     onTestFinished(stream.cleanup);
-    let failing = true;
-    router.on(stream.streamArn, () => (failing ? { status: 500, json: { errorMessage: 'boom' } } : {}));
+    // The old settings' batch (4 records) always fails; single records succeed.
+    router.on(stream.streamArn, (request) => (streamRecordsIn(request).length > 1 ? { status: 500, json: { errorMessage: 'boom' } } : {}));
     const written = await putKinesis(
       stream.streamName,
       ['r0', 'r1', 'r2', 'r3'].map((data) => ({ key: 'k', data })),
@@ -131,17 +131,20 @@ describe.concurrent('stream mappings while records flow', () => {
     const uuid = await createMapping(sluice.lambda, { FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 4 });
     const watch = new CheckpointWatch(db, uuid);
     onTestFinished(() => watch.close());
-    await router.waitForInvocations(stream.streamArn, 1);
-    // The batch failed and waits for its retry: the Update lands now.
-    failing = false;
+    // The batch failed twice and waits for its second retry (2 s, §10; MaximumRetryAttempts -1): the Update lands now.
+    await router.waitForInvocations(stream.streamArn, 2);
     const updateAt = Date.now();
     await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 1 }));
     await waitForState(sluice.lambda, uuid, 'Enabled');
     expect((await sluice.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).BatchSize).toBe(1);
     await watch.until((checkpoints) => checkpoints.get(stream.shardIds[0]!) === written[3]!.sequenceNumber, 'checkpoint at the last record');
-    // No retry of the old 4-record batch after the Update: the records come again one by one.
-    const after = router.invocations(stream.streamArn).filter((r) => r.receivedAt >= updateAt);
-    expect(after.map((r) => streamRecordsIn<KinesisEvent>(r).map(dataOf))).toEqual([['r0'], ['r1'], ['r2'], ['r3']]);
+    const invocations = router.invocations(stream.streamArn).map((r) => ({ at: r.receivedAt, data: streamRecordsIn<KinesisEvent>(r).map(dataOf) }));
+    // The retry the old batch was waiting for never came (its wait was cut short by the Update)...
+    const old = invocations.filter((i) => i.data.length === 4);
+    expect(old).toHaveLength(2);
+    for (const i of old) expect(i.at).toBeLessThan(updateAt);
+    // ...then its records were read again from the checkpoint, one per batch, each once.
+    expect(invocations.filter((i) => i.data.length !== 4).map((i) => i.data)).toEqual([['r0'], ['r1'], ['r2'], ['r3']]);
     await watch.expectNeverBackwards();
   });
 });
