@@ -5,11 +5,12 @@
  * delivered exactly once and each partition key keeps its order across the reshard.
  */
 import { describe, it } from 'vitest';
+import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand, type Shard } from '@aws-sdk/client-kinesis';
 import { allocateRedisDb, createStream, kinesisClient, pollUntil, startRecordingTarget } from '../support/index.js';
 import { startTestSluice } from '../support/sluice.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { CheckpointWatch, Producer, StreamRouter, dataOf, invocationsByShard, recordsByKey, streamRecordsIn } from '../support/streams-e2e.js';
+import { CheckpointWatch, Producer, StreamRouter, dataOf, invocationsByShard, putKinesis, recordsByKey, streamRecordsIn } from '../support/streams-e2e.js';
 
 async function shards(streamName: string): Promise<Shard[]> {
   return (await kinesisClient().send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
@@ -22,7 +23,7 @@ async function waitActive(streamName: string): Promise<void> {
   );
 }
 
-describe('resharding while records flow', () => {
+describe.concurrent('resharding while records flow', () => {
   it('split then merge: children after their parents, every record once, each key in order', async ({ expect, onTestFinished }) => {
     const target = await startRecordingTarget();
     onTestFinished(() => target.close());
@@ -100,5 +101,44 @@ describe('resharding while records flow', () => {
       }
     }
     await watch.expectNeverBackwards();
+  });
+
+  it('LATEST: a split after Create delivers the parent after its pinned position, then the children from their first record', async ({ expect, onTestFinished }) => {
+    const target = await startRecordingTarget();
+    onTestFinished(() => target.close());
+    const router = new StreamRouter(target);
+    const db = await allocateRedisDb();
+    const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
+    onTestFinished(() => sluice.stop());
+    const stream = await createStream({ shardCount: 1 });
+    onTestFinished(stream.cleanup);
+    const keys = Array.from({ length: 10 }, (_, i) => `key-${i}`);
+    await putKinesis(
+      stream.streamName,
+      keys.map((key) => ({ key, data: `${key}:old` })),
+    );
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'LATEST', Enabled: false });
+    const beforeSplit = await putKinesis(
+      stream.streamName,
+      keys.map((key) => ({ key, data: `${key}:0` })),
+    );
+    const [root] = stream.shardIds as [string];
+    await kinesisClient().send(new SplitShardCommand({ StreamName: stream.streamName, ShardToSplit: root, NewStartingHashKey: (2n ** 127n).toString() }));
+    await waitActive(stream.streamName);
+    const afterSplit = await putKinesis(
+      stream.streamName,
+      keys.map((key) => ({ key, data: `${key}:1` })),
+    );
+    expect(new Set(afterSplit.map((w) => w.shardId)).size).toBe(2);
+    // Polling starts only now, after the split: the pin of Create still applies to the parent.
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    const records = await router.waitForRecords(stream.streamArn, beforeSplit.length + afterSplit.length);
+    expect(records.map(dataOf).sort()).toEqual(keys.flatMap((key) => [`${key}:0`, `${key}:1`]).sort());
+    for (const [key, keyed] of recordsByKey(records)) expect(keyed.map(dataOf), key).toEqual([`${key}:0`, `${key}:1`]);
+    // Nothing older than the pin, then or later.
+    const watch = new CheckpointWatch(db, uuid);
+    onTestFinished(() => watch.close());
+    await watch.until((checkpoints) => checkpoints.get(root) === 'SHARD_END' && checkpoints.size === 3, 'parent ended, children checkpointed');
+    expect(router.records(stream.streamArn).length).toBe(records.length);
   });
 });
