@@ -98,6 +98,9 @@ export class StreamPoller {
 
   private async round(): Promise<void> {
     const { mappingId } = this.settings;
+    // Renew first: a failing listing must not let the shards already held lose their leases.
+    await this.renewHeld();
+    if (!this.running) return;
     if (this.relistSoon || Date.now() - this.listedAt > RELIST_INTERVAL_MS) {
       try {
         this.shards = await this.deps.source.listShards();
@@ -111,8 +114,6 @@ export class StreamPoller {
         return;
       }
     }
-    await this.renewHeld();
-    if (!this.running) return;
     const checkpoints = await this.checkpoints.all(mappingId);
     const listed = new Set(this.shards.map((s) => s.shardId));
     // Parents before children (§2): parents still listed must be read to their end.
