@@ -18,7 +18,7 @@
  *   delivered before it (of that key or shard) is a redelivery of a batch in flight at the kill;
  * - no shard checkpoint ever goes backwards (sampled from Redis throughout).
  */
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { allocateRedisDb, createRedis, createStream, pollUntil, startRecordingTarget, type RecordedRequest } from '../support/index.js';
 import { lambdaClientFor } from '../support/sluice.js';
@@ -39,60 +39,88 @@ interface Delivery {
 const deliveriesOf = (requests: readonly RecordedRequest[]): Delivery[] =>
   [...requests].sort((a, b) => a.receivedAt - b.receivedAt).flatMap((r) => streamRecordsIn(r).map((record) => ({ record, at: r.receivedAt })));
 
+/**
+ * Two `sluice start` processes on one Redis, a 4-shard stream and a TRIM_HORIZON mapping on
+ * it; resolves once the shards are split 2 / 2 between the processes (checked in the
+ * `shard-leases` hash: `<token>|<expiresAt>|<workerId>`, worker ids start with the pid) and
+ * records flow into every shard.
+ */
+async function twoProcessesUnderLoad() {
+  const target = await startRecordingTarget();
+  onTestFinished(() => target.close());
+  const router = new StreamRouter(target, { delayMs: 100 });
+  const db = await allocateRedisDb();
+  const redis = createRedis({ db });
+  onTestFinished(() => redis.disconnect());
+  const config = {
+    functions: { fn: { http: target.url, timeout: 3 } },
+    streams: { leaseMs: 2000 },
+    supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
+  };
+  const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
+  running.push(a, b);
+  // Both workers are registered before the mapping exists, so the first lease round spreads the shards.
+  await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+  const lambda = lambdaClientFor(b.url);
+  onTestFinished(() => lambda.destroy());
+
+  const stream = await createStream({ shardCount: 4 });
+  onTestFinished(stream.cleanup);
+  const { UUID } = await lambda.send(
+    new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 10 }),
+  );
+  const uuid = UUID!;
+  const workerOf = (p: SluiceProcess) => (worker: string) => worker.startsWith(`${p.process.pid}-`);
+
+  // The shards split 2 / 2 between the two processes.
+  const split = await pollUntil(
+    async () => {
+      const leases = await readLeases(redis, uuid);
+      const held = [...leases.values()].filter((l) => l.workerId !== '');
+      const ofA = held.filter((l) => workerOf(a)(l.workerId)).length;
+      const ofB = held.filter((l) => workerOf(b)(l.workerId)).length;
+      return leases.size === 4 && ofA === 2 && ofB === 2 ? leases : undefined;
+    },
+    { description: 'shards split 2 / 2 between the processes', timeoutMs: 15_000 },
+  );
+  const shardsOfA = [...split].filter(([, l]) => workerOf(a)(l.workerId)).map(([shardId]) => shardId);
+
+  // Records flow only once the split is stable, so no lease moves before the event under test.
+  const watch = new CheckpointWatch(db, uuid, 'sluice', 20);
+  onTestFinished(() => watch.close());
+  const producer = new Producer(
+    stream.streamName,
+    Array.from({ length: 16 }, (_, i) => `key-${i}`),
+    20,
+  );
+  onTestFinished(() => producer.stop());
+  const deliveredFrom = (shardIds: string[]) => router.records(stream.streamArn).filter((r) => shardIds.includes(shardOf(r))).length;
+  await pollUntil(() => stream.shardIds.every((s) => deliveredFrom([s]) >= 15), { description: 'records of every shard', timeoutMs: 15_000 });
+
+  /** Resolves with the leases once `p` holds every shard's lease. */
+  const allHeldBy = (p: SluiceProcess) =>
+    pollUntil(
+      async () => {
+        const leases = await readLeases(redis, uuid);
+        return [...leases.values()].every((l) => workerOf(p)(l.workerId)) ? leases : undefined;
+      },
+      { description: 'all four shards held by the survivor', timeoutMs: 15_000 },
+    );
+  /** Stops the producer and waits until every shard is checkpointed at the last record put into it. */
+  const drain = async () => {
+    await producer.stop();
+    const lastPut = new Map<string, string>();
+    for (const p of producer.put) lastPut.set(p.shardId, p.sequenceNumber);
+    await watch.until((checkpoints) => [...lastPut].every(([shardId, seq]) => checkpoints.get(shardId) === seq), 'every shard checkpointed at its last record', 20_000);
+  };
+  return { a, b, router, redis, stream, uuid, split, shardsOfA, watch, producer, deliveredFrom, allHeldBy, drain };
+}
+
 describe('a Kinesis mapping on two sluice processes', () => {
   it('splits the shards between them; after a SIGKILL under load the survivor takes over: every record at least once, order per key, checkpoints never backwards', async ({
     expect,
-    onTestFinished,
   }) => {
-    const target = await startRecordingTarget();
-    onTestFinished(() => target.close());
-    const router = new StreamRouter(target, { delayMs: 100 });
-    const db = await allocateRedisDb();
-    const redis = createRedis({ db });
-    onTestFinished(() => redis.disconnect());
-    const config = {
-      functions: { fn: { http: target.url, timeout: 3 } },
-      streams: { leaseMs: 2000 },
-      supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
-    };
-    const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
-    running.push(a, b);
-    // Both workers are registered before the mapping exists, so the first lease round spreads the shards.
-    await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
-    const lambda = lambdaClientFor(b.url);
-    onTestFinished(() => lambda.destroy());
-
-    const stream = await createStream({ shardCount: 4 });
-    onTestFinished(stream.cleanup);
-    const { UUID } = await lambda.send(
-      new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 10 }),
-    );
-    const uuid = UUID!;
-    const workerOf = (p: SluiceProcess) => (worker: string) => worker.startsWith(`${p.process.pid}-`);
-
-    // The shards split 2 / 2 between the two processes (leases `<token>|<expiresAt>|<workerId>`).
-    const split = await pollUntil(
-      async () => {
-        const leases = await readLeases(redis, uuid);
-        const held = [...leases.values()].filter((l) => l.workerId !== '');
-        const ofA = held.filter((l) => workerOf(a)(l.workerId)).length;
-        const ofB = held.filter((l) => workerOf(b)(l.workerId)).length;
-        return leases.size === 4 && ofA === 2 && ofB === 2 ? leases : undefined;
-      },
-      { description: 'shards split 2 / 2 between the processes', timeoutMs: 15_000 },
-    );
-    const shardsOfA = [...split].filter(([, l]) => workerOf(a)(l.workerId)).map(([shardId]) => shardId);
-
-    const watch = new CheckpointWatch(db, uuid, 'sluice', 20);
-    onTestFinished(() => watch.close());
-    const producer = new Producer(
-      stream.streamName,
-      Array.from({ length: 16 }, (_, i) => `key-${i}`),
-      20,
-    );
-    onTestFinished(() => producer.stop());
-    const deliveredFrom = (shardIds: string[]) => router.records(stream.streamArn).filter((r) => shardIds.includes(shardOf(r))).length;
-    await pollUntil(() => stream.shardIds.every((s) => deliveredFrom([s]) >= 15), { description: 'records of every shard', timeoutMs: 15_000 });
+    const { a, b, router, redis, stream, uuid, split, shardsOfA, watch, producer, deliveredFrom, allHeldBy, drain } = await twoProcessesUnderLoad();
 
     // SIGKILL A under load, while the function is invoked with a batch of one of its shards:
     // no shutdown, its leases simply stop being renewed.
@@ -109,21 +137,12 @@ describe('a Kinesis mapping on two sluice processes', () => {
     const atKill = await readCheckpoints(redis, uuid);
 
     // B takes every shard over once A's leases expired, with new fencing tokens.
-    const takenOver = await pollUntil(
-      async () => {
-        const leases = await readLeases(redis, uuid);
-        return [...leases.values()].every((l) => workerOf(b)(l.workerId)) ? leases : undefined;
-      },
-      { description: 'all four shards held by the survivor', timeoutMs: 15_000 },
-    );
+    const takenOver = await allHeldBy(b);
     for (const shardId of shardsOfA) expect(takenOver.get(shardId)!.token).toBeGreaterThan(split.get(shardId)!.token);
     const deliveredAtTakeover = deliveredFrom(shardsOfA);
     await pollUntil(() => deliveredFrom(shardsOfA) >= deliveredAtTakeover + 40, { description: "the killed process' shards delivering again" });
 
-    await producer.stop();
-    const lastPut = new Map<string, string>();
-    for (const p of producer.put) lastPut.set(p.shardId, p.sequenceNumber);
-    await watch.until((checkpoints) => [...lastPut].every(([shardId, seq]) => checkpoints.get(shardId) === seq), 'every shard checkpointed at its last record', 20_000);
+    await drain();
 
     const deliveries = deliveriesOf(router.invocations(stream.streamArn));
     const id = (r: KinesisEvent) => r.eventID;
@@ -179,4 +198,28 @@ describe('a Kinesis mapping on two sluice processes', () => {
 
     await watch.expectNeverBackwards();
   }, 90_000);
+
+  it('after a SIGTERM under load the survivor takes the released shards over at once: every record exactly once, in order', async ({ expect }) => {
+    const { a, b, router, stream, split, shardsOfA, watch, producer, deliveredFrom, allHeldBy, drain } = await twoProcessesUnderLoad();
+    // A stops cleanly: its invocations in flight finish, their checkpoints are written, its leases are released (§17).
+    a.process.child.kill('SIGTERM');
+    const stoppedAt = Date.now();
+    expect(await a.process.exited).toEqual({ code: 0, signal: null });
+    // B takes them in its next rounds, sooner than the 2 s an expiry would take.
+    const takenOver = await allHeldBy(b);
+    expect(Date.now() - stoppedAt).toBeLessThan(2000);
+    for (const shardId of shardsOfA) expect(takenOver.get(shardId)!.token).toBeGreaterThan(split.get(shardId)!.token);
+    const deliveredAtTakeover = deliveredFrom(shardsOfA);
+    await pollUntil(() => deliveredFrom(shardsOfA) >= deliveredAtTakeover + 40, { description: "the stopped process' shards delivering again" });
+    await drain();
+
+    // Nothing was left unfinished: every record exactly once, each shard in sequence order.
+    const deliveries = deliveriesOf(router.invocations(stream.streamArn));
+    expect(deliveries.map((d) => d.record.eventID).sort()).toEqual(producer.put.map((p) => `${p.shardId}:${p.sequenceNumber}`).sort());
+    for (const shardId of stream.shardIds) {
+      const inShard = deliveries.filter((d) => shardOf(d.record) === shardId).map((d) => d.record.kinesis.sequenceNumber);
+      expect(inShard, shardId).toEqual([...inShard].sort(compareSequence));
+    }
+    await watch.expectNeverBackwards();
+  }, 60_000);
 });
