@@ -5,25 +5,21 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { allocateRedisDb, createStream, createTableWithStream, dynamoDBClient, startRecordingTarget, type RecordingTarget } from '../support/index.js';
-import { startTestSluice, type TestSluice } from '../support/sluice.js';
+import { createStream, createTableWithStream, dynamoDBClient, type RecordingTarget } from '../support/index.js';
+import { type TestSluice } from '../support/sluice.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { CheckpointWatch, StreamRouter, dataOf, dynamoChanges, putKinesis, type DynamoEvent } from '../support/streams-e2e.js';
+import { startStreamTestbed, type StreamTestbed, CheckpointWatch, StreamRouter, dataOf, dynamoChanges, putKinesis, type DynamoEvent } from '../support/streams-e2e.js';
 
 let target: RecordingTarget;
 let router: StreamRouter;
 let sluice: TestSluice;
 let db: number;
+let bed: StreamTestbed | undefined;
 beforeAll(async () => {
-  target = await startRecordingTarget();
-  router = new StreamRouter(target);
-  db = await allocateRedisDb();
-  sluice = await startTestSluice({ functions: { echo: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
+  bed = await startStreamTestbed('echo');
+  ({ target, router, sluice, db } = bed);
 });
-afterAll(async () => {
-  await sluice?.stop();
-  await target?.close();
-});
+afterAll(() => bed?.stop());
 
 const keepOnly = { Filters: [{ Pattern: JSON.stringify({ data: { type: ['keep'] } }) }] };
 const json = (type: string, n: number) => JSON.stringify({ type, n });

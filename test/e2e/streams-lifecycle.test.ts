@@ -12,6 +12,7 @@ import { createMapping } from '../support/sqs-e2e.js';
 import {
   CheckpointWatch,
   Producer,
+  streamSluiceConfig,
   StreamRouter,
   dataOf,
   invocationsByShard,
@@ -85,7 +86,7 @@ describe.concurrent('stream mappings while records flow', () => {
     onTestFinished(() => target.close());
     const router = new StreamRouter(target, { delayMs: 60 });
     const db = await allocateRedisDb();
-    const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
+    const sluice = await startTestSluice(streamSluiceConfig(target), db);
     onTestFinished(() => sluice.stop());
     const stream = await createStream({ shardCount: 2 });
     onTestFinished(stream.cleanup);
@@ -118,7 +119,7 @@ describe.concurrent('stream mappings while records flow', () => {
     onTestFinished(() => target.close());
     const router = new StreamRouter(target);
     const db = await allocateRedisDb();
-    const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
+    const sluice = await startTestSluice(streamSluiceConfig(target), db);
     onTestFinished(() => sluice.stop());
     const stream = await createStream({ shardCount: 1 });
     onTestFinished(stream.cleanup);

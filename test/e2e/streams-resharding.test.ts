@@ -10,7 +10,7 @@ import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, Sp
 import { allocateRedisDb, createStream, kinesisClient, pollUntil, startRecordingTarget } from '../support/index.js';
 import { startTestSluice } from '../support/sluice.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { CheckpointWatch, Producer, StreamRouter, dataOf, invocationsByShard, putKinesis, recordsByKey, streamRecordsIn } from '../support/streams-e2e.js';
+import { streamSluiceConfig, CheckpointWatch, Producer, StreamRouter, dataOf, invocationsByShard, putKinesis, recordsByKey, streamRecordsIn } from '../support/streams-e2e.js';
 
 async function shards(streamName: string): Promise<Shard[]> {
   return (await kinesisClient().send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
@@ -29,7 +29,7 @@ describe.concurrent('resharding while records flow', () => {
     onTestFinished(() => target.close());
     const router = new StreamRouter(target, { delayMs: 10 });
     const db = await allocateRedisDb();
-    const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
+    const sluice = await startTestSluice(streamSluiceConfig(target), db);
     onTestFinished(() => sluice.stop());
     const stream = await createStream({ shardCount: 1 });
     onTestFinished(stream.cleanup);
@@ -108,7 +108,7 @@ describe.concurrent('resharding while records flow', () => {
     onTestFinished(() => target.close());
     const router = new StreamRouter(target);
     const db = await allocateRedisDb();
-    const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
+    const sluice = await startTestSluice(streamSluiceConfig(target), db);
     onTestFinished(() => sluice.stop());
     const stream = await createStream({ shardCount: 1 });
     onTestFinished(stream.cleanup);

@@ -8,26 +8,22 @@
  * Retry delays are not asserted here (they are the pipeline's, §10).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { allocateRedisDb, createStream, pollUntil, startRecordingTarget, type RecordingTarget, type ResponseFn, type TargetResponse } from '../support/index.js';
-import { startTestSluice, type TestSluice } from '../support/sluice.js';
+import { createStream, pollUntil, type RecordingTarget, type ResponseFn, type TargetResponse } from '../support/index.js';
+import { type TestSluice } from '../support/sluice.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { CheckpointWatch, Producer, StreamRouter, dataOf, putKinesis, shardOfInvocation, streamRecordsIn } from '../support/streams-e2e.js';
+import { startStreamTestbed, type StreamTestbed, CheckpointWatch, Producer, StreamRouter, dataOf, putKinesis, shardOfInvocation, streamRecordsIn } from '../support/streams-e2e.js';
 import type { CreateEventSourceMappingCommandInput } from '@aws-sdk/client-lambda';
 
 let target: RecordingTarget;
 let router: StreamRouter;
 let sluice: TestSluice;
 let db: number;
+let bed: StreamTestbed | undefined;
 beforeAll(async () => {
-  target = await startRecordingTarget();
-  router = new StreamRouter(target);
-  db = await allocateRedisDb();
-  sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
+  bed = await startStreamTestbed('fn');
+  ({ target, router, sluice, db } = bed);
 });
-afterAll(async () => {
-  await sluice?.stop();
-  await target?.close();
-});
+afterAll(() => bed?.stop());
 
 const FAIL: TargetResponse = { status: 500, json: { errorMessage: 'boom', errorType: 'Error' } };
 const dataIn = (request: Parameters<typeof streamRecordsIn>[0]) => streamRecordsIn(request).map(dataOf);

@@ -9,25 +9,21 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { allocateRedisDb, createStream, createTableWithStream, dynamoDBClient, kinesisClient, pollUntil, startRecordingTarget, type RecordingTarget } from '../support/index.js';
-import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
+import { createStream, createTableWithStream, dynamoDBClient, kinesisClient, pollUntil, type RecordingTarget } from '../support/index.js';
+import { waitForState, type TestSluice } from '../support/sluice.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { CheckpointWatch, StreamRouter, compareSequence, dataOf, putKinesis, shardOf, type DynamoEvent } from '../support/streams-e2e.js';
+import { startStreamTestbed, type StreamTestbed, CheckpointWatch, StreamRouter, compareSequence, dataOf, putKinesis, shardOf, type DynamoEvent } from '../support/streams-e2e.js';
 
 let target: RecordingTarget;
 let router: StreamRouter;
 let sluice: TestSluice;
 let db: number;
+let bed: StreamTestbed | undefined;
 beforeAll(async () => {
-  target = await startRecordingTarget();
-  router = new StreamRouter(target);
-  db = await allocateRedisDb();
-  sluice = await startTestSluice({ functions: { echo: { http: target.url, timeout: 3 } }, streams: { leaseMs: 3000 } }, db);
+  bed = await startStreamTestbed('echo');
+  ({ target, router, sluice, db } = bed);
 });
-afterAll(async () => {
-  await sluice?.stop();
-  await target?.close();
-});
+afterAll(() => bed?.stop());
 
 const put = (streamName: string, data: string[], key = (i: number) => `k${i}`) =>
   putKinesis(

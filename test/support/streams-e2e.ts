@@ -8,9 +8,10 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DescribeStreamCommand, GetRecordsCommand as GetStreamRecordsCommand, GetShardIteratorCommand as GetStreamShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { createRedis, dynamoDBStreamsClient, kinesisClient } from './clients.js';
+import { allocateRedisDb, createRedis, dynamoDBStreamsClient, kinesisClient } from './clients.js';
 import { pollUntil } from './poll.js';
-import type { RecordedRequest, RecordingTarget, ResponseFn, TargetResponse } from './recording-target.js';
+import { startRecordingTarget, type RecordedRequest, type RecordingTarget, type ResponseFn, type TargetResponse } from './recording-target.js';
+import { startTestSluice, type TestSluice } from './sluice.js';
 
 export interface KinesisEvent {
   kinesis: { partitionKey: string; sequenceNumber: string; data: string; approximateArrivalTimestamp: number };
@@ -344,3 +345,35 @@ export class CheckpointWatch {
 
 /** Sequence numbers compare as integers (they exceed 2^53; DynamoDB Local pads them). */
 export const compareSequence = (a: string, b: string): number => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
+
+/** Sluice config for stream e2e tests: one http function at the target, short shard leases. */
+export function streamSluiceConfig(target: RecordingTarget, functionName = 'fn', timeout = 3): Record<string, unknown> {
+  return { functions: { [functionName]: { http: target.url, timeout } }, streams: { leaseMs: 3000 } };
+}
+
+export interface StreamTestbed {
+  target: RecordingTarget;
+  router: StreamRouter;
+  sluice: TestSluice;
+  /** The Redis db of this Sluice (checkpoints are read from it). */
+  db: number;
+  stop(): Promise<void>;
+}
+
+/** A recording target, its router, and a Sluice on a fresh Redis db: one per test file. */
+export async function startStreamTestbed(functionName = 'fn'): Promise<StreamTestbed> {
+  const target = await startRecordingTarget();
+  const router = new StreamRouter(target);
+  const db = await allocateRedisDb();
+  const sluice = await startTestSluice(streamSluiceConfig(target, functionName), db);
+  return {
+    target,
+    router,
+    sluice,
+    db,
+    async stop() {
+      await sluice.stop();
+      await target.close();
+    },
+  };
+}
