@@ -14,8 +14,11 @@
  *   taking it changes the token first, and Redis runs scripts one at a time.
  */
 
-/** Redis < 7 needs this before TIME may be followed by writes; Redis 7 always replicates effects. */
-const PRELUDE = `
+/**
+ * Shared by every script that reads a lease: `now_ms()`, `parse(lease)`, `encode(...)`.
+ * Redis < 7 needs replicate_commands before TIME may be followed by writes; Redis 7 always replicates effects.
+ */
+export const PRELUDE = `
 if redis.replicate_commands then redis.replicate_commands() end
 local function now_ms()
   local t = redis.call('TIME')
