@@ -8,6 +8,8 @@
  *   <p>:esm:<uuid>:checkpoints    hash shardId -> sequence number | `SHARD_END`
  *   <p>:esm:<uuid>:latest         string, JSON object shardId -> sequence number | `SHARD_START`
  *                                 | `SHARD_END`: LATEST pinned when the mapping was created
+ *   <p>:esm:<uuid>:batches        hash `<shardId>|<lane>` -> JSON: a retrying batch's records and
+ *                                 progress (batch-progress.ts)
  */
 import type { Redis } from 'ioredis';
 
@@ -15,19 +17,20 @@ export interface StreamKeys {
   leases: string;
   checkpoints: string;
   pinnedLatest: string;
+  batches: string;
 }
 
 export function streamKeys(prefix: string, mappingId: string): StreamKeys {
   const base = `${prefix}:esm:${mappingId}`;
-  return { leases: `${base}:shard-leases`, checkpoints: `${base}:checkpoints`, pinnedLatest: `${base}:latest` };
+  return { leases: `${base}:shard-leases`, checkpoints: `${base}:checkpoints`, pinnedLatest: `${base}:latest`, batches: `${base}:batches` };
 }
 
 /**
- * Deletes every lease, checkpoint and pinned position of a mapping in one command, for a
+ * Deletes every lease, checkpoint, pinned position and saved batch of a mapping in one command, for a
  * deleted mapping (streams.md §5: a new mapping starts from its StartingPosition). A worker
  * still holding a lease of it is fenced from then on: its checkpoint writes are refused.
  */
 export async function deleteStreamState(redis: Redis, prefix: string, mappingId: string): Promise<void> {
   const keys = streamKeys(prefix, mappingId);
-  await redis.del(keys.leases, keys.checkpoints, keys.pinnedLatest);
+  await redis.del(keys.leases, keys.checkpoints, keys.pinnedLatest, keys.batches);
 }
