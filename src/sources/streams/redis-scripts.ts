@@ -127,41 +127,81 @@ export const CheckpointCode = {
 } as const;
 
 /**
- * Move a shard's checkpoint forward, fenced by the lease. KEYS: leases, checkpoints.
- * ARGV: shardId, workerId, token, position (sequence number or SHARD_END).
+ * Lua helpers of the checkpoint scripts (after PRELUDE):
+ * - `holds(leases, shardId, workerId, token)`: the lease is still the writer's (fencing);
+ * - `checkpoint_move(checkpoints, shardId, position)`: the CheckpointCode that writing
+ *   `position` over the shard's checkpoint would give, without writing it (`written`: it moves).
  * Sequence numbers are decimal strings (DynamoDB Local pads them with zeros): without their
  * leading zeros, one is smaller when it is shorter, or as long and lower at the first
  * differing digit (bytes, not locale collation).
- * Returns a CheckpointCode.
  */
-export const writeCheckpointScript = `${PRELUDE}
-local token, _, holder = parse(redis.call('HGET', KEYS[1], ARGV[1]))
-if holder == '' or holder ~= ARGV[2] or token ~= tonumber(ARGV[3]) then return ${CheckpointCode.fenced} end
-local position = ARGV[4]
-local ended = position == 'SHARD_END'
-if not ended and not string.match(position, '^[0-9]+$') then return ${CheckpointCode.invalid} end
-local current = redis.call('HGET', KEYS[2], ARGV[1])
-if current == position then return ${CheckpointCode.unchanged} end
-if current == 'SHARD_END' then return ${CheckpointCode.ended} end
-if current and not ended then
-  local function digits(s)
-    local t = string.gsub(s, '^0+', '')
-    if t == '' then return '0' end
-    return t
-  end
-  local p, c = digits(position), digits(current)
-  if p == c then return ${CheckpointCode.unchanged} end
-  if #p < #c then return ${CheckpointCode.behind} end
-  if #p == #c then
-    for i = 1, #p do
-      local a, b = string.byte(p, i), string.byte(c, i)
-      if a ~= b then
-        if a < b then return ${CheckpointCode.behind} end
-        break
+const CHECKPOINT_HELPERS = `
+local function holds(leases, shard, worker, token)
+  local t, _, holder = parse(redis.call('HGET', leases, shard))
+  return holder ~= '' and holder == worker and t == tonumber(token)
+end
+local function checkpoint_move(checkpoints, shard, position)
+  local ended = position == 'SHARD_END'
+  if not ended and not string.match(position, '^[0-9]+$') then return ${CheckpointCode.invalid} end
+  local current = redis.call('HGET', checkpoints, shard)
+  if current == position then return ${CheckpointCode.unchanged} end
+  if current == 'SHARD_END' then return ${CheckpointCode.ended} end
+  if current and not ended then
+    local function digits(s)
+      local t = string.gsub(s, '^0+', '')
+      if t == '' then return '0' end
+      return t
+    end
+    local p, c = digits(position), digits(current)
+    if p == c then return ${CheckpointCode.unchanged} end
+    if #p < #c then return ${CheckpointCode.behind} end
+    if #p == #c then
+      for i = 1, #p do
+        local a, b = string.byte(p, i), string.byte(c, i)
+        if a ~= b then
+          if a < b then return ${CheckpointCode.behind} end
+          break
+        end
       end
     end
   end
+  return ${CheckpointCode.written}
 end
-redis.call('HSET', KEYS[2], ARGV[1], position)
-return ${CheckpointCode.written}
+`;
+
+/**
+ * Move a shard's checkpoint forward, fenced by the lease. KEYS: leases, checkpoints.
+ * ARGV: shardId, workerId, token, position (sequence number or SHARD_END).
+ * Returns a CheckpointCode.
+ */
+export const writeCheckpointScript = `${PRELUDE}${CHECKPOINT_HELPERS}
+if not holds(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return ${CheckpointCode.fenced} end
+local code = checkpoint_move(KEYS[2], ARGV[1], ARGV[4])
+if code == ${CheckpointCode.written} then redis.call('HSET', KEYS[2], ARGV[1], ARGV[4]) end
+return code
+`;
+
+/**
+ * Save a shard's checkpoint and its tumbling window together (streams.md §15: "saved
+ * together after every successful invocation"), fenced by the lease. KEYS: leases,
+ * checkpoints, windows. ARGV: shardId, workerId, token, position (sequence number,
+ * SHARD_END, or '' to leave the checkpoint as it is), window (JSON of the open window, or
+ * '' to delete the shard's window: it closed).
+ * Both or neither: when the checkpoint would go backwards (`behind`) or is already
+ * SHARD_END (`ended`), the window is left alone too, so a stored window always goes with
+ * the checkpoint it was saved with. Returns a CheckpointCode: `written` (the checkpoint
+ * moved) or `unchanged` (it did not need to) mean the window was saved or deleted.
+ */
+export const writeWindowCheckpointScript = `${PRELUDE}${CHECKPOINT_HELPERS}
+if not holds(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return ${CheckpointCode.fenced} end
+local code = ${CheckpointCode.unchanged}
+if ARGV[4] ~= '' then code = checkpoint_move(KEYS[2], ARGV[1], ARGV[4]) end
+if code ~= ${CheckpointCode.written} and code ~= ${CheckpointCode.unchanged} then return code end
+if code == ${CheckpointCode.written} then redis.call('HSET', KEYS[2], ARGV[1], ARGV[4]) end
+if ARGV[5] == '' then
+  redis.call('HDEL', KEYS[3], ARGV[1])
+else
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
+end
+return code
 `;

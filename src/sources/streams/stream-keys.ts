@@ -10,6 +10,8 @@
  *                                 | `SHARD_END`: LATEST pinned when the mapping was created
  *   <p>:esm:<uuid>:batches        hash `<shardId>|<lane>` -> JSON: a retrying batch's records and
  *                                 progress (batch-progress.ts)
+ *   <p>:esm:<uuid>:windows        hash shardId -> JSON: the shard's open tumbling window, its
+ *                                 range and state (window-states.ts)
  */
 import type { Redis } from 'ioredis';
 
@@ -18,19 +20,27 @@ export interface StreamKeys {
   checkpoints: string;
   pinnedLatest: string;
   batches: string;
+  windowStates: string;
 }
 
 export function streamKeys(prefix: string, mappingId: string): StreamKeys {
   const base = `${prefix}:esm:${mappingId}`;
-  return { leases: `${base}:shard-leases`, checkpoints: `${base}:checkpoints`, pinnedLatest: `${base}:latest`, batches: `${base}:batches` };
+  return {
+    leases: `${base}:shard-leases`,
+    checkpoints: `${base}:checkpoints`,
+    pinnedLatest: `${base}:latest`,
+    batches: `${base}:batches`,
+    windowStates: `${base}:windows`,
+  };
 }
 
 /**
- * Deletes every lease, checkpoint, pinned position and saved batch of a mapping in one command, for a
- * deleted mapping (streams.md §5: a new mapping starts from its StartingPosition). A worker
- * still holding a lease of it is fenced from then on: its checkpoint writes are refused.
+ * Deletes every lease, checkpoint, pinned position, saved batch and tumbling window state
+ * of a mapping in one command, for a deleted mapping (streams.md §5, §17: a new mapping
+ * starts from its StartingPosition, with no window state). A worker still holding a lease
+ * of it is fenced from then on: its checkpoint and window writes are refused.
  */
 export async function deleteStreamState(redis: Redis, prefix: string, mappingId: string): Promise<void> {
   const keys = streamKeys(prefix, mappingId);
-  await redis.del(keys.leases, keys.checkpoints, keys.pinnedLatest, keys.batches);
+  await redis.del(keys.leases, keys.checkpoints, keys.pinnedLatest, keys.batches, keys.windowStates);
 }
