@@ -10,6 +10,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler, NodeHttp2Handler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -22,11 +23,26 @@ const clientClasses = {
   dynamodb: DynamoDBClient,
   sns: SNSClient,
   lambda: LambdaClient,
+  s3: S3Client,
 };
 type ClientOf<K extends ServiceKey> = InstanceType<(typeof clientClasses)[K]>;
 
 /** Real AWS region names; anything else (e.g. DynamoDB Local's `ddblocal`) uses the configured region. */
 const awsRegion = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+/**
+ * Client options one service needs beyond endpoint, region and handler.
+ *
+ * S3 (chosen: derived, not a setting): with a custom endpoint, path-style URLs
+ * (`http://host:4566/bucket/key`), since emulators (LocalStack, fauxqs) serve those on any
+ * host name while virtual-hosted URLs (`bucket.host`) need wildcard DNS a compose network
+ * or `localhost` lacks; on AWS (no endpoint) the SDK's virtual-hosted default. A bucket
+ * ARN names no region, so S3's redirect to the bucket's region is followed.
+ */
+function serviceOptions(service: ServiceKey, endpoint: string | undefined): object {
+  if (service !== 's3') return {};
+  return { forcePathStyle: endpoint !== undefined, followRegionRedirects: true };
+}
 
 export class AwsClients {
   private readonly cache = new Map<string, { destroy(): void }>();
@@ -60,7 +76,7 @@ export class AwsClients {
               httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: Infinity }),
             });
       const ClientClass = clientClasses[service] as unknown as new (options: object) => ClientOf<K>;
-      client = new ClientClass({ region, ...(endpoint ? { endpoint } : {}), requestHandler });
+      client = new ClientClass({ region, ...(endpoint ? { endpoint } : {}), requestHandler, ...serviceOptions(service, endpoint) });
       this.cache.set(cacheKey, client);
     }
     return client as ClientOf<K>;

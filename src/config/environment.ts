@@ -28,6 +28,7 @@ export const environmentOverrides: readonly EnvironmentOverride[] = [
   { env: 'AWS_ENDPOINT_URL_DYNAMODB', key: 'aws.services.dynamodb.endpoint', type: 'string' },
   { env: 'AWS_ENDPOINT_URL_SNS', key: 'aws.services.sns.endpoint', type: 'string' },
   { env: 'AWS_ENDPOINT_URL_LAMBDA', key: 'aws.services.lambda.endpoint', type: 'string' },
+  { env: 'AWS_ENDPOINT_URL_S3', key: 'aws.services.s3.endpoint', type: 'string' },
 ];
 
 export class EnvironmentValueError extends Error {

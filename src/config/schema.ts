@@ -18,7 +18,7 @@ const serviceSchema = z
   .strict();
 
 /** The AWS services Sluice talks to, by their config key. */
-export const serviceKeys = ['sqs', 'kinesis', 'dynamodbStreams', 'dynamodb', 'sns', 'lambda'] as const;
+export const serviceKeys = ['sqs', 'kinesis', 'dynamodbStreams', 'dynamodb', 'sns', 'lambda', 's3'] as const;
 export type ServiceKey = (typeof serviceKeys)[number];
 
 const functionSchema = z
@@ -83,6 +83,8 @@ export const configSchema = z
             dynamodb: serviceSchema.prefault({}),
             sns: serviceSchema.prefault({}),
             lambda: serviceSchema.prefault({}),
+            // S3: on-failure destinations (`arn:aws:s3:::bucket`, streams.md §14.2).
+            s3: serviceSchema.prefault({}),
           })
           .strict()
           .prefault({}),

@@ -21,4 +21,5 @@ export {
   type OnFailureDestinationsOptions,
   type S3ObjectWriter,
 } from './on-failure-destination.js';
+export { createS3ObjectWriter } from './s3-object-writer.js';
 export { DestinationDeliveryError, DestinationErrorCode, deliveryErrorCode, destinationProblem } from './errors.js';

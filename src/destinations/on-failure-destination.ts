@@ -1,11 +1,11 @@
 /**
  * Delivery of on-failure records (streams.md §14.2):
  *
- * | Destination               | Call                                   | Content                                  |
- * | ------------------------- | -------------------------------------- | ---------------------------------------- |
- * | SQS queue `arn:aws:sqs:`  | GetQueueUrl (cached), then SendMessage | MessageBody = the record's JSON          |
- * | SNS topic `arn:aws:sns:`  | Publish                                | Message = the record's JSON, no Subject  |
- * | S3 bucket `arn:aws:s3:::` | PutObject through an S3ObjectWriter    | the record plus `payload` (§14.2 key)    |
+ * | Destination               | Call                                    | Content                                 |
+ * | ------------------------- | --------------------------------------- | --------------------------------------- |
+ * | SQS queue `arn:aws:sqs:`  | GetQueueUrl (cached), then SendMessage  | MessageBody = the record's JSON         |
+ * | SNS topic `arn:aws:sns:`  | Publish                                 | Message = the record's JSON, no Subject |
+ * | S3 bucket `arn:aws:s3:::` | PutObject (S3ObjectWriter; default SDK) | the record plus `payload` (§14.2 key)   |
  *
  * A failed call is tried again after 1 s, 2 s and 4 s (chosen: four calls in all). FIFO
  * queues and topics are refused without a call. The outcome says whether the record was
@@ -25,17 +25,18 @@ import {
   destinationProblem,
 } from './errors.js';
 import { buildS3OnFailureObject, type OnFailureRecord } from './on-failure-record.js';
+import { createS3ObjectWriter, type S3ObjectWriter } from './s3-object-writer.js';
 
-/** Writes one object to S3 (PutObject). Sluice wires one when it has an S3 client. */
-export interface S3ObjectWriter {
-  putObject(request: { bucket: string; key: string; body: string; contentType: string }): Promise<void>;
-}
+export type { S3ObjectWriter } from './s3-object-writer.js';
 
 export interface OnFailureDestinationsOptions {
-  /** SQS and SNS clients, per region of the destination ARN. */
+  /** SQS and SNS clients, per region of the destination ARN; the S3 client of the default writer. */
   clients: Pick<AwsClients, 'get'>;
-  /** S3 PutObject. Without it an S3 destination fails with `S3DestinationNotConfigured`. */
-  s3?: S3ObjectWriter;
+  /**
+   * S3 PutObject. Default: PutObject through `clients.get('s3')`; `null` turns S3
+   * destinations off (they then fail with `S3DestinationNotConfigured`).
+   */
+  s3?: S3ObjectWriter | null;
   /** Waits before the 2nd, 3rd, ... call of a failed delivery. Default [1000, 2000, 4000] (§14.2). */
   retryDelaysMs?: readonly number[];
   /** Injected for tests; default node:timers/promises setTimeout honouring the signal. */
@@ -78,10 +79,12 @@ export class OnFailureDestinations {
   private readonly queueUrls = new Map<string, string>();
   private readonly retryDelaysMs: readonly number[];
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly s3: S3ObjectWriter | null;
 
   constructor(private readonly options: OnFailureDestinationsOptions) {
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.sleep = options.sleep ?? defaultSleep;
+    this.s3 = options.s3 === undefined ? createS3ObjectWriter(options.clients) : options.s3;
   }
 
   /** Sends `record` to `destinationArn`, trying again per §14.2. Never throws. */
@@ -146,7 +149,7 @@ export class OnFailureDestinations {
           await sns.send(new PublishCommand({ TopicArn: destination.arn, Message: body }));
         };
       case 's3': {
-        const writer = this.options.s3;
+        const writer = this.s3;
         if (!writer) {
           throw new DestinationDeliveryError(DestinationErrorCode.S3NotConfigured, `No S3 client configured for on-failure destination ${destination.arn}`, true);
         }

@@ -1,38 +1,43 @@
 /**
  * On-failure records delivered to real destinations on fauxqs (streams.md §14.2): an SQS
  * queue (GetQueueUrl + SendMessage), an SNS topic with an SQS subscriber (Publish; the
- * subscriber sees the record as the Message of a notification), an S3 bucket through an
- * S3ObjectWriter; and the failures LastProcessingResult reports (api.md §6.2).
+ * subscriber sees the record as the Message of a notification), an S3 bucket (PutObject
+ * through the S3 client Sluice builds itself); and the failures LastProcessingResult
+ * reports (api.md §6.2).
  */
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-// Test-only: the S3 side of the writer Sluice would wire (fauxqs serves S3 on the same port).
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsClients } from '../../../src/aws/clients.js';
-import { configSchema } from '../../../src/config/index.js';
+import { configSchema, loadConfig } from '../../../src/config/index.js';
 import {
   OnFailureDestinations,
   buildOnFailureRecord,
   destinationProblem,
   type OnFailureRecord,
   type OnFailureRecordContext,
-  type S3ObjectWriter,
 } from '../../../src/destinations/index.js';
 import { createBatchState, runStreamBatch } from '../../../src/pipeline/streams/index.js';
 import type { InvocationOutcome } from '../../../src/targets/target.js';
-import { awsClientConfig, createQueue, getEndpoints, pollUntil, snsClient, sqsClient, uniqueName } from '../../support/index.js';
+import { createQueue, getEndpoints, pollUntil, snsClient, sqsClient, uniqueName } from '../../support/index.js';
 import { TEST_ACCOUNT_ID, TEST_CREDENTIALS } from '../../support/endpoints.js';
+import { createBucket, readObjects, s3Endpoint, type StoredObject } from '../../support/s3.js';
 
-/** AwsClients built the way Sluice builds them, SQS and SNS on fauxqs (or `endpoint`). */
-function testClients(endpoint?: string): AwsClients {
-  // Sluice's clients take credentials from the SDK's default chain (environment).
+/** Sluice's clients take credentials from the SDK's default chain (environment). */
+function useTestCredentials(): void {
   process.env.AWS_ACCESS_KEY_ID ??= TEST_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= TEST_CREDENTIALS.secretAccessKey;
+}
+
+/** AwsClients built the way Sluice builds them, SQS, SNS and S3 on fauxqs (or `endpoint`). */
+function testClients(endpoint?: string): AwsClients {
+  useTestCredentials();
   const endpoints = getEndpoints();
   const config = configSchema.parse({
     region: endpoints.region,
-    aws: { services: { sqs: { endpoint: endpoint ?? endpoints.sqs }, sns: { endpoint: endpoint ?? endpoints.sns } } },
+    aws: { services: { sqs: { endpoint: endpoint ?? endpoints.sqs }, sns: { endpoint: endpoint ?? endpoints.sns }, s3: { endpoint: endpoint ?? s3Endpoint() } } },
   });
   const clients = new AwsClients(config);
   onTestFinished(() => clients.destroy());
@@ -222,38 +227,142 @@ describe('SNS destination', () => {
   });
 });
 
-describe('S3 destination (through an S3ObjectWriter)', () => {
-  const s3 = new S3Client({ ...awsClientConfig('sqs'), forcePathStyle: true });
-  afterAll(() => s3.destroy());
-  const writer: S3ObjectWriter = {
-    putObject: async ({ bucket, key, body, contentType }) => {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
-    },
-  };
-
-  it('PutObject under aws/lambda/<mapping>/<shard>/YYYY/MM/DD/..., body = record + payload', async () => {
-    const bucket = uniqueName('onfailure').toLowerCase().replace(/_/g, '-');
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const destinations = new OnFailureDestinations({ clients: testClients(), s3: writer, ...fast });
-    const record = sampleRecord();
-    const payload = '{"Records":[{"kinesis":{"data":"aGk="}}]}';
-    const outcome = await destinations.deliver(`arn:aws:s3:::${bucket}`, record, { mappingId: 'mapping-uuid', payload: () => payload });
-    expect(outcome).toEqual({ delivered: true, destinationType: 's3', calls: 1 });
-
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const keys = (listed.Contents ?? []).map((o) => o.Key);
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^aws\/lambda\/mapping-uuid\/shardId-000000000000\/2025\/11\/25\/2025-11-25T16\.50\.20-[0-9a-f-]{36}$/);
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: keys[0]! }));
-    expect(await object.Body!.transformToString()).toBe(JSON.stringify({ ...record, payload }));
+describe('S3 destination (PutObject through the s3 client Sluice builds)', () => {
+  const uuidV4 = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
+  /** The event of the discarded record, as a target received it (streams.md §14.2 example). */
+  const payload = JSON.stringify({
+    Records: [
+      {
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: 'custom',
+          sequenceNumber: '49658123456789012345678901234567890123456789012345678901',
+          data: 'eyJpbnB1dCI6ICJoZWxsbyJ9',
+          approximateArrivalTimestamp: 1764089401.25,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: 'shardId-000000000000:49658123456789012345678901234567890123456789012345678901',
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::123456789012:role/lambda-role',
+        awsRegion: 'us-east-1',
+        eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/my-stream',
+      },
+    ],
   });
 
-  it('a missing bucket: reported with the S3 error code', async () => {
-    const destinations = new OnFailureDestinations({ clients: testClients(), s3: writer, ...fast });
+  it('key aws/lambda/<mapping UUID>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>, application/json, body = record + payload', async () => {
+    const bucket = await createBucket({ prefix: 'onfailure' });
+    onTestFinished(bucket.cleanup);
+    // No writer injected: OnFailureDestinations builds one from its clients.
+    const destinations = new OnFailureDestinations({ clients: testClients(), ...fast });
+    const record = sampleRecord();
+    const mappingId = randomUUID();
+    const outcome = await destinations.deliver(bucket.bucketArn, record, { mappingId, payload: () => payload });
+    expect(outcome).toEqual({ delivered: true, destinationType: 's3', calls: 1 });
+
+    const objects = await readObjects(bucket.bucketName);
+    expect(objects).toHaveLength(1);
+    const [object] = objects as [StoredObject];
+    // record.timestamp is 2025-11-25T16:50:20.118Z: the key's date and time are the discard time in UTC.
+    expect(object.key).toMatch(new RegExp(`^aws/lambda/${mappingId}/shardId-000000000000/2025/11/25/2025-11-25T16\\.50\\.20-${uuidV4}$`));
+    expect(object.contentType).toBe('application/json');
+
+    const body = JSON.parse(object.body) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['requestContext', 'responseContext', 'version', 'timestamp', 'KinesisBatchInfo', 'payload']);
+    expect(body.requestContext).toEqual({
+      requestId: 'c9b8fa9f-5a7f-4f0e-af9c-0c604cde93a5',
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:my-function',
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 3,
+    });
+    expect(body.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+    expect(body.version).toBe('1.0');
+    expect(body.timestamp).toBe('2025-11-25T16:50:20.118Z');
+    expect(body.KinesisBatchInfo).toEqual({
+      shardId: 'shardId-000000000000',
+      startSequenceNumber: '49658123456789012345678901234567890123456789012345678901',
+      endSequenceNumber: '49658123456789012345678901234567890123456789012345678905',
+      approximateArrivalOfFirstRecord: '2025-11-25T16:50:01.250Z',
+      approximateArrivalOfLastRecord: '2025-11-25T16:50:02.750Z',
+      batchSize: 5,
+      streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/my-stream',
+    });
+    // payload is the event as an escaped JSON string, not an object (§14.2).
+    expect(typeof body.payload).toBe('string');
+    expect(body.payload).toBe(payload);
+    expect(object.body).toBe(JSON.stringify({ ...record, payload }));
+  });
+
+  it('a DynamoDB record without responseContext (RecordAgeExceeded), endpoint from AWS_ENDPOINT_URL_S3', async () => {
+    const bucket = await createBucket({ prefix: 'onfailure-ddb' });
+    onTestFinished(bucket.cleanup);
+    const endpoints = getEndpoints();
+    // Only S3 has an endpoint: the environment variable alone routes PutObject to fauxqs.
+    const config = loadConfig({ env: { AWS_REGION: endpoints.region, AWS_ENDPOINT_URL_S3: s3Endpoint() }, cwd: tmpdir() });
+    expect(config.aws.services.s3.endpoint).toBe(s3Endpoint());
+    useTestCredentials();
+    const clients = new AwsClients(config);
+    onTestFinished(() => clients.destroy());
+    const destinations = new OnFailureDestinations({ clients, ...fast });
+    const record = buildOnFailureRecord(
+      {
+        condition: 'RecordAgeExceeded',
+        startSequenceNumber: '100000000000000000001',
+        endSequenceNumber: '100000000000000000002',
+        approximateArrivalOfFirstRecord: Date.parse('2025-11-25T15:51:20.400Z'),
+        approximateArrivalOfLastRecord: Date.parse('2025-11-25T15:51:21.900Z'),
+        batchSize: 2,
+        approximateInvokeCount: 1,
+        discardedAt: Date.parse('2025-01-02T03:04:05.006Z'),
+      },
+      {
+        functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:my-function:live',
+        shardId: 'shardId-00000001732500000000-1a2b3c4d',
+        streamArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/my-table/stream/2025-11-25T15:47:00.000',
+        batchInfoKey: 'DDBStreamBatchInfo',
+        arrivalTimePrecision: 'seconds',
+      },
+    );
+    const ddbPayload = '{"Records":[{"eventName":"INSERT"},{"eventName":"MODIFY"}]}';
+    const mappingId = randomUUID();
+    expect(await destinations.deliver(bucket.bucketArn, record, { mappingId, payload: () => ddbPayload })).toMatchObject({ delivered: true });
+
+    const [object] = (await readObjects(bucket.bucketName)) as [StoredObject];
+    expect(object.key).toMatch(new RegExp(`^aws/lambda/${mappingId}/shardId-00000001732500000000-1a2b3c4d/2025/01/02/2025-01-02T03\\.04\\.05-${uuidV4}$`));
+    expect(object.contentType).toBe('application/json');
+    const body = JSON.parse(object.body) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['requestContext', 'version', 'timestamp', 'DDBStreamBatchInfo', 'payload']);
+    expect(body.requestContext).toMatchObject({ condition: 'RecordAgeExceeded', approximateInvokeCount: 1, functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:my-function:live' });
+    expect((body.requestContext as { requestId: string }).requestId).toMatch(new RegExp(`^${uuidV4}$`));
+    expect(body.DDBStreamBatchInfo).toMatchObject({ approximateArrivalOfFirstRecord: '2025-11-25T15:51:20Z', approximateArrivalOfLastRecord: '2025-11-25T15:51:21Z', batchSize: 2 });
+    expect(body.payload).toBe(ddbPayload);
+  });
+
+  it('two discards of the same second get two objects (the random UUID keeps keys apart)', async () => {
+    const bucket = await createBucket({ prefix: 'onfailure-twice' });
+    onTestFinished(bucket.cleanup);
+    const destinations = new OnFailureDestinations({ clients: testClients(), ...fast });
+    const mappingId = randomUUID();
+    for (let i = 0; i < 2; i++) {
+      expect(await destinations.deliver(bucket.bucketArn, sampleRecord(), { mappingId, payload: () => payload })).toMatchObject({ delivered: true });
+    }
+    const keys = (await readObjects(bucket.bucketName)).map((o) => o.key);
+    expect(new Set(keys).size).toBe(2);
+  });
+
+  it('a missing bucket: tried 4 times, then reported with the S3 error code', async () => {
+    const destinations = new OnFailureDestinations({ clients: testClients(), ...fast });
     const outcome = await destinations.deliver(`arn:aws:s3:::${uniqueName('nobucket').toLowerCase()}`, sampleRecord(), {
       mappingId: 'm',
       payload: () => '{"Records":[]}',
     });
-    expect(outcome).toMatchObject({ delivered: false, calls: 4, errorCode: 'NoSuchBucket' });
+    expect(outcome).toMatchObject({
+      delivered: false,
+      destinationType: 's3',
+      calls: 4,
+      errorCode: 'NoSuchBucket',
+      lastProcessingResult: 'PROBLEM: Error sending to on-failure destination: NoSuchBucket',
+    });
   });
 });

@@ -160,9 +160,20 @@ describe('OnFailureDestinations.deliver', () => {
     expect(sent).toEqual([]);
   });
 
-  it('S3 without a configured writer: a clear, immediate failure', async () => {
-    const { clients } = fakeClients(() => ({}));
+  it('S3 without an injected writer: PutObject through the s3 client of `clients`', async () => {
+    const { clients, sent } = fakeClients(() => ({}));
     const outcome = await destinations(clients).d.deliver('arn:aws:s3:::bucket-1', record, { mappingId: 'm', payload: () => '{"Records":[]}' });
+    expect(outcome).toEqual({ delivered: true, destinationType: 's3', calls: 1 });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ service: 's3', name: 'PutObjectCommand', input: { Bucket: 'bucket-1', ContentType: 'application/json' } });
+    expect(sent[0]!.input.Key).toMatch(/^aws\/lambda\/m\/shardId-000000000000\/2025\/11\/25\//);
+  });
+
+  it('S3 turned off (s3: null): a clear, immediate failure', async () => {
+    const { clients, sent } = fakeClients(() => ({}));
+    const d = new OnFailureDestinations({ clients, s3: null });
+    const outcome = await d.deliver('arn:aws:s3:::bucket-1', record, { mappingId: 'm', payload: () => '{"Records":[]}' });
+    expect(sent).toEqual([]);
     expect(outcome).toMatchObject({
       delivered: false,
       destinationType: 's3',
