@@ -64,6 +64,8 @@ export class StreamRunner {
           retentionMs: await source.retentionMs().catch(() => 24 * 3600 * 1000),
         },
         ...(s.DestinationConfig?.OnFailure?.Destination ? { destination: s.DestinationConfig.OnFailure.Destination } : {}),
+        parallelizationFactor: s.ParallelizationFactor ?? 1,
+        settingsFingerprint: key,
       },
       {
         source,

@@ -1,26 +1,49 @@
 /**
- * One shard of one stream mapping, in the process holding its lease (streams.md §4–§8):
- * reads records in order, filters them, builds a batch (BatchSize, window, 6 MB), invokes
- * it through the batch pipeline with one batch in flight, and moves the fenced checkpoint
- * only when the batch has ended. The shard's end is checkpointed as SHARD_END, which
- * releases its children.
+ * One shard of one stream mapping, in the process holding its lease (streams.md §4–§8).
+ *
+ * A reader loop reads the shard in order, filters each record and hands the kept ones to
+ * their lane (ParallelizationFactor, §7; one lane by default). Each lane loop builds its
+ * batches (BatchSize, window, 6 MB), invokes them through the batch pipeline with one
+ * batch in flight per lane, and runs the failure policy (§10–§13) until the batch ends.
+ * The reader reads ahead while lanes invoke, at most one batch per lane waiting behind the
+ * batch in flight (§4). ShardProgress turns records done in any lane (and filtered-out
+ * ones) into the fenced checkpoint (§5); the shard's end is checkpointed as SHARD_END,
+ * which releases its children. A batch that did not end with its first invocation is
+ * saved (batch-progress.ts) so the next holder of the lease resumes its retries.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledFilter } from '../../filtering/index.js';
 import type { Logger } from '../../observability/logger.js';
 import { FUNCTION_NOT_CONFIGURED, type BatchJobData, type BatchJobResult } from '../../pipeline/index.js';
 import type { InvocationOutcome } from '../../targets/index.js';
+import type { BatchProgress, SavedBatch } from './batch-progress.js';
 import type { Checkpoints } from './checkpoints.js';
-import { SHARD_END } from './sequence-numbers.js';
+import { laneOf } from './lanes.js';
+import { ShardProgress } from './shard-progress.js';
+import { Wakeup } from './wakeup.js';
+import { compareSequenceNumbers, SHARD_END } from './sequence-numbers.js';
 import type { Lease } from './shard-leases.js';
 import { StreamSourceError } from './stream-errors.js';
 import type { IteratorPosition, StreamRecord, StreamSource } from './stream-source.js';
-import { createBatchState, runStreamBatch, settledUpTo, type DiscardGroup, type StreamBatchConfig } from '../../pipeline/streams/index.js';
+import {
+  createBatchState,
+  hasEnded,
+  runStreamBatch,
+  settledUpTo,
+  type DiscardGroup,
+  type StreamBatchConfig,
+  type StreamBatchState,
+} from '../../pipeline/streams/index.js';
 import { buildOnFailureRecord, type OnFailureDestinations } from '../../destinations/index.js';
 
 import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES as ENVELOPE_BYTES } from '../../pipeline/payload-limit.js';
 const FIRST_BACKOFF_MS = 1000;
 const MAX_READ_BACKOFF_MS = 10_000;
+/**
+ * Records read but not done that the reader may hold, beyond the per-lane bound: filtered-out
+ * records behind a blocked lane would otherwise pile up without limit (chosen).
+ */
+const MIN_PENDING_LIMIT = 10_000;
 
 export interface ShardProcessorSettings {
   mappingId: string;
@@ -36,11 +59,17 @@ export interface ShardProcessorSettings {
   policy: StreamBatchConfig;
   /** DestinationConfig.OnFailure.Destination, when set. */
   destination?: string;
+  /** Lanes per shard (§7). */
+  parallelizationFactor: number;
+  /** What the mapping's settings were when a batch was saved: a saved batch of other settings is read again afresh. */
+  settingsFingerprint: string;
 }
 
 export interface ShardProcessorDependencies {
   source: StreamSource;
   checkpoints: Checkpoints;
+  /** Where retrying batches are saved. */
+  batches: BatchProgress;
   submit: (data: BatchJobData) => Promise<BatchJobResult>;
   report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
   /** Sends discarded records to on-failure destinations. */
@@ -56,6 +85,24 @@ export interface ShardProcessorDependencies {
 
 class LeaseLostError extends Error {}
 
+interface WaitingRecord {
+  record: StreamRecord;
+  /** When it was read: a batching window opens with its first record (§8). */
+  readAt: number;
+}
+
+interface Lane {
+  index: number;
+  /** Kept records read for this lane and not yet in a batch, in order. */
+  waiting: WaitingRecord[];
+  /** Payload bytes of `waiting` (records plus separators). */
+  waitingBytes: number;
+  /** When the lane's last batch ended: a window never opens before (§8). */
+  lastEndedAt: number;
+  /** A batch saved by an earlier holder of the lease, run before anything else. */
+  resumed?: SavedBatch;
+}
+
 export class ShardProcessor {
   private running = true;
   /** Aborted when the lease is lost: nothing more may be written. */
@@ -64,22 +111,30 @@ export class ShardProcessor {
   private readonly retryStop = new AbortController();
   /** Aborted on any stop: cuts short idle waits and retry delays. */
   private readonly stopping = new AbortController();
+  private readonly wakeup = new Wakeup(this.stopping.signal);
+  private readonly progress = new ShardProgress();
+  private readonly lanes: Lane[];
+  private readonly pendingLimit: number;
   private loop?: Promise<void>;
-  /** Records read and kept by the filter, not yet in a batch. */
-  private buffered: StreamRecord[] = [];
+  /** The reader has stopped: no more records will reach the lanes. */
+  private readingOver = false;
+  /** Sequence numbers of resumed batches: the reader meets them again and leaves them to their batch. */
+  private readonly resumedSequences = new Set<string>();
   /** Last sequence number read (kept or filtered): where a new iterator resumes. */
   private lastRead?: string;
-  /** Last filtered-out record read after every kept record: done once nothing before it is pending. */
-  private filteredTail?: string;
-  /** Kept record still pending -> last filtered-out record read right after it: done along with it (streams.md §5). */
-  private readonly filteredAfter = new Map<string, string>();
   private lastReport?: string;
+  private checkpointChain: Promise<void> = Promise.resolve();
+  private failure?: unknown;
 
   constructor(
     readonly settings: ShardProcessorSettings,
     private lease: Lease,
     private readonly deps: ShardProcessorDependencies,
-  ) {}
+  ) {
+    const lanes = Math.max(1, settings.parallelizationFactor);
+    this.lanes = Array.from({ length: lanes }, (_, index) => ({ index, waiting: [], waitingBytes: 0, lastEndedAt: 0 }));
+    this.pendingLimit = Math.max(MIN_PENDING_LIMIT, 4 * lanes * settings.batchSize);
+  }
 
   start(): void {
     this.loop = this.run().catch((error: unknown) => {
@@ -87,7 +142,7 @@ export class ShardProcessor {
         this.deps.onLeaseLost(this.settings.shardId);
         return;
       }
-      if (!this.running) return;
+      if (!this.running && this.failure === undefined) return;
       this.deps.logger.error({ err: error }, 'shard processor failed');
       this.deps.onLeaseLost(this.settings.shardId);
     });
@@ -99,16 +154,16 @@ export class ShardProcessor {
   }
 
   /**
-   * Stops reading; the invocation in flight ends first and its outcome is applied (its
+   * Stops reading; invocations in flight end first and their outcome is applied (their
    * checkpoint is written), but no retry starts: records still pending stay behind the
    * checkpoint and are read again by the next poller (streams.md §17). With `abandon`, used
    * when the lease is gone, nothing more is written.
    */
   async stop(abandon = false): Promise<void> {
     this.running = false;
+    if (abandon) this.stopController.abort();
     this.stopping.abort();
     this.retryStop.abort();
-    if (abandon) this.stopController.abort();
     await this.loop;
   }
 
@@ -117,23 +172,70 @@ export class ShardProcessor {
     const { shardId } = this.settings;
     const checkpoint = await checkpoints.get(this.settings.mappingId, shardId);
     if (checkpoint === SHARD_END) return this.deps.onShardEnd(shardId);
+    await this.resumeSavedBatches(checkpoint);
     const position: IteratorPosition | undefined =
       checkpoint !== undefined ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint } : this.settings.start;
-    let iterator = position ? await this.withRetries(() => source.getIterator(shardId, position)) : undefined;
-    let ended = iterator === undefined;
-    let readBackoff = 0;
+    const iterator = position ? await this.withRetries(() => source.getIterator(shardId, position)) : undefined;
 
-    while (this.running) {
-      const batch = this.takeBatch();
-      const windowMs = this.settings.windowSeconds * 1000;
-      let openedAt = batch.records.length > 0 ? Date.now() : undefined;
-      // Fill the batch: window 0 invokes as soon as a record is ready (streams.md §8).
-      while (this.running && !ended && !batch.full) {
-        if (batch.records.length > 0 && (windowMs === 0 || Date.now() - openedAt! >= windowMs)) break;
+    // The reader and the lanes run side by side; the first failure (a lost lease, say) stops them all.
+    await Promise.all([this.read(iterator), ...this.lanes.map((lane) => this.runLane(lane))].map((loop) => loop.catch((error: unknown) => this.fail(error))));
+    if (this.failure !== undefined) throw this.failure;
+    if (!this.running) return;
+    await this.flushCheckpoint();
+    if (this.progress.pending > 0) throw new Error(`shard ended with ${this.progress.pending} records not done`);
+    await this.writeCheckpoint(SHARD_END);
+    this.deps.logger.info('shard read to its end');
+    this.deps.onShardEnd(shardId);
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure === undefined) this.failure = error;
+    this.running = false;
+    if (error instanceof LeaseLostError) this.stopController.abort();
+    this.stopping.abort();
+    this.retryStop.abort();
+  }
+
+  /**
+   * Batches an earlier holder of the lease saved mid-retry: each lane runs its own first,
+   * with its attempts so far. Saved batches of other settings or already behind the
+   * checkpoint are dropped: their records are read (again) like any others.
+   */
+  private async resumeSavedBatches(checkpoint: string | undefined): Promise<void> {
+    const saved = await this.deps.batches.load(this.settings.mappingId, this.settings.shardId);
+    for (const batch of saved) {
+      const last = batch.records.at(-1);
+      const current =
+        batch.settings === this.settings.settingsFingerprint &&
+        batch.lane < this.lanes.length &&
+        last !== undefined &&
+        (checkpoint === undefined || compareSequenceNumbers(last.sequenceNumber, checkpoint) > 0);
+      if (!current) {
+        await this.deps.batches.write(this.lease, batch.lane, undefined);
+        continue;
+      }
+      this.lanes[batch.lane]!.resumed = batch;
+      for (const record of batch.records) this.resumedSequences.add(record.sequenceNumber);
+      this.deps.logger.info({ lane: batch.lane, records: batch.records.length }, 'resuming a retrying batch');
+    }
+  }
+
+  /** The reader loop: reads the shard until it ends or the processor stops. */
+  private async read(firstIterator: string | undefined): Promise<void> {
+    const { source } = this.deps;
+    const { shardId } = this.settings;
+    let iterator = firstIterator;
+    let readBackoff = 0;
+    try {
+      while (this.running && iterator !== undefined) {
+        const room = this.roomToRead();
+        if (room <= 0) {
+          await this.wakeup.wait();
+          continue;
+        }
         let result;
         try {
-          const limit = Math.min(this.settings.batchSize - batch.records.length, source.traits.maxRecordsPerRead);
-          result = await source.read(shardId, iterator!, Math.max(1, limit));
+          result = await source.read(shardId, iterator, Math.min(room, source.traits.maxRecordsPerRead));
           if (readBackoff > 0 || this.lastReport?.startsWith('PROBLEM: Error reading')) await this.clearReadError();
           readBackoff = 0;
         } catch (error) {
@@ -143,106 +245,149 @@ export class ShardProcessor {
           continue;
         }
         iterator = result.nextIterator;
-        ended = iterator === undefined;
-        for (const record of result.records) this.accept(record, batch.records);
-        this.fill(batch);
-        if (batch.records.length > 0) openedAt ??= Date.now();
+        for (const record of result.records) this.accept(record);
+        if (result.records.length > 0) this.wakeup.notify();
+        await this.flushCheckpoint(); // records filtered out may have moved it (§5)
         const idle = result.records.length === 0 && !((result.millisBehindLatest ?? 0) > 0);
-        if (idle && !ended) {
-          const wait = batch.records.length > 0 ? Math.min(source.traits.idlePollIntervalMs, Math.max(0, openedAt! + windowMs - Date.now())) : source.traits.idlePollIntervalMs;
-          await this.pause(wait);
-        }
-        if (batch.records.length === 0 && this.filteredTail !== undefined && this.buffered.length === 0) {
-          // Only filtered-out records since the last checkpoint: they are done (streams.md §5).
-          await this.writeCheckpoint(this.filteredTail);
-          this.filteredTail = undefined;
-        }
+        if (idle && iterator !== undefined) await this.pause(source.traits.idlePollIntervalMs);
       }
-      if (batch.records.length > 0) {
-        await this.invoke(batch.records);
-        continue;
-      }
-      if (ended && this.buffered.length === 0) {
-        if (this.filteredTail !== undefined) await this.writeCheckpoint(this.filteredTail);
-        await this.writeCheckpoint(SHARD_END);
-        this.deps.logger.info('shard read to its end');
-        this.deps.onShardEnd(shardId);
-        return;
-      }
+    } finally {
+      this.readingOver = true;
+      this.wakeup.notify();
     }
   }
 
   /**
-   * A record read: kept for a batch, or (filtered out) remembered as done once the kept
-   * record before it is done (`batch`: the records of the batch being filled).
+   * How many records the next read may ask for (§4): the room left in the fullest lane's
+   * waiting batch, so no lane holds more than one batch behind the one in flight.
    */
-  private accept(record: StreamRecord, batch: readonly StreamRecord[]): void {
+  private roomToRead(): number {
+    if (this.progress.pending >= this.pendingLimit) return 0;
+    let fullest = 0;
+    for (const lane of this.lanes) {
+      if (this.laneFull(lane)) return 0;
+      fullest = Math.max(fullest, lane.waiting.length);
+    }
+    return this.settings.batchSize - fullest;
+  }
+
+  private laneFull(lane: Lane): boolean {
+    return lane.waiting.length >= this.settings.batchSize || ENVELOPE_BYTES + lane.waitingBytes > MAX_PAYLOAD_BYTES;
+  }
+
+  /** A record read: to its lane, or (filtered out) done at once (§5). */
+  private accept(record: StreamRecord): void {
     this.lastRead = record.sequenceNumber;
-    const { filter, filterView } = this.settings;
-    if (filter && !filter.acceptsAll && !filter.matches(filterView(record.event))) {
-      const pending = this.buffered.at(-1) ?? batch.at(-1);
-      if (pending) this.filteredAfter.set(pending.sequenceNumber, record.sequenceNumber);
-      else this.filteredTail = record.sequenceNumber;
+    if (this.resumedSequences.delete(record.sequenceNumber)) {
+      this.progress.add(record.sequenceNumber, false);
       return;
     }
-    this.buffered.push(record);
+    const { filter, filterView } = this.settings;
+    const rejected = filter !== undefined && !filter.acceptsAll && !filter.matches(filterView(record.event));
+    this.progress.add(record.sequenceNumber, rejected);
+    if (rejected) return;
+    const lane = this.lanes[laneOf(record.partitionKey, this.lanes.length)]!;
+    lane.waiting.push({ record, readAt: Date.now() });
+    lane.waitingBytes += record.sizeBytes + 1;
   }
 
-  private takeBatch(): { records: StreamRecord[]; bytes: number; full: boolean } {
-    const batch = { records: [] as StreamRecord[], bytes: ENVELOPE_BYTES, full: false };
-    this.fill(batch);
-    return batch;
-  }
-
-  /** Moves buffered records into the batch while it has room (count and 6 MB). */
-  private fill(batch: { records: StreamRecord[]; bytes: number; full: boolean }): void {
-    while (this.buffered.length > 0 && !batch.full) {
-      const next = this.buffered[0]!;
-      const bytes = next.sizeBytes + (batch.records.length > 0 ? 1 : 0);
-      if (batch.records.length > 0 && batch.bytes + bytes > MAX_PAYLOAD_BYTES) {
-        batch.full = true;
-        break;
-      }
-      batch.records.push(this.buffered.shift()!);
-      batch.bytes += bytes;
-      if (batch.records.length >= this.settings.batchSize) batch.full = true;
+  /** A lane loop: its saved batch first, then one batch after another until the reading is over. */
+  private async runLane(lane: Lane): Promise<void> {
+    if (lane.resumed) {
+      const { records, state } = lane.resumed;
+      lane.resumed = undefined;
+      await this.invoke(lane, records, state);
+      lane.lastEndedAt = Date.now();
     }
-    if (batch.records.length > 0) this.filteredTail = undefined;
+    while (this.running) {
+      const batch = await this.nextBatch(lane);
+      if (!batch) return;
+      await this.invoke(lane, batch);
+      lane.lastEndedAt = Date.now();
+    }
+  }
+
+  /**
+   * Waits until the lane's batch closes (§8): BatchSize or 6 MB reached, the window over
+   * (window 0: as soon as a record is ready), or no more records coming. Undefined when the
+   * lane has nothing left to do.
+   */
+  private async nextBatch(lane: Lane): Promise<StreamRecord[] | undefined> {
+    const windowMs = this.settings.windowSeconds * 1000;
+    while (this.running) {
+      const first = lane.waiting[0];
+      if (!first) {
+        if (this.readingOver) return undefined;
+        await this.wakeup.wait();
+        continue;
+      }
+      const closesAt = Math.max(first.readAt, lane.lastEndedAt) + windowMs;
+      if (windowMs === 0 || this.laneFull(lane) || this.readingOver || Date.now() >= closesAt) return this.takeBatch(lane);
+      await this.wakeup.wait(closesAt - Date.now());
+    }
+    return undefined;
+  }
+
+  /** Takes the lane's next batch from its waiting records: up to BatchSize, within 6 MB (a larger record alone). */
+  private takeBatch(lane: Lane): StreamRecord[] {
+    const records: StreamRecord[] = [];
+    let bytes = ENVELOPE_BYTES;
+    while (lane.waiting.length > 0 && records.length < this.settings.batchSize) {
+      const next = lane.waiting[0]!.record;
+      const size = next.sizeBytes + (records.length > 0 ? 1 : 0);
+      if (records.length > 0 && bytes + size > MAX_PAYLOAD_BYTES) break;
+      lane.waiting.shift();
+      lane.waitingBytes -= next.sizeBytes + 1;
+      records.push(next);
+      bytes += size;
+    }
+    this.wakeup.notify(); // the reader may have room again
+    return records;
   }
 
   /**
    * Runs the batch through the failure policy (streams.md §10–§13: retries, partial
    * failures, bisect, record age, 6 MB) until it has ended, sends what it discarded to the
-   * on-failure destination (§14), then moves the checkpoint. Stopping mid-retry leaves the
-   * batch unchecked: the next holder reads it again (at least once, §17).
+   * on-failure destination (§14), then marks its records done and moves the checkpoint.
+   * Stopping mid-retry leaves the batch's records pending: the next holder reads them again
+   * (at least once, §17).
    */
-  private async invoke(records: StreamRecord[]): Promise<void> {
+  private async invoke(lane: Lane, records: StreamRecord[], resumed?: StreamBatchState): Promise<void> {
     if (this.stopController.signal.aborted) throw new LeaseLostError();
     const { settings, deps } = this;
-    let midBatchCheckpoint: string | undefined;
+    let saved = resumed !== undefined;
+    let doneUpTo = -1;
     const result = await runStreamBatch({
-      state: createBatchState(records.map((r) => ({ sequenceNumber: r.sequenceNumber, arrivalTime: r.arrivalTime, sizeBytes: r.sizeBytes })), Date.now()),
+      state: resumed ?? createBatchState(records.map((r) => ({ sequenceNumber: r.sequenceNumber, arrivalTime: r.arrivalTime, sizeBytes: r.sizeBytes })), Date.now()),
       config: settings.policy,
       signal: this.retryStop.signal,
-      // Records before the lowest failed one of a partial failure are done (§11): the
-      // checkpoint moves before the retry, unless a discard inside them still waits for
-      // its on-failure delivery at the end of the batch.
       save: async (state) => {
+        // Records before the lowest failed one of a partial failure are done (§11): the
+        // checkpoint moves before the retry, unless a discard inside them still waits for
+        // its on-failure delivery at the end of the batch.
         const upTo = settledUpTo(state);
-        if (upTo === undefined || state.discards.length > 0 || upTo === midBatchCheckpoint) return;
-        midBatchCheckpoint = upTo;
-        await this.writeCheckpoint(upTo);
+        if (upTo !== undefined && state.discards.length === 0) {
+          const end = records.findIndex((r) => r.sequenceNumber === upTo);
+          if (end > doneUpTo) {
+            this.progress.markDone(records.slice(doneUpTo + 1, end + 1).map((r) => r.sequenceNumber));
+            doneUpTo = end;
+            await this.flushCheckpoint();
+          }
+        }
+        if (!hasEnded(state)) {
+          await this.saveBatch(lane, { settings: settings.settingsFingerprint, records, state });
+          saved = true;
+        }
       },
       invoke: async (action) => {
         // A stolen lease is noticed at the next renewal; until then, invoke nothing more (§2).
         if (this.stopController.signal.aborted || !(await deps.leaseHeld(this.lease))) throw new LeaseLostError();
-        const payload = `{"Records":[${action.indices.map((i) => JSON.stringify(records[i]!.event)).join(',')}]}`;
         try {
           const { outcome, attempts } = await deps.submit({
             mappingId: settings.mappingId,
             source: deps.source.traits.type,
             functionArn: settings.functionArn,
-            payload,
+            payload: payloadOf(records, action.indices),
             recordCount: action.indices.length,
           });
           return { outcome, invocations: attempts };
@@ -255,14 +400,33 @@ export class ShardProcessor {
         void this.reportInvocation(notConfigured ? 'PROBLEM: Function not found' : report.result === 'success' ? 'OK' : 'PROBLEM: Function call failed');
       },
     });
-    if (result.kind === 'stopped') return;
-    for (const discard of result.discards) await this.sendToDestination(discard);
-    await this.writeCheckpoint(this.filteredAfter.get(result.checkpoint) ?? result.checkpoint);
-    for (const record of records) this.filteredAfter.delete(record.sequenceNumber);
+    if (result.kind === 'stopped') {
+      // A graceful stop reads the batch again afresh (batch-progress.ts); a lost lease leaves it to the next holder.
+      if (saved && !this.stopController.signal.aborted) await this.saveBatch(lane, undefined);
+      return;
+    }
+    for (const discard of result.discards) await this.sendToDestination(discard, records);
+    this.progress.markDone(records.slice(doneUpTo + 1).map((r) => r.sequenceNumber));
+    await this.flushCheckpoint();
+    if (saved) await this.saveBatch(lane, undefined);
+  }
+
+  private async saveBatch(lane: Lane, batch: Omit<SavedBatch, 'lane'> | undefined): Promise<void> {
+    if (!(await this.deps.batches.write(this.lease, lane.index, batch))) throw new LeaseLostError();
+  }
+
+  /** Writes the checkpoint ShardProgress has moved to, one write at a time, in order. */
+  private flushCheckpoint(): Promise<void> {
+    const flushed = this.checkpointChain.then(async () => {
+      const position = this.progress.takeCheckpoint();
+      if (position !== undefined) await this.writeCheckpoint(position);
+    });
+    this.checkpointChain = flushed.catch(() => undefined);
+    return flushed;
   }
 
   /** Records given up: to the on-failure destination when there is one, else dropped (AWS). */
-  private async sendToDestination(discard: DiscardGroup): Promise<void> {
+  private async sendToDestination(discard: DiscardGroup, records: readonly StreamRecord[]): Promise<void> {
     const { settings, deps } = this;
     const record = buildOnFailureRecord(discard, {
       functionArn: settings.functionArn,
@@ -275,7 +439,11 @@ export class ShardProcessor {
       deps.logger.warn({ onFailure: record }, 'records discarded without an on-failure destination');
       return;
     }
-    const delivery = await deps.destinations.deliver(settings.destination, record, { mappingId: settings.mappingId });
+    const indices = Array.from({ length: discard.lastIndex - discard.firstIndex + 1 }, (_, i) => discard.firstIndex + i);
+    const delivery = await deps.destinations.deliver(settings.destination, record, {
+      mappingId: settings.mappingId,
+      payload: () => payloadOf(records, indices),
+    });
     if (!delivery.delivered) {
       // The checkpoint still moves (§14.2); the record is kept in the log.
       deps.logger.error({ onFailure: record, code: delivery.errorCode }, 'could not send to the on-failure destination');
@@ -341,4 +509,9 @@ export class ShardProcessor {
     if (ms <= 0) return;
     await sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
+}
+
+/** The event of the records at `indices`: `{"Records":[...]}` exactly as the target receives it. */
+function payloadOf(records: readonly StreamRecord[], indices: readonly number[]): string {
+  return `{"Records":[${indices.map((i) => JSON.stringify(records[i]!.event)).join(',')}]}`;
 }

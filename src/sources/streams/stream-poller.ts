@@ -9,6 +9,7 @@ import type { CompiledFilter } from '../../filtering/index.js';
 import { dynamodbFilterView, kinesisFilterView } from '../../filtering/index.js';
 import type { Logger } from '../../observability/logger.js';
 import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
+import { BatchProgress } from './batch-progress.js';
 import { Checkpoints } from './checkpoints.js';
 import { LeaseBalancer } from './lease-balancer.js';
 import { PinnedPositions } from './pinned-positions.js';
@@ -30,6 +31,14 @@ export interface StreamPollerSettings {
   filter?: CompiledFilter;
   policy: StreamBatchConfig;
   destination?: string;
+  /** ParallelizationFactor (§7); default 1. */
+  parallelizationFactor?: number;
+  /**
+   * Identifies the mapping's settings (e.g. JSON of FunctionArn and settings): a batch saved
+   * mid-retry under other settings is read again afresh (batch-progress.ts). Default: built
+   * from these settings, filter excepted.
+   */
+  settingsFingerprint?: string;
 }
 
 export interface StreamPollerDependencies {
@@ -60,6 +69,7 @@ export class StreamPoller {
   private readonly processors = new Map<string, { processor: ShardProcessor; lease: Lease }>();
   private readonly leases: ShardLeases;
   private readonly checkpoints: Checkpoints;
+  private readonly batches: BatchProgress;
   private readonly pinned: PinnedPositions;
   private readonly balancer: LeaseBalancer;
 
@@ -69,6 +79,7 @@ export class StreamPoller {
   ) {
     this.leases = new ShardLeases(deps.redis, deps.prefix, { leaseMs: deps.leaseMs });
     this.checkpoints = new Checkpoints(deps.redis, deps.prefix);
+    this.batches = new BatchProgress(deps.redis, deps.prefix);
     this.pinned = new PinnedPositions(deps.redis, deps.prefix);
     this.balancer = new LeaseBalancer(this.leases, deps.workerId);
   }
@@ -167,11 +178,14 @@ export class StreamPoller {
         start,
         policy: this.settings.policy,
         ...(this.settings.destination ? { destination: this.settings.destination } : {}),
+        parallelizationFactor: this.settings.parallelizationFactor ?? 1,
+        settingsFingerprint: this.settings.settingsFingerprint ?? JSON.stringify({ ...this.settings, filter: undefined }),
       },
       lease,
       {
         source: this.deps.source,
         checkpoints: this.checkpoints,
+        batches: this.batches,
         leaseHeld: (held) => this.leases.holds(held),
         submit: this.deps.submit,
         report: this.deps.report,
