@@ -44,6 +44,8 @@ const MAX_READ_BACKOFF_MS = 10_000;
  * records behind a blocked lane would otherwise pile up without limit (chosen).
  */
 const MIN_PENDING_LIMIT = 10_000;
+/** Bytes of records waiting in the lanes of a shard beyond which the reader pauses (chosen). */
+const WAITING_BYTES_LIMIT = 64 * 1024 * 1024;
 
 export interface ShardProcessorSettings {
   mappingId: string;
@@ -258,17 +260,21 @@ export class ShardProcessor {
   }
 
   /**
-   * How many records the next read may ask for (§4): the room left in the fullest lane's
-   * waiting batch, so no lane holds more than one batch behind the one in flight.
+   * How many records the next read may ask for (§4): the room left in the emptiest lane's
+   * waiting batch. With one lane, the shard holds at most one batch behind the one in
+   * flight (§4). With several, reading is still sequential, so the reader goes on while any
+   * lane has room: a lane blocked by retries must not starve the others (§7), and records
+   * of a full lane then wait beyond its one batch, up to `pendingLimit` records read and not
+   * done in the shard and WAITING_BYTES_LIMIT bytes waiting (chosen).
    */
   private roomToRead(): number {
     if (this.progress.pending >= this.pendingLimit) return 0;
-    let fullest = 0;
+    if (this.lanes.reduce((bytes, lane) => bytes + lane.waitingBytes, 0) >= WAITING_BYTES_LIMIT) return 0;
+    let room = 0;
     for (const lane of this.lanes) {
-      if (this.laneFull(lane)) return 0;
-      fullest = Math.max(fullest, lane.waiting.length);
+      if (!this.laneFull(lane)) room = Math.max(room, this.settings.batchSize - lane.waiting.length);
     }
-    return this.settings.batchSize - fullest;
+    return room;
   }
 
   private laneFull(lane: Lane): boolean {
