@@ -31,6 +31,13 @@ const resultOf = new Map<number, CheckpointWriteResult>([
   [CheckpointCode.ended, 'ended'],
 ]);
 
+/** The result a checkpoint script's CheckpointCode stands for; throws for any other answer (`what`: for the message). */
+export function checkpointResultOf(code: number, what: string): CheckpointWriteResult {
+  const result = resultOf.get(code);
+  if (!result) throw new Error(`checkpoint script answered ${code} for ${what}`);
+  return result;
+}
+
 export class Checkpoints {
   constructor(
     private readonly redis: Redis,
@@ -55,9 +62,7 @@ export class Checkpoints {
       String(lease.token),
       position,
     )) as number;
-    const result = resultOf.get(code);
-    if (!result) throw new Error(`checkpoint script answered ${code} for ${lease.mappingId}/${lease.shardId} at ${position}`);
-    return result;
+    return checkpointResultOf(code, `${lease.mappingId}/${lease.shardId} at ${position}`);
   }
 
   /** The shard's checkpoint, or undefined when it has none yet (StartingPosition applies). */

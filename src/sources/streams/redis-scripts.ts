@@ -189,7 +189,8 @@ return code
  * '' to delete the shard's window: it closed).
  * Both or neither: when the checkpoint would go backwards (`behind`) or is already
  * SHARD_END (`ended`), the window is left alone too, so a stored window always goes with
- * the checkpoint it was saved with. Returns a CheckpointCode: `written` (the checkpoint
+ * the checkpoint it was saved with. A shard read to its end has no open window: saving
+ * one with or after SHARD_END is `ended` (nothing written); deleting one always works. Returns a CheckpointCode: `written` (the checkpoint
  * moved) or `unchanged` (it did not need to) mean the window was saved or deleted.
  */
 export const writeWindowCheckpointScript = `${PRELUDE}${CHECKPOINT_HELPERS}
@@ -197,6 +198,9 @@ if not holds(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return ${CheckpointCode.fe
 local code = ${CheckpointCode.unchanged}
 if ARGV[4] ~= '' then code = checkpoint_move(KEYS[2], ARGV[1], ARGV[4]) end
 if code ~= ${CheckpointCode.written} and code ~= ${CheckpointCode.unchanged} then return code end
+if ARGV[5] ~= '' and (ARGV[4] == 'SHARD_END' or redis.call('HGET', KEYS[2], ARGV[1]) == 'SHARD_END') then
+  return ${CheckpointCode.ended}
+end
 if code == ${CheckpointCode.written} then redis.call('HSET', KEYS[2], ARGV[1], ARGV[4]) end
 if ARGV[5] == '' then
   redis.call('HDEL', KEYS[3], ARGV[1])
