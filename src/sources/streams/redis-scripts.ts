@@ -190,8 +190,9 @@ return code
  * Both or neither: when the checkpoint would go backwards (`behind`) or is already
  * SHARD_END (`ended`), the window is left alone too, so a stored window always goes with
  * the checkpoint it was saved with. A shard read to its end has no open window: saving
- * one with or after SHARD_END is `ended` (nothing written); deleting one always works. Returns a CheckpointCode: `written` (the checkpoint
- * moved) or `unchanged` (it did not need to) mean the window was saved or deleted.
+ * one with or after SHARD_END is `ended` (nothing written); deleting one always works.
+ * Returns a CheckpointCode: `written` (the checkpoint moved) or `unchanged` (it did not
+ * need to) mean the window was saved or deleted.
  */
 export const writeWindowCheckpointScript = `${PRELUDE}${CHECKPOINT_HELPERS}
 if not holds(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return ${CheckpointCode.fenced} end
