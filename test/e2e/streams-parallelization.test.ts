@@ -45,7 +45,7 @@ describe.concurrent('ParallelizationFactor', () => {
     const keys = Array.from({ length: 16 }, (_, i) => `key-${i}`);
     // Every lane of the four has records.
     expect(new Set(keys.map((k) => laneOf(k, 4))).size).toBe(4);
-    const written = [];
+    const written: { sequenceNumber: string; shardId: string }[] = [];
     for (let round = 0; round < 5; round++) written.push(...(await putKinesis(stream.streamName, keys.map((key) => ({ key, data: `${key}:${round}` })))));
     const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'fn',
@@ -124,7 +124,7 @@ describe.concurrent('ParallelizationFactor', () => {
     bed.router.on(stream.streamArn, (request) =>
       streamRecordsIn(request).some((r) => dataOf(r) === `${poison}:1`) ? { status: 500, json: { errorMessage: 'poison' } } : {},
     );
-    const written = [];
+    const written: { sequenceNumber: string; shardId: string }[] = [];
     for (let round = 0; round < 3; round++) written.push(...(await putKinesis(stream.streamName, keys.map((key) => ({ key, data: `${key}:${round}` })))));
     const poisonSequence = written.find((_, i) => keys[i % 8] === poison && Math.floor(i / 8) === 1)!.sequenceNumber;
     const uuid = await createMapping(bed.sluice.lambda, {
