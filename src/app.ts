@@ -15,14 +15,18 @@ import { createStreamSource } from './sources/streams/stream-source.js';
 import { PinnedPositions } from './sources/streams/pinned-positions.js';
 import { pinnedValueOf } from './sources/streams/pin-latest.js';
 import { Supervisor } from './supervisor/supervisor.js';
-import { FunctionTargets, InvokePipeline, invokeBatch } from './pipeline/index.js';
+import { FunctionTargets, InvokePipeline, invokeBatch, openInvokeQueue } from './pipeline/index.js';
 import { buildApiServer } from './api/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { SluiceMetrics } from './observability/metrics.js';
+import { registerPipelineJobsGauge } from './observability/pipeline-jobs-gauge.js';
 
 export interface RunningSluice {
   /** Base URL of the API, e.g. http://127.0.0.1:7070 */
   url: string;
   port: number;
+  /** This process's metrics (served at `GET /metrics`; `metrics.registry` for live views). */
+  metrics: SluiceMetrics;
   stop(): Promise<void>;
 }
 
@@ -32,15 +36,14 @@ export class StartupError extends Error {
 }
 
 const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+/** /readyz answers "not ready" when Redis does not answer a PING within this long. */
+const READY_PING_TIMEOUT_MS = 2_000;
 
 async function connectRedis(url: string, name: string): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: name, connectTimeout: 5_000 });
   redis.on('error', () => undefined); // reconnects on its own; failures surface through commands
   try {
-    await Promise.race([
-      redis.connect(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${REDIS_CONNECT_TIMEOUT_MS} ms`)), REDIS_CONNECT_TIMEOUT_MS).unref()),
-    ]);
+    await withTimeout(redis.connect(), REDIS_CONNECT_TIMEOUT_MS, `timed out after ${REDIS_CONNECT_TIMEOUT_MS} ms`);
   } catch (error) {
     redis.disconnect();
     throw new StartupError(`Cannot connect to Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')}: ${(error as Error).message}`);
@@ -72,14 +75,21 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   });
   // Workers (supervisor, pollers, batch jobs) run only where the supervisor is enabled;
   // an API-only process just serves the control plane.
+  const metrics = new SluiceMetrics();
+  // The queue as the API shows it (/ui, queue depths in /metrics), in every process.
+  const invokeQueue = openInvokeQueue(config.redis.url, config.redis.keyPrefix);
+  invokeQueue.on('error', (error) => logger.warn({ err: error }, 'invoke queue (observer) error'));
+  registerPipelineJobsGauge(metrics, invokeQueue);
   const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
+  const pipelineLogger = logger.child({ component: 'pipeline' });
   const pipeline = subscriber
     ? new InvokePipeline({
         redisUrl: config.redis.url,
         prefix: config.redis.keyPrefix,
         workerConcurrency: config.pipeline.workerConcurrency,
-        processor: (data, signal) => invokeBatch(data, targets, signal),
-        logger: logger.child({ component: 'pipeline' }),
+        processor: (data, signal, batchId) =>
+          invokeBatch(data, targets, { signal, metrics, logger: pipelineLogger.child({ mappingId: data.mappingId, batchId }) }),
+        logger: pipelineLogger,
         // A batch running in a process that died is taken over about as fast as its shards (streams.md §17).
         jobLockMs: config.streams.leaseMs,
       })
@@ -99,6 +109,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
           sqs: { clients, pipeline, targets, defaultMaximumConcurrency: config.sqs.defaultMaximumConcurrency },
           accountId: config.accountId,
           leaseMs: config.streams.leaseMs,
+          metrics,
         })
       : undefined;
 
@@ -107,6 +118,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     await supervisor?.stop();
     await pipeline?.close(config.supervisor.shutdownTimeoutMs);
     await targets.close();
+    await invokeQueue.close().catch(() => undefined);
     clients.destroy();
     await Promise.allSettled([redis.quit(), subscriber?.quit()]);
   };
@@ -125,9 +137,11 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     tags: new TagService(store, config),
     logger,
     ready: async () => {
-      await redis.ping();
+      await withTimeout(redis.ping(), READY_PING_TIMEOUT_MS, 'Redis did not answer PING');
       if (supervisor && !supervisor.isRunning) throw new Error('supervisor not running');
     },
+    metrics,
+    invokeQueue,
   });
   try {
     await api.listen({ host: config.api.host, port: config.api.port });
@@ -143,12 +157,22 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   return {
     url,
     port,
+    metrics,
     async stop() {
       await api.close();
       await close();
       logger.info('sluice stopped');
     },
   };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Declared mappings are applied before the API opens; a bad one stops the start. */

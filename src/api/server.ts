@@ -9,6 +9,9 @@ import { LambdaApiError, requestTooLarge, serviceError, invalidRequestContent } 
 import type { MappingService, ListQuery } from '../mappings/mapping-service.js';
 import type { TagService } from '../mappings/tag-service.js';
 import { sendLambdaError } from './error-response.js';
+import type { SluiceMetrics } from '../observability/metrics.js';
+import { registerQueueDashboard } from './queue-dashboard.js';
+import type { Queue } from 'bullmq';
 
 /** Bodies above 1 MiB fail with V2a (chosen, api.md §1). */
 export const MAX_BODY_BYTES = 1_048_576;
@@ -19,6 +22,10 @@ export interface ApiDependencies {
   logger: Logger;
   /** Extra readiness checks for /readyz (e.g. Redis ping). */
   ready?: () => Promise<void>;
+  /** Served at `GET /metrics`. */
+  metrics?: SluiceMetrics;
+  /** The BullMQ queue `invoke`, shown at `GET /ui`. */
+  invokeQueue?: Queue;
 }
 
 const ESM = '/2015-03-31/event-source-mappings';
@@ -95,6 +102,12 @@ export function buildApiServer(deps: ApiDependencies) {
     await deps.tags.untag(arnOf(request.params), keys === undefined ? [] : Array.isArray(keys) ? keys : [keys]);
     return reply.code(204).send();
   });
+
+  if (deps.metrics) {
+    const { registry } = deps.metrics;
+    app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  }
+  if (deps.invokeQueue) registerQueueDashboard(app, deps.invokeQueue);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { SourceType } from '../mappings/event-source-arn.js';
 import type { MappingState } from '../mappings/model.js';
+import { NETWORK_ERROR_CODES } from '../aws/network-errors.js';
 
 /** The labels of every per-mapping metric (metrics.md §2). */
 export interface MappingLabels {
@@ -18,7 +19,7 @@ export interface MappingLabels {
 }
 
 /** `sluice_invocations_total{outcome}` (metrics.md §4). */
-export type InvocationOutcome =
+export type InvocationOutcomeLabel =
   | 'success'
   | 'partial_failure'
   | 'failure_response'
@@ -30,13 +31,33 @@ export type LeaseChange = 'acquired' | 'released' | 'lost' | 'stolen';
 
 /** One invocation attempt, as the pipeline saw it. */
 export interface InvocationAttempt {
-  outcome: InvocationOutcome;
+  outcome: InvocationOutcomeLabel;
   /** Records in the attempt's event. */
   records: number;
   /** Size of the invocation payload (the serialised event). */
   payloadBytes: number;
   /** Seconds from sending the event to the result; only for attempts that reached the target. */
   durationSeconds?: number;
+}
+
+/** The labels of a mapping's metrics from what its batches and pollers know. */
+export function mappingLabels(mapping: string, sourceType: SourceType, functionArn: string): MappingLabels {
+  return { mapping, sourceType, function: functionArn };
+}
+
+/**
+ * The `error` label of an error counter (metrics.md §2): the SDK error name
+ * (`ThrottlingException`), or `NetworkingError` for a failure on the network before any
+ * answer (Node / undici codes, SDK timeouts).
+ */
+export function errorLabel(error: unknown): string {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown; Code?: unknown };
+  if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return 'NetworkingError';
+  if (e.name === 'TimeoutError' || e.name === 'RequestTimeout') return 'NetworkingError';
+  for (const candidate of [e.Code, e.name, e.code]) {
+    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
+  }
+  return 'UnknownError';
 }
 
 const mappingStates: readonly MappingState[] = ['Creating', 'Enabling', 'Enabled', 'Disabling', 'Disabled', 'Updating', 'Deleting'];
@@ -130,6 +151,8 @@ export class SluiceMetrics {
    * removed (prom-client removes one exact label set at a time).
    */
   private readonly seriesByMapping = new Map<string, Map<string, () => void>>();
+  /** The labels `sluice_mapping_state` was last written with, per mapping. */
+  private readonly stateLabels = new Map<string, Labels>();
 
   /** The registry's Prometheus text exposition. */
   text(): Promise<string> {
@@ -236,15 +259,27 @@ export class SluiceMetrics {
   /** The mapping's current state: 1 for it, 0 for every other state. */
   mappingState(labels: MappingLabels, state: MappingState): void {
     const l = promLabels(labels);
+    // An Update may change the FunctionArn: the old label set must not keep saying 1.
+    const previous = this.stateLabels.get(labels.mapping);
+    if (previous && previous.function !== l.function) {
+      for (const s of mappingStates) this.untrack(this.mappingStateGauge, { ...previous, state: s });
+    }
+    this.stateLabels.set(labels.mapping, l);
     for (const s of mappingStates) this.set(this.mappingStateGauge, { ...l, state: s }, s === state ? 1 : 0);
   }
 
   /** The mapping is deleted (or gone): every series carrying it is removed. */
   removeMapping(mappingId: string): void {
     const series = this.seriesByMapping.get(mappingId);
+    this.stateLabels.delete(mappingId);
     if (!series) return;
     for (const remove of series.values()) remove();
     this.seriesByMapping.delete(mappingId);
+  }
+
+  /** Mappings with series in this registry. */
+  mappingIds(): string[] {
+    return [...this.seriesByMapping.keys()];
   }
 
   // ---- plumbing ----

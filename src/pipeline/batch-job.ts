@@ -22,6 +22,11 @@ export interface BatchJobData {
    * error only while every message keeps its visibility (sqs.md §6). Absent: no retries.
    */
   retryInvocationErrorsUntil?: number;
+  /**
+   * The mapping has FunctionResponseTypes ReportBatchItemFailures: a response listing
+   * failures counts as a partial failure (metrics: `sluice_invocations_total{outcome}`).
+   */
+  reportBatchItemFailures?: boolean;
 }
 
 export interface BatchJobResult {

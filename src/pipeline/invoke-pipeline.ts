@@ -15,7 +15,8 @@ export interface InvokePipelineOptions {
   prefix: string;
   /** Jobs this process runs at once. 0 = this process only submits. */
   workerConcurrency: number;
-  processor: (data: BatchJobData, signal: AbortSignal) => Promise<BatchJobResult>;
+  /** Runs one batch job; `batchId` is the job's id (logs). */
+  processor: (data: BatchJobData, signal: AbortSignal, batchId: string) => Promise<BatchJobResult>;
   logger: Logger;
   /**
    * How long a running job stays locked to its worker without renewal (BullMQ
@@ -25,6 +26,14 @@ export interface InvokePipelineOptions {
    * default 30-60 s. Default 30 000.
    */
   jobLockMs?: number;
+}
+
+/** BullMQ connection options for Sluice's Redis (blocking commands must not give up). */
+const bullConnection = (redisUrl: string) => ({ url: redisUrl, maxRetriesPerRequest: null });
+
+/** The queue `invoke` (BullMQ prefix = Sluice's `redis.keyPrefix`), e.g. to observe it. */
+export function openInvokeQueue(redisUrl: string, prefix: string): Queue<BatchJobData, BatchJobResult> {
+  return new Queue<BatchJobData, BatchJobResult>(INVOKE_QUEUE, { connection: bullConnection(redisUrl), prefix });
 }
 
 interface Waiter {
@@ -48,8 +57,8 @@ export class InvokePipeline {
 
   async start(): Promise<void> {
     const { redisUrl, prefix, logger } = this.options;
-    const connection = { url: redisUrl, maxRetriesPerRequest: null };
-    this.queue = new Queue(INVOKE_QUEUE, { connection, prefix });
+    const connection = bullConnection(redisUrl);
+    this.queue = openInvokeQueue(redisUrl, prefix);
     this.events = new QueueEvents(INVOKE_QUEUE, { connection, prefix });
     this.events.on('completed', ({ jobId, returnvalue }) => {
       const value = typeof returnvalue === 'string' ? (JSON.parse(returnvalue) as BatchJobResult) : (returnvalue as unknown as BatchJobResult);
@@ -63,7 +72,7 @@ export class InvokePipeline {
     if (this.options.workerConcurrency > 0) {
       this.worker = new Worker<BatchJobData, BatchJobResult>(
         INVOKE_QUEUE,
-        (job: Job<BatchJobData, BatchJobResult>) => this.options.processor(job.data, this.aborts.signal),
+        (job: Job<BatchJobData, BatchJobResult>) => this.options.processor(job.data, this.aborts.signal, job.id!),
         {
           connection,
           prefix,

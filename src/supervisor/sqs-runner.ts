@@ -8,6 +8,7 @@ import { parseEventSourceArn } from '../mappings/event-source-arn.js';
 import type { StoredMapping } from '../mappings/model.js';
 import type { MappingStore } from '../mappings/store.js';
 import type { Logger } from '../observability/logger.js';
+import type { SluiceMetrics } from '../observability/metrics.js';
 import type { FunctionTargets, InvokePipeline } from '../pipeline/index.js';
 import { ConcurrencySlots } from '../sources/sqs/concurrency-slots.js';
 import { SqsPoller } from '../sources/sqs/sqs-poller.js';
@@ -21,6 +22,7 @@ export interface SqsRunnerDependencies {
   store: MappingStore;
   logger: Logger;
   defaultMaximumConcurrency: number;
+  metrics?: SluiceMetrics;
 }
 
 /** Batches a mapping may have in flight over all processes (sqs.md §3). */
@@ -80,6 +82,7 @@ export class SqsRunner {
         submit: (data) => this.deps.pipeline.submit(data),
         report: (result) => this.deps.store.reportProcessingResult(this.uuid, result),
         logger,
+        ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
       },
     );
     this.settingsKey = key;

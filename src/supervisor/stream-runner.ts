@@ -9,6 +9,7 @@ import { compileFilterCriteria } from '../filtering/index.js';
 import type { StoredMapping } from '../mappings/model.js';
 import type { MappingStore } from '../mappings/store.js';
 import type { Logger } from '../observability/logger.js';
+import type { SluiceMetrics } from '../observability/metrics.js';
 import type { InvokePipeline } from '../pipeline/index.js';
 import { createStreamSource } from '../sources/streams/stream-source.js';
 import { StreamPoller } from '../sources/streams/stream-poller.js';
@@ -26,6 +27,8 @@ export interface StreamRunnerDependencies {
   liveWorkers: () => readonly string[];
   leaseMs: number;
   destinations: OnFailureDestinations;
+  /** For the stream poller's counts (polled, filtered out, iterator age, leases...). */
+  metrics?: SluiceMetrics;
 }
 
 export class StreamRunner {
@@ -46,6 +49,7 @@ export class StreamRunner {
     const filters = s.FilterCriteria?.Filters ?? [];
     const sourceType = mapping.sourceType === 'kinesis' ? 'kinesis' : 'dynamodb';
     const logger = this.deps.logger.child({ mappingId: this.uuid, source: sourceType });
+    const rbif = (s.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
     const source = createStreamSource(mapping.EventSourceArn, { clients: this.deps.clients, accountId: this.deps.accountId });
     this.poller = new StreamPoller(
       {
@@ -57,7 +61,7 @@ export class StreamRunner {
         ...(s.StartingPositionTimestamp !== undefined ? { startingPositionTimestamp: s.StartingPositionTimestamp } : {}),
         ...(filters.length > 0 ? { filter: compileFilterCriteria(filters, sourceType) } : {}),
         policy: {
-          reportBatchItemFailures: (s.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+          reportBatchItemFailures: rbif,
           maximumRetryAttempts: s.MaximumRetryAttempts ?? -1,
           maximumRecordAgeInSeconds: s.MaximumRecordAgeInSeconds ?? -1,
           bisectBatchOnFunctionError: s.BisectBatchOnFunctionError ?? false,
@@ -74,7 +78,8 @@ export class StreamRunner {
         prefix: this.deps.prefix,
         workerId: this.deps.workerId,
         liveWorkers: this.deps.liveWorkers,
-        submit: (data) => this.deps.pipeline.submit(data),
+        // The pipeline classifies partial failures only for mappings with RBIF (metrics.md §4).
+        submit: (data) => this.deps.pipeline.submit({ reportBatchItemFailures: rbif, ...data }),
         report: (result) => this.deps.store.reportProcessingResult(this.uuid, result),
         logger,
         leaseMs: this.deps.leaseMs,

@@ -23,6 +23,7 @@ import { StreamRunner } from './stream-runner.js';
 import { OnFailureDestinations } from '../destinations/index.js';
 import { deleteStreamState } from '../sources/streams/stream-keys.js';
 import { WorkerRegistry } from './worker-registry.js';
+import { mappingLabels, type SluiceMetrics } from '../observability/metrics.js';
 
 export interface SupervisorOptions {
   store: MappingStore;
@@ -35,11 +36,13 @@ export interface SupervisorOptions {
   heartbeatIntervalMs: number;
   workerTimeoutMs: number;
   shutdownTimeoutMs: number;
-  sqs: Omit<SqsRunnerDependencies, 'redis' | 'prefix' | 'store' | 'logger'>;
+  sqs: Omit<SqsRunnerDependencies, 'redis' | 'prefix' | 'store' | 'logger' | 'metrics'>;
   /** Account id for the ARNs in stream records. */
   accountId: string;
   /** Shard lease length (streams.md §2). */
   leaseMs: number;
+  /** This process's metrics: mapping states here, the pollers' counts through the runners. */
+  metrics?: SluiceMetrics;
   now?: () => number;
 }
 
@@ -122,8 +125,9 @@ export class Supervisor {
     try {
       const mappings = await this.options.store.all();
       const known = new Set(mappings.map((m) => m.UUID));
-      // Mappings removed while this process missed the notification.
-      for (const uuid of this.runners.keys()) if (!known.has(uuid)) void this.reconcile(uuid);
+      // Mappings removed while this process missed the notification (runners, or only metrics).
+      const seen = new Set([...this.runners.keys(), ...(this.options.metrics?.mappingIds() ?? [])]);
+      for (const uuid of seen) if (!known.has(uuid)) void this.reconcile(uuid);
       await Promise.all(mappings.map((m) => this.reconcile(m.UUID)));
     } catch (error) {
       this.options.logger.warn({ err: error }, 'reconcile failed; retrying at the next interval');
@@ -153,9 +157,12 @@ export class Supervisor {
     if (!current) {
       await this.runners.get(uuid)?.stop();
       this.runners.delete(uuid);
+      // A deleted mapping's series go (metrics.md §1).
+      this.options.metrics?.removeMapping(uuid);
       return;
     }
     const mapping = current.mapping;
+    this.recordState(mapping);
     if (runsPollers(mapping)) {
       let runner = this.runners.get(uuid);
       if (!runner) {
@@ -173,9 +180,17 @@ export class Supervisor {
     if (isTransitional(mapping.State)) await this.settle(uuid);
   }
 
+  /**
+   * `sluice_mapping_state`, disabled mappings included: "a disabled mapping records
+   * nothing" (metrics.md §1) is about what its pollers count, not about its state.
+   */
+  private recordState(mapping: StoredMapping): void {
+    this.options.metrics?.mappingState(mappingLabels(mapping.UUID, mapping.sourceType, mapping.FunctionArn), mapping.State);
+  }
+
   private sqsRunner(uuid: string): SqsRunner {
-    const { sqs, redis, prefix, store, logger } = this.options;
-    return new SqsRunner(uuid, { ...sqs, redis, prefix, store, logger });
+    const { sqs, redis, prefix, store, logger, metrics } = this.options;
+    return new SqsRunner(uuid, { ...sqs, redis, prefix, store, logger, ...(metrics ? { metrics } : {}) });
   }
 
   private streamRunner(uuid: string): StreamRunner {
@@ -192,6 +207,7 @@ export class Supervisor {
       liveWorkers: () => this.registry.live,
       leaseMs,
       destinations: this.destinations,
+      ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
     });
   }
 
@@ -212,8 +228,10 @@ export class Supervisor {
         logger.info({ mappingId: uuid }, 'mapping removed');
         return;
       }
-      const result = await store.replace(current, { ...current.mapping, State: target, LastModified: this.now() / 1000 });
+      const settled = { ...current.mapping, State: target, LastModified: this.now() / 1000 };
+      const result = await store.replace(current, settled);
       if (result.ok) {
+        this.recordState(settled);
         logger.info({ mappingId: uuid, from: current.mapping.State, to: target }, 'mapping settled');
         return;
       }

@@ -1,10 +1,12 @@
 /**
  * Deleting processed messages (sqs.md §6): DeleteMessageBatch in groups of 10; failed
  * entries retried 3 times (200, 400, 800 ms); an invalid receipt handle (the message is
- * visible again) is given up, so the message is delivered again (at least once).
+ * visible again) is given up, so the message is delivered again (at least once). Every
+ * message not deleted is reported with why (logs, `sluice_sqs_delete_failures_total`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { errorLabel } from '../../observability/metrics.js';
 
 const RETRY_DELAYS_MS = [200, 400, 800];
 const GIVE_UP_CODES = new Set(['ReceiptHandleIsInvalid', 'InvalidParameterValue', 'AWS.SimpleQueueService.ReceiptHandleIsInvalid']);
@@ -14,18 +16,25 @@ export interface DeleteTarget {
   receiptHandle: string;
 }
 
-/** Deletes the messages; resolves with the ids that could not be deleted. */
-export async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: DeleteTarget[]): Promise<string[]> {
+export interface DeleteFailure {
+  messageId: string;
+  /** The entry's error code, or the failed call's error label (e.g. `NetworkingError`). */
+  error: string;
+}
+
+/** Deletes the messages; resolves with those that could not be deleted. */
+export async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: DeleteTarget[]): Promise<DeleteFailure[]> {
   const groups: DeleteTarget[][] = [];
   for (let i = 0; i < messages.length; i += 10) groups.push(messages.slice(i, i + 10));
   const failed = await Promise.all(groups.map((group) => deleteGroup(sqs, queueUrl, group)));
   return failed.flat();
 }
 
-async function deleteGroup(sqs: SQSClient, queueUrl: string, group: DeleteTarget[]): Promise<string[]> {
+async function deleteGroup(sqs: SQSClient, queueUrl: string, group: DeleteTarget[]): Promise<DeleteFailure[]> {
   let pending = group;
+  const givenUp: DeleteFailure[] = [];
   for (let attempt = 0; ; attempt++) {
-    let retry: DeleteTarget[] = [];
+    let retry: DeleteFailure[] = [];
     try {
       const result = await sqs.send(
         new DeleteMessageBatchCommand({
@@ -33,14 +42,17 @@ async function deleteGroup(sqs: SQSClient, queueUrl: string, group: DeleteTarget
           Entries: pending.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
         }),
       );
-      retry = (result.Failed ?? []).filter((f) => !GIVE_UP_CODES.has(f.Code ?? '')).map((f) => pending[Number(f.Id)]!);
-    } catch {
-      retry = pending; // the whole call failed (network, throttling): retry all
+      for (const failed of result.Failed ?? []) {
+        const failure = { messageId: pending[Number(failed.Id)]!.messageId, error: failed.Code ?? 'UnknownError' };
+        (GIVE_UP_CODES.has(failed.Code ?? '') ? givenUp : retry).push(failure);
+      }
+    } catch (error) {
+      retry = pending.map((m) => ({ messageId: m.messageId, error: errorLabel(error) })); // the whole call failed (network, throttling): retry all
     }
-    if (retry.length === 0) return [];
     const delay = RETRY_DELAYS_MS[attempt];
-    if (delay === undefined) return retry.map((m) => m.messageId);
+    if (retry.length === 0 || delay === undefined) return [...givenUp, ...retry];
     await sleep(delay);
-    pending = retry;
+    const again = new Set(retry.map((f) => f.messageId));
+    pending = pending.filter((m) => again.has(m.messageId));
   }
 }

@@ -9,11 +9,12 @@ import type { CompiledFilter } from '../../filtering/index.js';
 import { sqsFilterView } from '../../filtering/index.js';
 import type { EventSource } from '../../mappings/event-source-arn.js';
 import type { Logger } from '../../observability/logger.js';
+import { errorLabel, mappingLabels, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
 import { FUNCTION_NOT_CONFIGURED, type BatchJobData, type BatchJobResult } from '../../pipeline/index.js';
 import type { InvocationOutcome } from '../../targets/index.js';
 import { sqsBatchVerdict } from './batch-outcome.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
-import { deleteMessages } from './delete-messages.js';
+import { deleteMessages, type DeleteFailure } from './delete-messages.js';
 import { ensureVisibleUntil } from './extend-visibility.js';
 import { SqsBatch, toBatchEntry, type BatchEntry } from './sqs-batch.js';
 import { toSqsEventRecord, type SqsEventRecord } from './sqs-record.js';
@@ -38,6 +39,8 @@ export interface SqsPollerDependencies {
   /** Reports LastProcessingResult changes (api.md §6.2). */
   report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
   logger: Logger;
+  /** Polled, filtered-out and deleted messages, SQS errors (metrics.md §3, §6). */
+  metrics?: SluiceMetrics;
 }
 
 const LONG_POLL_SECONDS = 20;
@@ -77,11 +80,14 @@ export class SqsPoller {
   private lastInvocationReport?: { value: string; at: number };
   private readErrorShown = false;
   private readonly leftovers: BatchEntry[] = [];
+  private readonly labels: MappingLabels;
 
   constructor(
     readonly settings: SqsPollerSettings,
     private readonly deps: SqsPollerDependencies,
-  ) {}
+  ) {
+    this.labels = mappingLabels(settings.mappingId, 'sqs', settings.functionArn);
+  }
 
   /** Starts `localSlots` receive loops (window 0) or one batch filler (window > 0). */
   start(localSlots: number): void {
@@ -225,6 +231,7 @@ export class SqsPoller {
         }),
         { abortSignal: this.stopController.signal },
       );
+      this.deps.metrics?.polled(this.labels, response.Messages?.length ?? 0);
       if (this.readErrorShown) {
         this.readErrorShown = false;
         await this.deps.report({ readError: null });
@@ -234,6 +241,7 @@ export class SqsPoller {
       if (this.stopped) return [];
       this.queueUrl = undefined; // the queue may have been deleted and recreated
       const code = errorCode(error);
+      this.deps.metrics?.sourceError(this.labels, errorLabel(error));
       this.deps.logger.warn({ err: error, code }, 'receiving from SQS failed; backing off');
       this.readErrorShown = true;
       await this.deps.report({ readError: `PROBLEM: Error reading from event source: ${code}` }).catch(() => undefined);
@@ -249,7 +257,11 @@ export class SqsPoller {
     const rejected: BatchEntry[] = [];
     for (const entry of entries) (filter.matches(sqsFilterView(entry.record)) ? kept : rejected).push(entry);
     // Messages no filter matches are deleted at once, never invoked (sqs.md §9).
-    if (rejected.length > 0) await deleteMessages(this.deps.sqs, queueUrl, rejected.map((e) => e.record));
+    if (rejected.length > 0) {
+      this.deps.metrics?.filteredOut(this.labels, rejected.length);
+      // Their failed deletions count as delete failures; their deletions are not "deleted" (metrics.md §3).
+      this.countDeleteFailures(await deleteMessages(this.deps.sqs, queueUrl, rejected.map((e) => e.record)));
+    }
     return kept;
   }
 
@@ -273,6 +285,7 @@ export class SqsPoller {
         payload: batch.payload(),
         recordCount: records.length,
         retryInvocationErrorsUntil: visibleUntil,
+        reportBatchItemFailures: settings.reportBatchItemFailures,
       }));
     } catch (error) {
       deps.logger.warn({ err: error }, 'batch job failed; messages come back after their visibility timeout');
@@ -288,7 +301,8 @@ export class SqsPoller {
   private async apply(toDelete: SqsEventRecord[], processingResult: string): Promise<void> {
     if (toDelete.length > 0) {
       const undeleted = await deleteMessages(this.deps.sqs, await this.resolveQueue(), toDelete);
-      if (undeleted.length > 0) this.deps.logger.warn({ messageIds: undeleted }, 'could not delete processed messages; they will be delivered again');
+      this.deps.metrics?.deleted(this.labels, toDelete.length - undeleted.length);
+      this.countDeleteFailures(undeleted);
     }
     // Unchanged values are re-reported now and then only: with several processes on one
     // mapping, the latest invocation anywhere must win without a Redis write per batch.
@@ -297,6 +311,14 @@ export class SqsPoller {
       this.lastInvocationReport = { value: processingResult, at: Date.now() };
       await this.deps.report({ invocation: processingResult });
     }
+  }
+
+  private countDeleteFailures(failures: DeleteFailure[]): void {
+    if (failures.length === 0) return;
+    this.deps.logger.warn({ failures }, 'could not delete messages; they will be delivered again');
+    const byError = new Map<string, number>();
+    for (const { error } of failures) byError.set(error, (byError.get(error) ?? 0) + 1);
+    for (const [error, n] of byError) this.deps.metrics?.sqsDeleteFailed(this.labels, error, n);
   }
 
   /** Work that must end before stop() resolves (invocations, deletes). */
