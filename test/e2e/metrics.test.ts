@@ -3,12 +3,13 @@
  * mapping, drives a known sequence of invocations through a recording target, and reads
  * the mapping's series back with their exact values.
  */
-import { afterAll, beforeAll, describe, it, vi } from 'vitest';
+import { describe, it, vi } from 'vitest';
 import { GetEventSourceMappingCommand, UpdateEventSourceMappingCommand, DeleteEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { createQueue, pollUntil, startRecordingTarget, type RecordingTarget, type TargetResponse } from '../support/index.js';
-import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
+import { createQueue, pollUntil, type TargetResponse } from '../support/index.js';
+import { waitForState } from '../support/sluice.js';
+import { useSqsTestbed } from '../support/sqs-testbed.js';
 import { queueIsEmpty } from '../support/sqs-helpers.js';
-import { QueueRouter, createMapping, recordsIn, sendInOrder } from '../support/sqs-e2e.js';
+import { createMapping, recordsIn, sendInOrder } from '../support/sqs-e2e.js';
 import { scrapeMetrics, type Scrape } from '../support/prometheus.js';
 
 // The failure cases wait for visibility timeouts: run them side by side.
@@ -17,29 +18,18 @@ vi.setConfig({ maxConcurrency: 10 });
 const VISIBILITY_SECONDS = 2;
 const STATES = ['Creating', 'Enabling', 'Enabled', 'Disabling', 'Disabled', 'Updating', 'Deleting'];
 
-let target: RecordingTarget;
-let router: QueueRouter;
-let sluice: TestSluice;
-beforeAll(async () => {
-  target = await startRecordingTarget();
-  router = new QueueRouter(target);
-  sluice = await startTestSluice({ functions: { observed: { http: target.url, timeout: 1 } } });
-});
-afterAll(async () => {
-  await sluice?.stop();
-  await target?.close();
-});
+const bed = useSqsTestbed('observed');
 
 /** The per-mapping labels of a mapping's series (metrics.md §2). */
 async function labelsOf(uuid: string): Promise<Record<string, string>> {
-  const { FunctionArn } = await sluice.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
+  const { FunctionArn } = await bed.sluice.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
   return { mapping: uuid, source_type: 'sqs', function: FunctionArn! };
 }
 
 /** Scrapes until `ready` holds (outcomes are applied after the invocation returns). */
 const scrapeWhen = (ready: (scrape: Scrape) => boolean, description: string): Promise<Scrape> =>
   pollUntil(async () => {
-    const scrape = await scrapeMetrics(sluice.url);
+    const scrape = await scrapeMetrics(bed.sluice.url);
     return ready(scrape) ? scrape : undefined;
   }, { description });
 
@@ -55,7 +45,7 @@ describe.concurrent('GET /metrics', () => {
   it('a filtered SQS batch: polled, filtered out, invoked, deleted, one success and its histograms', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'metrics-filter' });
     onTestFinished(queue.cleanup);
-    const uuid = await createMapping(sluice.lambda, {
+    const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'observed',
       EventSourceArn: queue.queueArn,
       FilterCriteria: onlyBlue,
@@ -64,7 +54,7 @@ describe.concurrent('GET /metrics', () => {
     const labels = await labelsOf(uuid);
     await sendInOrder(queue.queueUrl, [blue(1), red(2), blue(3), red(4), blue(5), blue(6)]);
 
-    const [invocation] = await router.waitForInvocations(queue.queueArn, 1);
+    const [invocation] = await bed.router.waitForInvocations(queue.queueArn, 1);
     expect(recordsIn(invocation!)).toHaveLength(4);
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
     const scrape = await scrapeWhen((s) => s.value('sluice_deleted_events_total', labels) === 4, 'four deletions counted');
@@ -99,12 +89,12 @@ describe.concurrent('GET /metrics', () => {
     const queue = await createQueue({ prefix: 'metrics-failing', visibilityTimeoutSeconds: VISIBILITY_SECONDS });
     onTestFinished(queue.cleanup);
     const answers: TargetResponse[] = [{ status: 429 }, { status: 500, json: { errorMessage: 'boom' } }, {}];
-    router.on(queue.queueArn, (_request, index) => answers[Math.min(index, answers.length - 1)]!);
-    const uuid = await createMapping(sluice.lambda, { FunctionName: 'observed', EventSourceArn: queue.queueArn, MaximumBatchingWindowInSeconds: 1 });
+    bed.router.on(queue.queueArn, (_request, index) => answers[Math.min(index, answers.length - 1)]!);
+    const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'observed', EventSourceArn: queue.queueArn, MaximumBatchingWindowInSeconds: 1 });
     const labels = await labelsOf(uuid);
     await sendInOrder(queue.queueUrl, ['a', 'b', 'c']);
 
-    const invocations = await router.waitForInvocations(queue.queueArn, 3, 20_000);
+    const invocations = await bed.router.waitForInvocations(queue.queueArn, 3, 20_000);
     expect(invocations.map((r) => recordsIn(r).length)).toEqual([3, 3, 3]);
     const scrape = await scrapeWhen((s) => s.value('sluice_deleted_events_total', labels) === 3, 'three deletions counted');
 
@@ -123,12 +113,12 @@ describe.concurrent('GET /metrics', () => {
   it('ReportBatchItemFailures: a partial failure, then a malformed response, then a success', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'metrics-rbif', visibilityTimeoutSeconds: VISIBILITY_SECONDS });
     onTestFinished(queue.cleanup);
-    router.on(queue.queueArn, (request, index) => {
+    bed.router.on(queue.queueArn, (request, index) => {
       if (index === 0) return { json: { batchItemFailures: [{ itemIdentifier: recordsIn(request)[0]!.messageId }] } };
       if (index === 1) return { json: { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] } };
       return { json: { batchItemFailures: [] } };
     });
-    const uuid = await createMapping(sluice.lambda, {
+    const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'observed',
       EventSourceArn: queue.queueArn,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -137,7 +127,7 @@ describe.concurrent('GET /metrics', () => {
     const labels = await labelsOf(uuid);
     await sendInOrder(queue.queueUrl, ['a', 'b', 'c']);
 
-    const invocations = await router.waitForInvocations(queue.queueArn, 3, 20_000);
+    const invocations = await bed.router.waitForInvocations(queue.queueArn, 3, 20_000);
     expect(invocations.map((r) => recordsIn(r).length)).toEqual([3, 1, 1]);
     const scrape = await scrapeWhen((s) => s.value('sluice_deleted_events_total', labels) === 3, 'three deletions counted');
 
@@ -152,13 +142,13 @@ describe.concurrent('GET /metrics', () => {
   it('a disabled mapping records nothing; a deleted mapping loses every series', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'metrics-lifecycle' });
     onTestFinished(queue.cleanup);
-    const uuid = await createMapping(sluice.lambda, { FunctionName: 'observed', EventSourceArn: queue.queueArn });
+    const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'observed', EventSourceArn: queue.queueArn });
     const labels = await labelsOf(uuid);
     await sendInOrder(queue.queueUrl, ['a']);
     await scrapeWhen((s) => s.value('sluice_deleted_events_total', labels) === 1, 'one deletion counted');
 
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
-    await waitForState(sluice.lambda, uuid, 'Disabled');
+    await bed.sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
+    await waitForState(bed.sluice.lambda, uuid, 'Disabled');
     await sendInOrder(queue.queueUrl, ['b']);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const disabled = await scrapeWhen((s) => s.value('sluice_mapping_state', { ...labels, state: 'Disabled' }) === 1, 'state Disabled');
@@ -166,7 +156,7 @@ describe.concurrent('GET /metrics', () => {
     expect(disabled.value('sluice_polled_events_total', labels)).toBe(1);
     expect(disabled.value('sluice_invoked_events_total', labels)).toBe(1);
 
-    await sluice.lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
+    await bed.sluice.lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
     const gone = await scrapeWhen((s) => !s.text.includes(uuid), 'no series of the deleted mapping');
     expect(gone.series('sluice_mapping_state', { mapping: uuid })).toEqual([]);
   });

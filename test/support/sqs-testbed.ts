@@ -1,0 +1,33 @@
+/**
+ * The usual setup of an SQS end-to-end test file: a recording target answering per queue
+ * (QueueRouter) and a test Sluice whose one function posts to it, started before the
+ * file's tests and stopped after them.
+ *
+ *   const bed = useSqsTestbed('my-fn');
+ *   it('...', async () => { bed.router.on(queueArn, { status: 500 }); await createMapping(bed.sluice.lambda, ...) });
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { startRecordingTarget, type RecordingTarget } from './recording-target.js';
+import { QueueRouter } from './sqs-e2e.js';
+import { startTestSluice, type TestSluice } from './sluice.js';
+
+export interface SqsTestbed {
+  target: RecordingTarget;
+  router: QueueRouter;
+  sluice: TestSluice;
+}
+
+/** Registers beforeAll / afterAll; the returned object is filled once beforeAll has run. */
+export function useSqsTestbed(functionName: string, timeoutSeconds = 1): SqsTestbed {
+  const bed = {} as SqsTestbed;
+  beforeAll(async () => {
+    bed.target = await startRecordingTarget();
+    bed.router = new QueueRouter(bed.target);
+    bed.sluice = await startTestSluice({ functions: { [functionName]: { http: bed.target.url, timeout: timeoutSeconds } } });
+  });
+  afterAll(async () => {
+    await bed.sluice?.stop();
+    await bed.target?.close();
+  });
+  return bed;
+}
