@@ -27,7 +27,10 @@ export interface StreamRunnerDependencies {
   liveWorkers: () => readonly string[];
   leaseMs: number;
   destinations: OnFailureDestinations;
-  /** For the stream poller's counts (polled, filtered out, iterator age, leases...). */
+  /**
+   * For the stream poller's counts (polled, filtered out, iterator age, leases...): handed
+   * to the StreamPoller once its dependencies take it (the stream code records them).
+   */
   metrics?: SluiceMetrics;
 }
 
@@ -69,6 +72,7 @@ export class StreamRunner {
         },
         ...(s.DestinationConfig?.OnFailure?.Destination ? { destination: s.DestinationConfig.OnFailure.Destination } : {}),
         parallelizationFactor: s.ParallelizationFactor ?? 1,
+        tumblingWindowSeconds: s.TumblingWindowInSeconds ?? 0,
         settingsFingerprint: key,
       },
       {
