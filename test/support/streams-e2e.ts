@@ -36,8 +36,12 @@ export type StreamEvent = KinesisEvent | DynamoEvent;
 export const streamRecordsIn = <T extends StreamEvent = KinesisEvent>(request: RecordedRequest): T[] =>
   (request.body as { Records?: T[] } | undefined)?.Records ?? [];
 
-/** The stream an invocation came from (every record of a batch has the same). */
-export const streamArnOf = (request: RecordedRequest): string | undefined => streamRecordsIn(request)[0]?.eventSourceARN;
+/**
+ * The stream an invocation came from (every record of a batch has the same); a tumbling
+ * window's final invocation has no records, only the envelope's `eventSourceARN`.
+ */
+export const streamArnOf = (request: RecordedRequest): string | undefined =>
+  streamRecordsIn(request)[0]?.eventSourceARN ?? (request.body as { eventSourceARN?: string } | undefined)?.eventSourceARN;
 
 /** Kinesis: the shard of a record (its eventID is `<shardId>:<sequenceNumber>`). */
 export const shardOf = (record: KinesisEvent): string => record.eventID.split(':')[0]!;

@@ -77,7 +77,8 @@ export async function runStreamBatch(options: RunStreamBatchOptions): Promise<Ru
       ...(options.random ? { random: options.random } : {}),
     });
     state = applied.state;
-    await options.save?.(state);
+    // Told first, so what it learns (a tumbling window's new state) is saved with the progress.
     options.onAttempt?.(applied.report, outcome, action);
+    await options.save?.(state);
   }
 }

@@ -19,6 +19,10 @@ import type { InvocationOutcome } from '../../targets/index.js';
 import type { BatchProgress, SavedBatch } from './batch-progress.js';
 import type { Checkpoints } from './checkpoints.js';
 import { laneOf } from './lanes.js';
+import { LeaseLostError } from './lease-lost-error.js';
+import { ShardWindows } from './shard-windows.js';
+import { MAX_WINDOW_STATE_BYTES } from './tumbling-window.js';
+import type { WindowStates } from './window-states.js';
 import { ShardProgress } from './shard-progress.js';
 import { Wakeup } from './wakeup.js';
 import { compareSequenceNumbers, SHARD_END } from './sequence-numbers.js';
@@ -63,6 +67,8 @@ export interface ShardProcessorSettings {
   destination?: string;
   /** Lanes per shard (§7). */
   parallelizationFactor: number;
+  /** TumblingWindowInSeconds (§15); 0 = no tumbling window. */
+  tumblingWindowSeconds: number;
   /** What the mapping's settings were when a batch was saved: a saved batch of other settings is read again afresh. */
   settingsFingerprint: string;
 }
@@ -72,6 +78,8 @@ export interface ShardProcessorDependencies {
   checkpoints: Checkpoints;
   /** Where retrying batches are saved. */
   batches: BatchProgress;
+  /** Where tumbling windows are saved with their checkpoint. */
+  windowStates: WindowStates;
   submit: (data: BatchJobData) => Promise<BatchJobResult>;
   report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
   /** Sends discarded records to on-failure destinations. */
@@ -85,7 +93,6 @@ export interface ShardProcessorDependencies {
   logger: Logger;
 }
 
-class LeaseLostError extends Error {}
 
 interface WaitingRecord {
   record: StreamRecord;
@@ -127,6 +134,12 @@ export class ShardProcessor {
   private lastReport?: string;
   private checkpointChain: Promise<void> = Promise.resolve();
   private failure?: unknown;
+  /** The tumbling window of the shard, when the mapping has one (§15). */
+  private readonly windows?: ShardWindows;
+  /** Payload bytes around a batch's records: the envelope, and with a tumbling window its state (at most 1 MB). */
+  private readonly envelopeBytes: number;
+  /** When the last read that came back empty started: the shard was caught up then (§15 final invocations). */
+  private caughtUpAt?: number;
 
   constructor(
     readonly settings: ShardProcessorSettings,
@@ -136,6 +149,24 @@ export class ShardProcessor {
     const lanes = Math.max(1, settings.parallelizationFactor);
     this.lanes = Array.from({ length: lanes }, (_, index) => ({ index, waiting: [], waitingBytes: 0, lastEndedAt: 0 }));
     this.pendingLimit = Math.max(MIN_PENDING_LIMIT, 4 * lanes * settings.batchSize);
+    if (settings.tumblingWindowSeconds > 0) {
+      this.windows = new ShardWindows({
+        mappingId: settings.mappingId,
+        functionArn: settings.functionArn,
+        shardId: settings.shardId,
+        streamArn: deps.source.streamArn,
+        source: deps.source.traits.type,
+        windowSeconds: settings.tumblingWindowSeconds,
+        maximumRetryAttempts: settings.policy.maximumRetryAttempts,
+        states: deps.windowStates,
+        submit: deps.submit,
+        lease: () => this.lease,
+        stopping: this.stopping.signal,
+        logger: deps.logger,
+      });
+    }
+    // A window event also carries the state, window and shard fields; 1 KiB covers the latter (chosen bound).
+    this.envelopeBytes = ENVELOPE_BYTES + (this.windows ? MAX_WINDOW_STATE_BYTES + 1024 : 0);
   }
 
   start(): void {
@@ -174,6 +205,7 @@ export class ShardProcessor {
     const { shardId } = this.settings;
     const checkpoint = await checkpoints.get(this.settings.mappingId, shardId);
     if (checkpoint === SHARD_END) return this.deps.onShardEnd(shardId);
+    await this.windows?.load();
     await this.resumeSavedBatches(checkpoint);
     const position: IteratorPosition | undefined =
       checkpoint !== undefined ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint } : this.settings.start;
@@ -185,7 +217,10 @@ export class ShardProcessor {
     if (!this.running) return;
     await this.flushCheckpoint();
     if (this.progress.pending > 0) throw new Error(`shard ended with ${this.progress.pending} records not done`);
-    await this.writeCheckpoint(SHARD_END);
+    // The open window's final invocation closes it and ends the shard in one step (§15).
+    if (this.windows) {
+      if (!(await this.windows.finalInvoke(SHARD_END))) return;
+    } else await this.writeCheckpoint(SHARD_END);
     this.deps.logger.info('shard read to its end');
     this.deps.onShardEnd(shardId);
   }
@@ -236,6 +271,7 @@ export class ShardProcessor {
           continue;
         }
         let result;
+        const readStartedAt = Date.now();
         try {
           result = await source.read(shardId, iterator, Math.min(room, source.traits.maxRecordsPerRead));
           if (readBackoff > 0 || this.lastReport?.startsWith('PROBLEM: Error reading')) await this.clearReadError();
@@ -251,6 +287,10 @@ export class ShardProcessor {
         if (result.records.length > 0) this.wakeup.notify();
         await this.flushCheckpoint(); // records filtered out may have moved it (§5)
         const idle = result.records.length === 0 && !((result.millisBehindLatest ?? 0) > 0);
+        if (idle) {
+          this.caughtUpAt = readStartedAt;
+          if (this.windows) this.wakeup.notify(); // a window's final invocation may be due
+        }
         if (idle && iterator !== undefined) await this.pause(source.traits.idlePollIntervalMs);
       }
     } finally {
@@ -278,7 +318,7 @@ export class ShardProcessor {
   }
 
   private laneFull(lane: Lane): boolean {
-    return lane.waiting.length >= this.settings.batchSize || ENVELOPE_BYTES + lane.waitingBytes > MAX_PAYLOAD_BYTES;
+    return lane.waiting.length >= this.settings.batchSize || this.envelopeBytes + lane.waitingBytes > MAX_PAYLOAD_BYTES;
   }
 
   /** A record read: to its lane, or (filtered out) done at once (§5). */
@@ -308,6 +348,7 @@ export class ShardProcessor {
     while (this.running) {
       const batch = await this.nextBatch(lane);
       if (!batch) return;
+      if (this.windows && !(await this.windows.beforeBatch(this.windows.windowOf(batch[0]!)))) return;
       await this.invoke(lane, batch);
       lane.lastEndedAt = Date.now();
     }
@@ -324,7 +365,12 @@ export class ShardProcessor {
       const first = lane.waiting[0];
       if (!first) {
         if (this.readingOver) return undefined;
-        await this.wakeup.wait();
+        const final = this.windows?.finalDue(Date.now(), this.caughtUpAt);
+        if (final?.due) {
+          if (!(await this.windows!.finalInvoke())) return undefined;
+          continue;
+        }
+        await this.wakeup.wait(final?.recheckInMs);
         continue;
       }
       const closesAt = Math.max(first.readAt, lane.lastEndedAt) + windowMs;
@@ -337,9 +383,12 @@ export class ShardProcessor {
   /** Takes the lane's next batch from its waiting records: up to BatchSize, within 6 MB (a larger record alone). */
   private takeBatch(lane: Lane): StreamRecord[] {
     const records: StreamRecord[] = [];
-    let bytes = ENVELOPE_BYTES;
+    let bytes = this.envelopeBytes;
+    const window = this.windows && lane.waiting[0] ? this.windows.windowOf(lane.waiting[0].record) : undefined;
     while (lane.waiting.length > 0 && records.length < this.settings.batchSize) {
       const next = lane.waiting[0]!.record;
+      // A batch never holds records of two windows (§15).
+      if (window && !this.windows!.sameWindow(window, this.windows!.windowOf(next))) break;
       const size = next.sizeBytes + (records.length > 0 ? 1 : 0);
       if (records.length > 0 && bytes + size > MAX_PAYLOAD_BYTES) break;
       lane.waiting.shift();
@@ -393,15 +442,16 @@ export class ShardProcessor {
             mappingId: settings.mappingId,
             source: deps.source.traits.type,
             functionArn: settings.functionArn,
-            payload: payloadOf(records, action.indices),
+            payload: this.windows ? this.windows.payload(action.indices.map((i) => records[i]!)) : payloadOf(records, action.indices),
             recordCount: action.indices.length,
           });
-          return { outcome, invocations: attempts };
+          return { outcome: this.windows ? this.windows.policyOutcome(outcome) : outcome, invocations: attempts };
         } catch (error) {
           return { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 } satisfies InvocationOutcome;
         }
       },
       onAttempt: (report, outcome) => {
+        this.windows?.afterAttempt(report.result, outcome);
         const notConfigured = outcome.kind === 'invocation-error' && outcome.errorCode === FUNCTION_NOT_CONFIGURED;
         void this.reportInvocation(notConfigured ? 'PROBLEM: Function not found' : report.result === 'success' ? 'OK' : 'PROBLEM: Function call failed');
       },
@@ -458,8 +508,9 @@ export class ShardProcessor {
   }
 
 
+  /** Moves the checkpoint; with a tumbling window, saves the window's state with it (§15). */
   private async writeCheckpoint(position: string): Promise<void> {
-    const result = await this.deps.checkpoints.write(this.lease, position);
+    const result = this.windows && position !== SHARD_END ? await this.windows.save(position) : await this.deps.checkpoints.write(this.lease, position);
     if (result === 'fenced') throw new LeaseLostError();
   }
 

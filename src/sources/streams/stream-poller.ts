@@ -11,6 +11,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
 import { BatchProgress } from './batch-progress.js';
 import { Checkpoints } from './checkpoints.js';
+import { WindowStates } from './window-states.js';
 import { LeaseBalancer } from './lease-balancer.js';
 import { PinnedPositions } from './pinned-positions.js';
 import { SHARD_END, SHARD_START } from './sequence-numbers.js';
@@ -33,6 +34,8 @@ export interface StreamPollerSettings {
   destination?: string;
   /** ParallelizationFactor (§7); default 1. */
   parallelizationFactor?: number;
+  /** TumblingWindowInSeconds (§15); default 0 (none). */
+  tumblingWindowSeconds?: number;
   /**
    * Identifies the mapping's settings (e.g. JSON of FunctionArn and settings): a batch saved
    * mid-retry under other settings is read again afresh (batch-progress.ts). Default: built
@@ -70,6 +73,7 @@ export class StreamPoller {
   private readonly leases: ShardLeases;
   private readonly checkpoints: Checkpoints;
   private readonly batches: BatchProgress;
+  private readonly windowStates: WindowStates;
   private readonly pinned: PinnedPositions;
   private readonly balancer: LeaseBalancer;
 
@@ -80,6 +84,7 @@ export class StreamPoller {
     this.leases = new ShardLeases(deps.redis, deps.prefix, { leaseMs: deps.leaseMs });
     this.checkpoints = new Checkpoints(deps.redis, deps.prefix);
     this.batches = new BatchProgress(deps.redis, deps.prefix);
+    this.windowStates = new WindowStates(deps.redis, deps.prefix);
     this.pinned = new PinnedPositions(deps.redis, deps.prefix);
     this.balancer = new LeaseBalancer(this.leases, deps.workerId);
   }
@@ -179,6 +184,7 @@ export class StreamPoller {
         policy: this.settings.policy,
         ...(this.settings.destination ? { destination: this.settings.destination } : {}),
         parallelizationFactor: this.settings.parallelizationFactor ?? 1,
+        tumblingWindowSeconds: this.settings.tumblingWindowSeconds ?? 0,
         settingsFingerprint: this.settings.settingsFingerprint ?? JSON.stringify({ ...this.settings, filter: undefined }),
       },
       lease,
@@ -186,6 +192,7 @@ export class StreamPoller {
         source: this.deps.source,
         checkpoints: this.checkpoints,
         batches: this.batches,
+        windowStates: this.windowStates,
         leaseHeld: (held) => this.leases.holds(held),
         submit: this.deps.submit,
         report: this.deps.report,
