@@ -27,6 +27,11 @@ export interface BatchJobData {
    * failures counts as a partial failure (metrics: `sluice_invocations_total{outcome}`).
    */
   reportBatchItemFailures?: boolean;
+  /**
+   * The event is a tumbling-window invocation (streams.md §15): a response without an
+   * object `state` is a failed invocation, labelled `failure_response` (metrics.md §4).
+   */
+  tumblingWindow?: boolean;
 }
 
 export interface BatchJobResult {

@@ -6,6 +6,7 @@
 import type { SourceType } from '../mappings/event-source-arn.js';
 import type { InvocationOutcomeLabel } from '../observability/metrics.js';
 import type { InvocationOutcome } from '../targets/index.js';
+import { readWindowResponse } from '../sources/streams/tumbling-window.js';
 import { readBatchItemFailures } from './batch-item-failures.js';
 
 export interface InvokedBatch {
@@ -13,11 +14,13 @@ export interface InvokedBatch {
   /** The event JSON the target received. */
   payload: string;
   reportBatchItemFailures?: boolean;
+  tumblingWindow?: boolean;
 }
 
 export function invocationOutcomeLabel(outcome: InvocationOutcome, batch: InvokedBatch): InvocationOutcomeLabel {
   if (outcome.kind === 'invocation-error') return outcome.reason === 'throttled' ? 'throttled' : 'invocation_error';
   if (outcome.kind === 'function-error') return 'function_error';
+  if (batch.tumblingWindow && readWindowResponse(outcome).kind === 'invalid') return 'failure_response';
   if (!batch.reportBatchItemFailures) return 'success';
   const verdict = readBatchItemFailures(outcome.response, outcome.responseIsJson, lazyItemIdentifiers(outcome.response, batch));
   if (verdict.kind === 'full-success') return 'success';

@@ -27,10 +27,7 @@ export interface StreamRunnerDependencies {
   liveWorkers: () => readonly string[];
   leaseMs: number;
   destinations: OnFailureDestinations;
-  /**
-   * For the stream poller's counts (polled, filtered out, iterator age, leases...): handed
-   * to the StreamPoller once its dependencies take it (the stream code records them).
-   */
+  /** For the stream poller's counts (polled, filtered out, iterator age, leases...). */
   metrics?: SluiceMetrics;
 }
 
@@ -87,6 +84,7 @@ export class StreamRunner {
         report: (result) => this.deps.store.reportProcessingResult(this.uuid, result),
         logger,
         leaseMs: this.deps.leaseMs,
+        ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
       },
     );
     this.settingsKey = key;

@@ -23,6 +23,7 @@ import { LeaseLostError } from './lease-lost-error.js';
 import { ShardWindows } from './shard-windows.js';
 import { MAX_WINDOW_STATE_BYTES } from './tumbling-window.js';
 import type { WindowStates } from './window-states.js';
+import type { ShardMetrics } from './shard-metrics.js';
 import { ShardProgress } from './shard-progress.js';
 import { Wakeup } from './wakeup.js';
 import { compareSequenceNumbers, SHARD_END } from './sequence-numbers.js';
@@ -80,6 +81,8 @@ export interface ShardProcessorDependencies {
   batches: BatchProgress;
   /** Where tumbling windows are saved with their checkpoint. */
   windowStates: WindowStates;
+  /** Counts for /metrics (metrics.md), bound to this shard. */
+  metrics: ShardMetrics;
   submit: (data: BatchJobData) => Promise<BatchJobResult>;
   report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
   /** Sends discarded records to on-failure destinations. */
@@ -283,7 +286,10 @@ export class ShardProcessor {
           continue;
         }
         iterator = result.nextIterator;
-        for (const record of result.records) this.accept(record);
+        this.deps.metrics.polled(result.records.length);
+        let filteredOut = 0;
+        for (const record of result.records) if (!this.accept(record)) filteredOut++;
+        this.deps.metrics.filteredOut(filteredOut);
         if (result.records.length > 0) this.wakeup.notify();
         await this.flushCheckpoint(); // records filtered out may have moved it (§5)
         const idle = result.records.length === 0 && !((result.millisBehindLatest ?? 0) > 0);
@@ -321,20 +327,21 @@ export class ShardProcessor {
     return lane.waiting.length >= this.settings.batchSize || this.envelopeBytes + lane.waitingBytes > MAX_PAYLOAD_BYTES;
   }
 
-  /** A record read: to its lane, or (filtered out) done at once (§5). */
-  private accept(record: StreamRecord): void {
+  /** A record read: to its lane, or (filtered out: false) done at once (§5). */
+  private accept(record: StreamRecord): boolean {
     this.lastRead = record.sequenceNumber;
     if (this.resumedSequences.delete(record.sequenceNumber)) {
       this.progress.add(record.sequenceNumber, false);
-      return;
+      return true;
     }
     const { filter, filterView } = this.settings;
     const rejected = filter !== undefined && !filter.acceptsAll && !filter.matches(filterView(record.event));
     this.progress.add(record.sequenceNumber, rejected);
-    if (rejected) return;
+    if (rejected) return false;
     const lane = this.lanes[laneOf(record.partitionKey, this.lanes.length)]!;
     lane.waiting.push({ record, readAt: Date.now() });
     lane.waitingBytes += record.sizeBytes + 1;
+    return true;
   }
 
   /** A lane loop: its saved batch first, then one batch after another until the reading is over. */
@@ -437,6 +444,7 @@ export class ShardProcessor {
       invoke: async (action) => {
         // A stolen lease is noticed at the next renewal; until then, invoke nothing more (§2).
         if (this.stopController.signal.aborted || !(await deps.leaseHeld(this.lease))) throw new LeaseLostError();
+        deps.metrics.iteratorAge(Date.now() - records[action.indices.at(-1)!]!.arrivalTime);
         try {
           const { outcome, attempts } = await deps.submit({
             mappingId: settings.mappingId,
@@ -444,6 +452,7 @@ export class ShardProcessor {
             functionArn: settings.functionArn,
             payload: this.windows ? this.windows.payload(action.indices.map((i) => records[i]!)) : payloadOf(records, action.indices),
             recordCount: action.indices.length,
+            ...(this.windows ? { tumblingWindow: true } : {}),
           });
           return { outcome: this.windows ? this.windows.policyOutcome(outcome) : outcome, invocations: attempts };
         } catch (error) {
@@ -474,6 +483,7 @@ export class ShardProcessor {
   /** Writes the checkpoint ShardProgress has moved to, one write at a time, in order. */
   private flushCheckpoint(): Promise<void> {
     const flushed = this.checkpointChain.then(async () => {
+      this.deps.metrics.checkpointLag(this.progress.pending);
       const position = this.progress.takeCheckpoint();
       if (position !== undefined) await this.writeCheckpoint(position);
     });
@@ -491,8 +501,10 @@ export class ShardProcessor {
       batchInfoKey: deps.source.traits.batchInfoKey,
       arrivalTimePrecision: deps.source.traits.arrivalTimePrecision,
     });
+    const count = discard.lastIndex - discard.firstIndex + 1;
     if (!settings.destination || !deps.destinations) {
       deps.logger.warn({ onFailure: record }, 'records discarded without an on-failure destination');
+      deps.metrics.dropped(count);
       return;
     }
     const indices = Array.from({ length: discard.lastIndex - discard.firstIndex + 1 }, (_, i) => discard.firstIndex + i);
@@ -500,13 +512,15 @@ export class ShardProcessor {
       mappingId: settings.mappingId,
       payload: () => payloadOf(records, indices),
     });
-    if (!delivery.delivered) {
+    if (delivery.delivered) deps.metrics.destinationDelivered(count);
+    else {
+      deps.metrics.destinationDeliveryFailure();
+      deps.metrics.dropped(count);
       // The checkpoint still moves (§14.2); the record is kept in the log.
       deps.logger.error({ onFailure: record, code: delivery.errorCode }, 'could not send to the on-failure destination');
       await deps.report({ invocation: delivery.lastProcessingResult }).catch(() => undefined);
     }
   }
-
 
   /** Moves the checkpoint; with a tumbling window, saves the window's state with it (§15). */
   private async writeCheckpoint(position: string): Promise<void> {
@@ -519,6 +533,7 @@ export class ShardProcessor {
     const { source } = this.deps;
     const { shardId } = this.settings;
     const kind = error instanceof StreamSourceError ? error.kind : 'other';
+    this.deps.metrics.sourceError(error instanceof StreamSourceError ? { name: error.code } : error);
     if (kind === 'expiredIterator' || kind === 'invalidIterator') {
       const checkpoint = this.lastRead ?? (await this.deps.checkpoints.get(this.settings.mappingId, shardId));
       const position: IteratorPosition | undefined =

@@ -174,7 +174,7 @@ export class ShardWindows {
       if (options.stopping.aborted) return false;
       let outcome: InvocationOutcome;
       try {
-        ({ outcome } = await options.submit({ mappingId: options.mappingId, source: options.source, functionArn: options.functionArn, payload, recordCount: 0 }));
+        ({ outcome } = await options.submit({ mappingId: options.mappingId, source: options.source, functionArn: options.functionArn, payload, recordCount: 0, tumblingWindow: true }));
       } catch (error) {
         outcome = { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 };
       }

@@ -17,6 +17,8 @@ import { PinnedPositions } from './pinned-positions.js';
 import { SHARD_END, SHARD_START } from './sequence-numbers.js';
 import { ShardLeases, type Lease } from './shard-leases.js';
 import { ShardProcessor } from './shard-processor.js';
+import { shardMetrics, type ShardMetrics } from './shard-metrics.js';
+import { errorLabel, mappingLabels, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
 import type { StreamBatchConfig } from '../../pipeline/streams/index.js';
 import type { OnFailureDestinations } from '../../destinations/index.js';
 import type { IteratorPosition, ShardInfo, StreamSource } from './stream-source.js';
@@ -55,6 +57,8 @@ export interface StreamPollerDependencies {
   destinations?: OnFailureDestinations;
   logger: Logger;
   leaseMs: number;
+  /** /metrics (metrics.md): counts per shard, leases held and moved. */
+  metrics?: SluiceMetrics;
 }
 
 /** How often shards are listed again (streams.md §2, chosen). */
@@ -69,7 +73,8 @@ export class StreamPoller {
   private shards: ShardInfo[] = [];
   private listedAt = 0;
   private relistSoon = true;
-  private readonly processors = new Map<string, { processor: ShardProcessor; lease: Lease }>();
+  private readonly processors = new Map<string, { processor: ShardProcessor; lease: Lease; metrics: ShardMetrics }>();
+  private readonly labels: MappingLabels;
   private readonly leases: ShardLeases;
   private readonly checkpoints: Checkpoints;
   private readonly batches: BatchProgress;
@@ -87,6 +92,7 @@ export class StreamPoller {
     this.windowStates = new WindowStates(deps.redis, deps.prefix);
     this.pinned = new PinnedPositions(deps.redis, deps.prefix);
     this.balancer = new LeaseBalancer(this.leases, deps.workerId);
+    this.labels = mappingLabels(settings.mappingId, deps.source.traits.type, settings.functionArn);
   }
 
   start(): void {
@@ -108,8 +114,11 @@ export class StreamPoller {
     clearInterval(this.timer);
     await this.roundInFlight;
     await Promise.allSettled([...this.processors.values()].map(({ processor }) => processor.stop()));
+    for (const { metrics } of this.processors.values()) metrics.remove();
     this.processors.clear();
-    await this.balancer.release(this.settings.mappingId).catch(() => undefined);
+    const released = await this.balancer.release(this.settings.mappingId).catch(() => []);
+    for (const _ of released) this.deps.metrics?.leaseChange(this.settings.mappingId, 'released');
+    this.deps.metrics?.shardLeases(this.settings.mappingId, 0);
   }
 
   private async round(): Promise<void> {
@@ -125,6 +134,7 @@ export class StreamPoller {
         await this.deps.report({ readError: null });
       } catch (error) {
         const code = (error as { code?: string }).code ?? (error as Error).name;
+        this.deps.metrics?.sourceError(this.labels, errorLabel(error));
         this.deps.logger.warn({ err: error }, 'listing shards failed');
         await this.deps.report({ readError: `PROBLEM: Error reading from event source: ${code}` });
         return;
@@ -136,8 +146,12 @@ export class StreamPoller {
     const parentsDone = (shard: ShardInfo) =>
       [shard.parentShardId, shard.adjacentParentShardId].every((p) => p === undefined || !listed.has(p) || checkpoints.get(p) === SHARD_END);
     const ready = this.shards.filter((s) => checkpoints.get(s.shardId) !== SHARD_END && parentsDone(s)).map((s) => s.shardId);
-    const { acquired } = await this.balancer.round(mappingId, this.deps.liveWorkers(), ready);
-    for (const lease of acquired) await this.startShard(lease);
+    const { acquired, stolen } = await this.balancer.round(mappingId, this.deps.liveWorkers(), ready);
+    for (const lease of acquired) {
+      if (!this.processors.has(lease.shardId)) this.deps.metrics?.leaseChange(mappingId, lease === stolen ? 'stolen' : 'acquired');
+      await this.startShard(lease);
+    }
+    this.deps.metrics?.shardLeases(mappingId, this.processors.size);
   }
 
   private async renewHeld(): Promise<void> {
@@ -157,6 +171,8 @@ export class StreamPoller {
     const held = this.processors.get(shardId);
     if (!held) return;
     this.processors.delete(shardId);
+    held.metrics.remove();
+    this.deps.metrics?.leaseChange(this.settings.mappingId, 'lost');
     this.deps.logger.info({ shardId }, 'shard lease lost; stopping the shard');
     void held.processor.stop(true);
   }
@@ -171,6 +187,7 @@ export class StreamPoller {
     const start = await this.startPosition(lease.shardId);
     const logger = this.deps.logger.child({ shardId: lease.shardId });
     const isKinesis = this.deps.source.traits.type === 'kinesis';
+    const metrics = shardMetrics(this.deps.metrics, this.labels, lease.shardId);
     const processor = new ShardProcessor(
       {
         mappingId: this.settings.mappingId,
@@ -193,6 +210,7 @@ export class StreamPoller {
         checkpoints: this.checkpoints,
         batches: this.batches,
         windowStates: this.windowStates,
+        metrics,
         leaseHeld: (held) => this.leases.holds(held),
         submit: this.deps.submit,
         report: this.deps.report,
@@ -200,13 +218,15 @@ export class StreamPoller {
         onLeaseLost: (shardId) => this.processors.get(shardId)?.processor === processor && this.loseShard(shardId),
         onShardEnd: (shardId) => {
           if (this.processors.get(shardId)?.processor === processor) this.processors.delete(shardId);
+          metrics.remove();
+          this.deps.metrics?.leaseChange(this.settings.mappingId, 'released');
           this.relistSoon = true; // children may now start (§2)
           void this.leases.release(lease).catch(() => undefined);
         },
         logger,
       },
     );
-    this.processors.set(lease.shardId, { processor, lease });
+    this.processors.set(lease.shardId, { processor, lease, metrics });
     logger.info({ start }, 'shard started');
     processor.start();
   }
