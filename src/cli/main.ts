@@ -2,7 +2,7 @@
 /**
  * The `sluice` command line.
  */
-import { Command } from 'commander';
+import { Argument, Command } from 'commander';
 import { loadConfig, ConfigError, DEFAULT_CONFIG_FILE, configReferenceMarkdown } from '../config/index.js';
 import { startSluice, StartupError } from '../app.js';
 import { createLogger } from '../observability/logger.js';
@@ -47,19 +47,98 @@ program
   });
 
 program
+  .command('dev')
+  .description(
+    'Run a local sandbox: Redis and SQS / Kinesis / DynamoDB emulators (unless configured), Sluice, ' +
+      'example handlers, queue, stream, table and mappings, and a live view. Ctrl-C stops it all.',
+  )
+  .action(async () => {
+    // Loaded here only: `sluice start` never loads the sandbox (nor, through it, the emulators).
+    const { startSandbox } = await import('../dev/run-sandbox.js');
+    let stopRequested = false;
+    let stop: (() => Promise<void>) | undefined;
+    const shutdown = async (): Promise<void> => {
+      if (stopRequested) {
+        // A second Ctrl-C: leave now; the emulators' process groups are killed on exit.
+        process.exit(130);
+      }
+      stopRequested = true;
+      if (!stop) return; // still starting: stopped as soon as it is up
+      try {
+        await stop();
+        process.exit(0);
+      } catch (error) {
+        process.stderr.write(`sluice dev: stopping failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      }
+    };
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
+    try {
+      const sandbox = await startSandbox({ cwd: process.cwd(), out: process.stdout });
+      stop = () => sandbox.stop();
+    } catch (error) {
+      return fail(error, 'sluice dev');
+    }
+    if (stopRequested) {
+      stopRequested = false;
+      await shutdown();
+    }
+  });
+
+program
+  .command('send')
+  .description('Send one test record to the running sandbox (`sluice dev` in this folder), or to the queue, stream or table named')
+  .addArgument(new Argument('<source>', 'where to send it').choices(['sqs', 'kinesis', 'dynamodb']))
+  .argument('<body>', 'the message body / record data; for dynamodb an item in DynamoDB JSON, e.g. \'{"pk":{"S":"order-1"}}\'')
+  .option('--queue-url <url>', 'sqs: this queue instead of the sandbox\'s')
+  .option('--stream <name>', 'kinesis: this stream instead of the sandbox\'s')
+  .option('--partition-key <key>', 'kinesis: the partition key (default: a random UUID)')
+  .option('--table <name>', 'dynamodb: this table instead of the sandbox\'s')
+  .option('--endpoint <url>', "the service's endpoint (default: the sandbox's, else AWS_ENDPOINT_URL_* or AWS)")
+  .option('--region <region>', 'region (default: the sandbox\'s, else AWS_REGION or us-east-1)')
+  .action(async (source: 'sqs' | 'kinesis' | 'dynamodb', body: string, options: { queueUrl?: string; stream?: string; partitionKey?: string; table?: string; endpoint?: string; region?: string }) => {
+    // Sluice supports Node 20 (package.json engines): the SDK's notice about its own future
+    // Node requirements would only bury this command's one line of output.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const { sendRecord } = await import('../dev/send.js');
+    try {
+      process.stdout.write(`${await sendRecord(source, body, { ...options, cwd: process.cwd() })}\n`);
+    } catch (error) {
+      // Whatever went wrong (no sandbox, a refused connection, no credentials, an AWS error)
+      // is the user's to fix, not a bug of this command: one line, no stack.
+      const { name, message } = error as Error;
+      process.stderr.write(`sluice send: ${name === 'SendError' ? '' : `${name}: `}${message}\n`);
+      process.exit(1);
+    }
+  });
+
+program
   .command('config-reference')
   .description("Print the configuration reference (the README's table) as Markdown")
   .action(() => {
     process.stdout.write(`${configReferenceMarkdown()}\n`);
   });
 
-/** Known start-up problems print one line and exit 2; anything else is a bug and shows its stack. */
-function fail(error: unknown): never {
+/** Errors of `dev` that explain themselves: one line (or one per emulator), exit 1. */
+const EXPLAINED_ERRORS = new Set(['SandboxError', 'MissingPackageError', 'EmulatorsStartError']);
+
+/**
+ * Known start-up problems print one line and exit 2; the known problems of `dev` (and the
+ * AWS errors it meets creating the examples) print one line and exit 1; anything else is a
+ * bug and shows its stack.
+ */
+function fail(error: unknown, command = 'sluice'): never {
   if (error instanceof ConfigError || error instanceof StartupError) {
-    process.stderr.write(`sluice: ${error.message}\n`);
+    process.stderr.write(`${command}: ${error.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`sluice: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+  const name = (error as Error | undefined)?.name ?? '';
+  const fromAws = typeof (error as { $metadata?: unknown } | undefined)?.$metadata === 'object';
+  if (EXPLAINED_ERRORS.has(name) || fromAws) {
+    process.stderr.write(`${command}: ${fromAws ? `${name}: ` : ''}${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${command}: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 }
 

@@ -1,0 +1,59 @@
+/**
+ * What `sluice dev` has to start, decided from the configuration and the machine before
+ * anything starts: Redis unless SLUICE_REDIS_URL names one, an emulator for each source
+ * without a configured endpoint, DynamoDB Local only when Java is there.
+ */
+import type { LoadedConfig, ServiceKey } from '../config/index.js';
+import type { SourceType } from './state-file.js';
+
+export interface SandboxPlan {
+  /** Start a private redis-server (else config.redis.url, from SLUICE_REDIS_URL, is used). */
+  startRedis: boolean;
+  /** The sources the sandbox runs an example for. */
+  sources: SourceType[];
+  /** The sources served by an emulator the sandbox starts. */
+  emulate: SourceType[];
+  /** One line each: what was left out and how to get it. */
+  notes: string[];
+  /** One line each: what stops the sandbox from starting. */
+  problems: string[];
+}
+
+export interface Machine {
+  /** SLUICE_REDIS_URL as set in the environment, if any. */
+  redisUrl?: string;
+  hasRedisServer: boolean;
+  hasJava: boolean;
+}
+
+const INSTALL_REDIS =
+  'redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) or set SLUICE_REDIS_URL to a running Redis';
+const NO_JAVA = 'DynamoDB skipped: DynamoDB Local needs Java (Debian/Ubuntu: sudo apt-get install -y default-jre-headless)';
+
+const configured = (config: LoadedConfig, ...services: ServiceKey[]): boolean =>
+  services.some((service) => (config.aws.services[service].endpoint ?? config.aws.endpoint) !== undefined);
+
+export function planSandbox(config: LoadedConfig, machine: Machine): SandboxPlan {
+  const startRedis = !machine.redisUrl;
+  const plan: SandboxPlan = { startRedis, sources: ['sqs', 'kinesis'], emulate: [], notes: [], problems: [] };
+  if (startRedis && !machine.hasRedisServer) plan.problems.push(INSTALL_REDIS);
+  if (!configured(config, 'sqs')) plan.emulate.push('sqs');
+  if (!configured(config, 'kinesis')) plan.emulate.push('kinesis');
+  if (configured(config, 'dynamodb', 'dynamodbStreams')) plan.sources.push('dynamodb');
+  else if (machine.hasJava) {
+    plan.sources.push('dynamodb');
+    plan.emulate.push('dynamodb');
+  } else plan.notes.push(NO_JAVA);
+  return plan;
+}
+
+/** Environment overrides that point Sluice's config at what the sandbox started. */
+export function sandboxEnvironment(started: { redisUrl?: string; sqs?: string; kinesis?: string; dynamodb?: string; apiPort?: number }): NodeJS.ProcessEnv {
+  return {
+    ...(started.redisUrl ? { SLUICE_REDIS_URL: started.redisUrl } : {}),
+    ...(started.sqs ? { AWS_ENDPOINT_URL_SQS: started.sqs } : {}),
+    ...(started.kinesis ? { AWS_ENDPOINT_URL_KINESIS: started.kinesis } : {}),
+    ...(started.dynamodb ? { AWS_ENDPOINT_URL_DYNAMODB: started.dynamodb, AWS_ENDPOINT_URL_DYNAMODB_STREAMS: started.dynamodb } : {}),
+    ...(started.apiPort !== undefined ? { SLUICE_API_PORT: String(started.apiPort) } : {}),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The sandbox's example files: the config loads and names handlers that exist, the
+ * handlers report records containing "fail" (as the live view's footer says), and the
+ * README's Quick start begins with the sandbox command.
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
+import { resolveHandlerRef } from '../../../src/targets/handler-ref.js';
+import { PACKAGE_ROOT, SANDBOX_CONFIG_FILE } from '../../../src/dev/run-sandbox.js';
+import { EXAMPLE_FUNCTIONS } from '../../../src/dev/sandbox-resources.js';
+
+type Handler = (event: unknown) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
+
+async function exampleHandler(name: string): Promise<Handler> {
+  const config = loadConfig({ file: SANDBOX_CONFIG_FILE, env: {} });
+  const ref = resolveHandlerRef(config.functions[name]!.module!, config.baseDir);
+  const module = (await import(ref.moduleUrl)) as Record<string, Handler>;
+  return module[ref.exportName]!;
+}
+
+describe('examples/', () => {
+  it('sandbox.config.yaml configures a module function for each example mapping', () => {
+    const config = loadConfig({ file: SANDBOX_CONFIG_FILE, env: {} });
+    expect(Object.keys(config.functions).sort()).toEqual(Object.values(EXAMPLE_FUNCTIONS).sort());
+    expect(config.api.port).toBe(7070);
+  });
+
+  it('the handlers report the records containing "fail" and only those', async () => {
+    const sqs = await exampleHandler(EXAMPLE_FUNCTIONS.sqs);
+    expect(await sqs({ Records: [{ messageId: 'a', body: 'ok' }, { messageId: 'b', body: 'please fail' }] })).toEqual({ batchItemFailures: [{ itemIdentifier: 'b' }] });
+
+    const kinesis = await exampleHandler(EXAMPLE_FUNCTIONS.kinesis);
+    const data = (text: string) => Buffer.from(text).toString('base64');
+    const records = [
+      { kinesis: { data: data('fail here'), partitionKey: 'k', sequenceNumber: '1' } },
+      { kinesis: { data: data('{"order":1}'), partitionKey: 'k', sequenceNumber: '2' } },
+    ];
+    expect(await kinesis({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }] });
+
+    const dynamodb = await exampleHandler(EXAMPLE_FUNCTIONS.dynamodb);
+    const change = (sequence: string, image: object) => ({ eventName: 'INSERT', dynamodb: { Keys: { pk: { S: 'x' } }, NewImage: image, SequenceNumber: sequence } });
+    expect(await dynamodb({ Records: [change('7', { pk: { S: 'x' } }), change('8', { pk: { S: 'y' }, note: { S: 'fail' } })] })).toEqual({
+      batchItemFailures: [{ itemIdentifier: '8' }],
+    });
+  });
+
+  it("the README's Quick start starts with the sandbox", () => {
+    const readme = readFileSync(new URL('README.md', pathToFileURL(PACKAGE_ROOT)), 'utf8');
+    const quickStart = readme.slice(readme.indexOf('## Quick start'));
+    expect(/```sh\n([^\n]*)\n/.exec(quickStart)?.[1]).toBe('npm ci && npx sluice dev');
+  });
+});
