@@ -14,6 +14,8 @@ export interface InvokeRequest {
   invocationType: string | undefined;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** Date.now() when the request had fully arrived. */
+  receivedAt: number;
 }
 
 export interface InvokeAnswer {
@@ -56,6 +58,7 @@ export async function startFakeLambda(): Promise<FakeLambda> {
         invocationType: req.headers['x-amz-invocation-type'] as string | undefined,
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        receivedAt: Date.now(),
       };
       requests.push(request);
       const a = answer(request);

@@ -3,10 +3,11 @@
  * outcome class of sqs.md §2 (Lambda column), Qualifier, and no SDK retries.
  */
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { AwsClients } from '../../../src/aws/clients.js';
-import { configSchema } from '../../../src/config/index.js';
+import { configSchema, loadConfig } from '../../../src/config/index.js';
 import { LambdaTarget, createTarget, type LambdaTargetOptions } from '../../../src/targets/index.js';
 import { startFakeLambda, type FakeLambda } from './fake-lambda.js';
 import { capturingLogger, expectKind, invocationContext } from './helpers.js';
@@ -24,6 +25,15 @@ function clientsFor(endpoint: string): AwsClients {
   const clients = new AwsClients(config);
   onTestFinished(() => clients.destroy());
   return clients;
+}
+
+/** An endpoint on a loopback port nobody listens on. */
+async function refusingEndpoint(): Promise<string> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }
 
 async function fakeLambda(lambda = 'orders-real', options: LambdaTargetOptions = {}): Promise<{ fake: FakeLambda; target: LambdaTarget }> {
@@ -61,6 +71,34 @@ describe('lambda target: the Invoke call', () => {
     onTestFinished(() => target.close());
     expectKind(await target.invoke(event, invocationContext()), 'success');
     expect(fake.requests[0]!.functionName).toBe('via-factory');
+  });
+});
+
+describe('lambda target: endpoint from the environment', () => {
+  /** A lambda target built the way `sluice start` builds it: config from `env`, then createTarget. */
+  function targetFromEnvironment(env: NodeJS.ProcessEnv) {
+    const config = loadConfig({ env: { AWS_REGION: 'us-east-1', ...env }, cwd: tmpdir() });
+    const clients = new AwsClients(config);
+    onTestFinished(() => clients.destroy());
+    const target = createTarget({ lambda: 'from-env', timeout: 3 }, { baseDir: '.', clients, logger: capturingLogger().logger });
+    onTestFinished(() => target.close());
+    return target;
+  }
+
+  it('AWS_ENDPOINT_URL_LAMBDA wins over AWS_ENDPOINT_URL', async () => {
+    const fake = await startFakeLambda();
+    onTestFinished(() => fake.close());
+    const target = targetFromEnvironment({ AWS_ENDPOINT_URL: await refusingEndpoint(), AWS_ENDPOINT_URL_LAMBDA: fake.endpoint });
+    expectKind(await target.invoke(event, invocationContext()), 'success');
+    expect(fake.requests.map((r) => r.functionName)).toEqual(['from-env']);
+  });
+
+  it('AWS_ENDPOINT_URL alone serves Lambda too', async () => {
+    const fake = await startFakeLambda();
+    onTestFinished(() => fake.close());
+    const target = targetFromEnvironment({ AWS_ENDPOINT_URL: fake.endpoint });
+    expectKind(await target.invoke(event, invocationContext()), 'success');
+    expect(fake.requests).toHaveLength(1);
   });
 });
 
@@ -142,11 +180,7 @@ describe('lambda target: invocation errors, one attempt each (no SDK retries)', 
   });
 
   it('connection refused is unreachable', async () => {
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const target = new LambdaTarget('orders-real', clientsFor(`http://127.0.0.1:${port}`));
+    const target = new LambdaTarget('orders-real', clientsFor(await refusingEndpoint()));
     onTestFinished(() => target.close());
     const outcome = expectKind(await target.invoke(event, invocationContext()), 'invocation-error');
     expect(outcome).toMatchObject({ reason: 'unreachable', errorCode: 'ECONNREFUSED' });
