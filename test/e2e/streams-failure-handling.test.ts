@@ -1,12 +1,14 @@
 /**
  * Stream failure handling end to end (streams.md §12–§14): retries exhausted go to the
- * on-failure destination with Lambda's record shape, and bisect isolates a poison record.
+ * on-failure destination with Lambda's record shape (SQS; S3 with the records' payload),
+ * and bisect isolates a poison record.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createQueue, createStream, kinesisClient, pollUntil, sqsClient, startRecordingTarget, type RecordingTarget } from '../support/index.js';
+import { createBucket, readObjects } from '../support/s3.js';
 import { SLUICE_ACCOUNT_ID, startTestSluice, type TestSluice } from '../support/sluice.js';
 
 let target: RecordingTarget;
@@ -113,5 +115,41 @@ describe('stream failure handling', () => {
       { description: 'every other record in a successful invocation', timeoutMs: 30_000 },
     );
     expect(invocationsOf(stream.streamArn)[0]!.map(dataOf)).toEqual(data);
+  });
+  it('an S3 on-failure destination gets the record with the discarded records as `payload`, under the spec key', async () => {
+    const stream = await createStream();
+    const bucket = await createBucket({ prefix: 'esm-failures' });
+    onTestFinished(stream.cleanup);
+    onTestFinished(bucket.cleanup);
+    target.respondWith((request) =>
+      ((request.body as { Records?: KinesisEvent[] })?.Records ?? []).some((e) => e.eventSourceARN === stream.streamArn)
+        ? { status: 500, json: { errorMessage: 'boom' } }
+        : {},
+    );
+    onTestFinished(() => target.respondWith({}));
+    const sequence = await put(stream.streamName, ['s3-1', 's3-2']);
+    const { UUID } = await sluice.lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'fn',
+        EventSourceArn: stream.streamArn,
+        StartingPosition: 'TRIM_HORIZON',
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: bucket.bucketArn } },
+      }),
+    );
+    const [object] = await pollUntil(async () => {
+      const objects = await readObjects(bucket.bucketName);
+      return objects.length > 0 ? objects : undefined;
+    }, { description: 'the on-failure object', timeoutMs: 20_000 });
+    expect(object!.key).toMatch(new RegExp(`^aws/lambda/${UUID}/${stream.shardIds[0]}/\\d{4}/\\d\\d/\\d\\d/\\d{4}-\\d\\d-\\d\\dT\\d\\d\\.\\d\\d\\.\\d\\d-[0-9a-f-]{36}$`));
+    expect(object!.contentType).toBe('application/json');
+    const record = JSON.parse(object!.body) as Record<string, any>;
+    expect(record.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 1 });
+    expect(record.KinesisBatchInfo).toMatchObject({ startSequenceNumber: sequence[0], endSequenceNumber: sequence[1], batchSize: 2 });
+    // The payload is the event exactly as the target received it.
+    expect(typeof record.payload).toBe('string');
+    const invoked = target.requests.find((r) => ((r.body as { Records?: KinesisEvent[] })?.Records ?? [])[0]?.eventSourceARN === stream.streamArn)!;
+    expect(record.payload).toBe(invoked.rawBody);
+    expect(Object.keys(record).at(-1)).toBe('payload');
   });
 });

@@ -41,6 +41,8 @@ export async function testConfig(overrides: Record<string, unknown> = {}, redisD
       services: {
         sqs: { endpoint: endpoints.sqs },
         sns: { endpoint: endpoints.sns },
+        // fauxqs serves S3 on its one port too.
+        s3: { endpoint: endpoints.sqs },
         kinesis: { endpoint: endpoints.kinesis },
         dynamodb: { endpoint: endpoints.dynamodb },
         dynamodbStreams: { endpoint: endpoints.dynamodbStreams },
