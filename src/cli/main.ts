@@ -46,6 +46,9 @@ program
     process.on('SIGINT', () => void shutdown('SIGINT'));
   });
 
+/** A second signal this long after the first stops `sluice dev` without cleaning up. */
+const FORCE_QUIT_AFTER_MS = 1000;
+
 program
   .command('dev')
   .description(
@@ -56,13 +59,18 @@ program
     // Loaded here only: `sluice start` never loads the sandbox (nor, through it, the emulators).
     const { startSandbox } = await import('../dev/run-sandbox.js');
     let stopRequested = false;
+    let firstSignalAt = 0;
     let stop: (() => Promise<void>) | undefined;
     const shutdown = async (): Promise<void> => {
       if (stopRequested) {
-        // A second Ctrl-C: leave now; the emulators' process groups are killed on exit.
-        process.exit(130);
+        // A second Ctrl-C leaves at once (the emulators' process groups are killed on exit).
+        // Not a repeat within a second: under `npx`, Ctrl-C reaches this process twice, from
+        // the terminal and forwarded by npm.
+        if (Date.now() - firstSignalAt > FORCE_QUIT_AFTER_MS) process.exit(130);
+        return;
       }
       stopRequested = true;
+      firstSignalAt = Date.now();
       if (!stop) return; // still starting: stopped as soon as it is up
       try {
         await stop();
