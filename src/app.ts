@@ -13,7 +13,7 @@ import { LambdaApiError } from './mappings/errors.js';
 import { SourceInspector } from './sources/source-inspector.js';
 import { createStreamSource } from './sources/streams/stream-source.js';
 import { PinnedPositions } from './sources/streams/pinned-positions.js';
-import { pinnedValueOf } from './sources/streams/pin-latest.js';
+import { pinStartingPositions } from './sources/streams/start-pins.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { FunctionTargets, InvokePipeline, invokeBatch, openInvokeQueue } from './pipeline/index.js';
 import { buildApiServer } from './api/server.js';
@@ -66,10 +66,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     functions,
     sources: new SourceInspector(clients),
     latestPins: {
-      async pin(uuid, eventSourceArn) {
-        const shards = await createStreamSource(eventSourceArn, { clients, accountId: config.accountId }).pinLatest();
-        await pinnedPositions.pin(uuid, new Map(shards.map((shard) => [shard.shardId, pinnedValueOf(shard.start)])));
-      },
+      pin: (uuid, eventSourceArn, startingPosition) =>
+        pinStartingPositions(createStreamSource(eventSourceArn, { clients, accountId: config.accountId }), pinnedPositions, uuid, startingPosition, logger),
       remove: (uuid) => pinnedPositions.delete(uuid),
     },
   });

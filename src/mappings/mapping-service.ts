@@ -28,7 +28,11 @@ export interface MappingServiceOptions {
    * Pins where LATEST is for a new stream mapping (streams.md §3: records written between
    * Create and the first poll are delivered); `undefined` removes a pin.
    */
-  latestPins?: { pin(uuid: string, eventSourceArn: string): Promise<void>; remove(uuid: string): Promise<void> };
+  /**
+   * Pins where a new stream mapping starts (streams.md §3): LATEST positions, or for
+   * AT_TIMESTAMP the shards that exist at creation (later ones start at TRIM_HORIZON).
+   */
+  latestPins?: { pin(uuid: string, eventSourceArn: string, startingPosition: 'LATEST' | 'AT_TIMESTAMP'): Promise<void>; remove(uuid: string): Promise<void> };
   now?: () => number;
 }
 
@@ -103,8 +107,9 @@ export class MappingService {
       ...(source.type === 'sqs' ? {} : { LastProcessingResult: 'No records processed' }),
       settings: normaliseSettings(settings),
     };
-    const pinned = source.type !== 'sqs' && settings.StartingPosition === 'LATEST' && this.options.latestPins !== undefined;
-    if (pinned) await this.options.latestPins!.pin(uuid, source.arn);
+    const startingPosition = settings.StartingPosition;
+    const pinned = source.type !== 'sqs' && (startingPosition === 'LATEST' || startingPosition === 'AT_TIMESTAMP') && this.options.latestPins !== undefined;
+    if (pinned) await this.options.latestPins!.pin(uuid, source.arn, startingPosition as 'LATEST' | 'AT_TIMESTAMP');
     const created = await this.store.create(mapping, settings.Tags ?? {});
     if (!created.ok) {
       if (pinned) await this.options.latestPins!.remove(uuid).catch(() => undefined);

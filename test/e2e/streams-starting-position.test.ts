@@ -6,10 +6,10 @@
  * Real kinesis-mock, DynamoDB Local and Redis.
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { createStream, createTableWithStream, dynamoDBClient, kinesisClient, pollUntil, type RecordingTarget } from '../support/index.js';
+import { createRedis, createStream, createTableWithStream, dynamoDBClient, kinesisClient, pollUntil, type RecordingTarget } from '../support/index.js';
 import { waitForState, type TestSluice } from '../support/sluice.js';
 import { createMapping } from '../support/sqs-e2e.js';
 import { startStreamTestbed, type StreamTestbed, CheckpointWatch, StreamRouter, compareSequence, dataOf, putKinesis, shardOf, type DynamoEvent } from '../support/streams-e2e.js';
@@ -114,6 +114,40 @@ describe.concurrent('Kinesis StartingPosition', () => {
     const records = await router.waitForRecords(stream.streamArn, 14);
     expect(records.map(dataOf).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `new-${i}`), ...Array.from({ length: 4 }, (_, i) => `later-${i}`)].sort());
     for (const record of records) expect(record.kinesis.approximateArrivalTimestamp * 1000).toBeGreaterThanOrEqual(timestamp.getTime());
+  });
+
+  it('AT_TIMESTAMP: the shards of Create are pinned; shards that appear later start at their first record (§3)', async ({ expect, onTestFinished }) => {
+    const stream = await createStream({ shardCount: 1 });
+    onTestFinished(stream.cleanup);
+    // The timestamp may not be in the future (api.md), so records of later shards normally
+    // arrive after it anyway; what differs is where their reading starts, which is pinned:
+    // the shards of Create read at the timestamp, the others from their first record.
+    const timestamp = new Date();
+    const uuid = await createMapping(sluice.lambda, {
+      FunctionName: 'echo',
+      EventSourceArn: stream.streamArn,
+      StartingPosition: 'AT_TIMESTAMP',
+      StartingPositionTimestamp: timestamp,
+    });
+    const [root] = stream.shardIds as [string];
+    const redis = createRedis({ db });
+    onTestFinished(() => redis.disconnect());
+    expect(JSON.parse((await redis.get(`sluice:esm:${uuid}:latest`))!)).toEqual({ [root]: 'EXISTED_AT_CREATION' });
+    await kinesisClient().send(new SplitShardCommand({ StreamName: stream.streamName, ShardToSplit: root, NewStartingHashKey: (2n ** 127n).toString() }));
+    await pollUntil(
+      async () => (await kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: stream.streamName }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
+      { description: 'stream ACTIVE after the split', intervalMs: 20 },
+    );
+    const children = ((await kinesisClient().send(new ListShardsCommand({ StreamName: stream.streamName }))).Shards ?? []).filter((s) => s.ParentShardId === root);
+    expect(children).toHaveLength(2);
+    const written = await put(stream.streamName, ['child-0', 'child-1', 'child-2', 'child-3'], (i) => `key-${i}`);
+    const records = await router.waitForRecords(stream.streamArn, 4, 20_000);
+    expect(records.map(dataOf).sort()).toEqual(['child-0', 'child-1', 'child-2', 'child-3']);
+    expect(new Set(records.map(shardOf))).toEqual(new Set(written.map((w) => w.shardId)));
+    for (const child of new Set(written.map((w) => w.shardId))) expect(children.map((c) => c.ShardId)).toContain(child);
+    const watch = new CheckpointWatch(db, uuid);
+    onTestFinished(() => watch.close());
+    await watch.until((c) => c.get(root) === 'SHARD_END', 'the parent read to its end');
   });
 });
 

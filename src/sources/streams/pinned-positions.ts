@@ -7,6 +7,8 @@
  * - a sequence number: the shard's last record at creation; read AFTER_SEQUENCE_NUMBER it;
  * - SHARD_START: the shard was open and empty; read it from its start;
  * - SHARD_END: the shard was closed; nothing of it is read (LATEST skips closed shards).
+ * - EXISTED_AT_CREATION: AT_TIMESTAMP mappings pin only which shards existed; those read at
+ *   the timestamp, shards appearing later at TRIM_HORIZON (streams.md §3).
  *
  * Written once: the first pin wins, so a retried creation cannot move it. Stored as one
  * JSON string (stream-keys.ts), so a pin with no shards still reads back as pinned.
@@ -14,6 +16,8 @@
 import type { Redis } from 'ioredis';
 import { assertSequenceNumber, SHARD_END, SHARD_START } from './sequence-numbers.js';
 import { streamKeys } from './stream-keys.js';
+
+export const EXISTED_AT_CREATION = 'EXISTED_AT_CREATION';
 
 export class PinnedPositions {
   constructor(
@@ -32,7 +36,7 @@ export class PinnedPositions {
   async pin(mappingId: string, positions: ReadonlyMap<string, string> | Readonly<Record<string, string>>): Promise<boolean> {
     const entries = positions instanceof Map ? [...positions.entries()] : Object.entries(positions);
     for (const [, position] of entries) {
-      if (position !== SHARD_START && position !== SHARD_END) assertSequenceNumber(position);
+      if (position !== SHARD_START && position !== SHARD_END && position !== EXISTED_AT_CREATION) assertSequenceNumber(position);
     }
     const stored = await this.redis.set(this.key(mappingId), JSON.stringify(Object.fromEntries(entries)), 'NX');
     return stored === 'OK';

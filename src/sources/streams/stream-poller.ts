@@ -239,6 +239,9 @@ export class StreamPoller {
   private async startPosition(shardId: string): Promise<IteratorPosition | undefined> {
     const { startingPosition, startingPositionTimestamp } = this.settings;
     if (startingPosition === 'AT_TIMESTAMP' && startingPositionTimestamp !== undefined) {
+      // Shards that appeared after the mapping was created start at their first record (§3).
+      const existed = await this.pinned.get(this.settings.mappingId);
+      if (existed && !existed.has(shardId)) return { type: 'TRIM_HORIZON' };
       return { type: 'AT_TIMESTAMP', timestamp: new Date(startingPositionTimestamp * 1000) };
     }
     if (startingPosition === 'LATEST') {
