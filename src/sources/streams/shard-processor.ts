@@ -113,6 +113,8 @@ interface Lane {
   lastEndedAt: number;
   /** A batch saved by an earlier holder of the lease, run before anything else. */
   resumed?: SavedBatch;
+  /** The first record of the resumed batch: the lane's records before it are done. */
+  doneBefore?: string;
 }
 
 export class ShardProcessor {
@@ -255,6 +257,7 @@ export class ShardProcessor {
         continue;
       }
       this.lanes[batch.lane]!.resumed = batch;
+      this.lanes[batch.lane]!.doneBefore = batch.records[0]!.sequenceNumber;
       for (const record of batch.records) this.resumedSequences.add(record.sequenceNumber);
       this.deps.logger.info({ lane: batch.lane, records: batch.records.length }, 'resuming a retrying batch');
     }
@@ -336,9 +339,13 @@ export class ShardProcessor {
     }
     const { filter, filterView } = this.settings;
     const rejected = filter !== undefined && !filter.acceptsAll && !filter.matches(filterView(record.event));
-    this.progress.add(record.sequenceNumber, rejected);
-    if (rejected) return false;
     const lane = this.lanes[laneOf(record.partitionKey, this.lanes.length)]!;
+    // Records of a resumed lane before its saved batch were done by the earlier holder (one
+    // batch in flight per lane): invoking them again after the batch would break key order.
+    const doneEarlier = lane.doneBefore !== undefined && compareSequenceNumbers(record.sequenceNumber, lane.doneBefore) < 0;
+    this.progress.add(record.sequenceNumber, rejected || doneEarlier);
+    if (rejected) return false;
+    if (doneEarlier) return true;
     lane.waiting.push({ record, readAt: Date.now() });
     lane.waitingBytes += record.sizeBytes + 1;
     return true;
