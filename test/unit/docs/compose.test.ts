@@ -1,0 +1,165 @@
+/**
+ * docker-compose.yml cannot run here (no Docker): these checks keep it runnable on paper.
+ * The file parses; it has the services the README walk-through uses; Sluice's environment
+ * holds only names the config loader reads; the config it mounts loads with the real loader
+ * and its declared mappings pass Lambda's own rules; the LocalStack init hook creates every
+ * resource the config names; every file the compose file and the Dockerfile refer to exists.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { environmentOverrides, loadConfig } from '../../../src/config/index.js';
+import { checkLambdaRules } from '../../../src/mappings/lambda-rules.js';
+import { parseMappingBody } from '../../../src/mappings/request-body.js';
+
+const root = resolve(import.meta.dirname, '../../..');
+const read = (file: string): string => readFileSync(resolve(root, file), 'utf8');
+
+interface ComposeService {
+  image?: string;
+  build?: string | { context: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+}
+
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
+const services = compose.services;
+const sluice = services.sluice!;
+const sluiceEnv = sluice.environment ?? {};
+
+/** A bind mount `./host:/container[:ro]` split in two (named volumes and sockets excluded). */
+function bindMounts(service: ComposeService): { host: string; container: string }[] {
+  return (service.volumes ?? [])
+    .filter((v) => v.startsWith('./'))
+    .map((v) => {
+      const [host, container] = v.split(':');
+      return { host: resolve(root, host!), container: container! };
+    });
+}
+
+/** The host file mounted at `containerPath` in `service` (a file, or inside a mounted folder). */
+function hostPathOf(service: ComposeService, containerPath: string): string {
+  for (const mount of bindMounts(service)) {
+    if (containerPath === mount.container) return mount.host;
+    if (containerPath.startsWith(`${mount.container}/`)) return resolve(mount.host, containerPath.slice(mount.container.length + 1));
+  }
+  throw new Error(`nothing is mounted at ${containerPath}`);
+}
+
+const configPath = hostPathOf(sluice, '/app/sluice.config.yaml');
+const config = loadConfig({ file: configPath, env: sluiceEnv });
+const initScripts = bindMounts(services.localstack!).filter((m) => m.container === '/etc/localstack/init/ready.d');
+const initScript = read('examples/compose/localstack-init/create-resources.sh');
+
+describe('docker-compose.yml: services', () => {
+  it('LocalStack 4.14.0 with SQS, SNS, Kinesis, DynamoDB (+ Streams) and Lambda, healthy once its init hook succeeded', () => {
+    const localstack = services.localstack!;
+    expect(localstack.image).toBe('localstack/localstack:4.14.0');
+    const enabled = (localstack.environment?.SERVICES ?? '').split(',');
+    expect(enabled).toEqual(expect.arrayContaining(['sqs', 'sns', 'kinesis', 'dynamodb', 'dynamodbstreams', 'lambda']));
+    expect(initScripts).toHaveLength(1);
+    expect(JSON.stringify(localstack.healthcheck?.test)).toContain('/_localstack/init/ready');
+    // Lambda functions run in containers LocalStack starts itself.
+    expect(localstack.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
+  });
+
+  it('Redis with noeviction and an append-only file on a volume', () => {
+    const command = services.redis!.command ?? [];
+    expect(command[command.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+    expect(command[command.indexOf('--appendonly') + 1]).toBe('yes');
+    expect(services.redis!.volumes?.some((v) => v.endsWith(':/data'))).toBe(true);
+  });
+
+  it('Sluice built from the Dockerfile, started after LocalStack is ready and Redis answers, API on 7070', () => {
+    expect(sluice.build).toBe('.');
+    expect(sluice.depends_on).toMatchObject({ localstack: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(sluice.ports).toContain(`${config.api.port}:${config.api.port}`);
+  });
+
+  it('the example function service runs a file that exists', () => {
+    const service = services['example-function']!;
+    expect(service.image).toMatch(/^node:20/);
+    const script = service.command?.at(-1);
+    expect(script).toBeDefined();
+    expect(() => statSync(hostPathOf(service, script!))).not.toThrow();
+  });
+});
+
+describe('docker-compose.yml: Sluice configuration', () => {
+  it('sets only environment variables Sluice reads, or the SDK credentials', () => {
+    const known = new Set([...environmentOverrides.map((o) => o.env), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    expect(Object.keys(sluiceEnv).filter((name) => /^(SLUICE|AWS)_/.test(name))).toEqual(Object.keys(sluiceEnv));
+    expect(Object.keys(sluiceEnv).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('the mounted config loads with the environment: Redis and LocalStack by service name, API on every interface', () => {
+    expect(config.redis.url).toBe('redis://redis:6379');
+    expect(config.aws.endpoint).toBe('http://localstack:4566');
+    expect(config.api).toEqual({ host: '0.0.0.0', port: 7070 });
+    expect(config.accountId).toBe('000000000000');
+  });
+
+  it('has http functions on the example service and a lambda function', () => {
+    const functions = Object.values(config.functions);
+    const http = functions.flatMap((f) => (f.http ? [new URL(f.http)] : []));
+    expect(http.length).toBeGreaterThan(0);
+    for (const url of http) expect(Object.keys(services)).toContain(url.hostname);
+    expect(functions.some((f) => f.lambda !== undefined)).toBe(true);
+  });
+
+  it('declares mappings that pass Lambda\'s rules, for configured functions', () => {
+    expect(config.mappings.length).toBeGreaterThan(0);
+    for (const body of config.mappings) {
+      const settings = parseMappingBody(JSON.stringify(body));
+      expect(() => checkLambdaRules(settings, { operation: 'create', maxFilters: config.filters.maxPerMapping, nowSeconds: Date.now() / 1000 })).not.toThrow();
+      expect(Object.keys(config.functions)).toContain(settings.FunctionName);
+    }
+  });
+
+  it('every source, destination and Lambda function the config names is created by the init hook', () => {
+    const named = config.mappings.flatMap((m) => {
+      const destination = (m.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination;
+      return [m.EventSourceArn as string, ...(destination ? [destination] : [])];
+    });
+    for (const arn of named) {
+      const [, , service, , , resource] = arn.split(':') as string[];
+      if (service === 'sqs') expect(initScript).toMatch(new RegExp(`create-queue --queue-name ${resource}\\b`));
+      else if (service === 'kinesis') expect(initScript).toMatch(new RegExp(`create-stream --stream-name ${resource!.replace('stream/', '')}\\b`));
+      else throw new Error(`no check for ${arn}`);
+    }
+    for (const fn of Object.values(config.functions)) {
+      if (fn.lambda) expect(initScript).toMatch(new RegExp(`create-function --function-name ${fn.lambda}\\b`));
+    }
+  });
+});
+
+describe('docker-compose.yml: files', () => {
+  it('every bind-mounted path exists', () => {
+    for (const service of Object.values(services)) {
+      for (const mount of bindMounts(service)) expect(() => statSync(mount.host), mount.host).not.toThrow();
+    }
+  });
+
+  it('the init hook is an executable shell script (LocalStack skips others)', () => {
+    const file = resolve(initScripts[0]!.host, 'create-resources.sh');
+    expect(statSync(file).mode & 0o111).not.toBe(0);
+    expect(initScript.startsWith('#!/bin/bash\n')).toBe(true);
+    // The Lambda code it zips is mounted into LocalStack.
+    const zipped = /zipfile -c \S+ (\S+)/.exec(initScript)?.[1];
+    expect(zipped).toBeDefined();
+    expect(() => statSync(hostPathOf(services.localstack!, zipped!))).not.toThrow();
+  });
+
+  it('the Dockerfile starts Sluice with the mounted config and copies files that exist', () => {
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile).toContain('"--config", "/app/sluice.config.yaml"');
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    expect(copied.length).toBeGreaterThan(0);
+    for (const file of copied) expect(() => statSync(resolve(root, file)), file).not.toThrow();
+  });
+});
