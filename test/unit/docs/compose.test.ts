@@ -7,11 +7,15 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { environmentOverrides, loadConfig } from '../../../src/config/index.js';
 import { checkLambdaRules } from '../../../src/mappings/lambda-rules.js';
 import { parseMappingBody } from '../../../src/mappings/request-body.js';
+import { pollUntil } from '../../support/poll.js';
+import { getFreePort } from '../../support/ports.js';
+import { spawnManaged } from '../../support/processes.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const read = (file: string): string => readFileSync(resolve(root, file), 'utf8');
@@ -161,5 +165,38 @@ describe('docker-compose.yml: files', () => {
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
     expect(copied.length).toBeGreaterThan(0);
     for (const file of copied) expect(() => statSync(resolve(root, file)), file).not.toThrow();
+  });
+});
+
+describe('docker-compose.yml: the example functions work', () => {
+  it('example-function answers SQS and DynamoDB batches, reporting the records marked "fail"', async () => {
+    const port = await getFreePort();
+    const server = await spawnManaged('example-function', process.execPath, [resolve(root, 'examples/compose/example-function/server.mjs')], {
+      env: { ...process.env, PORT: String(port) },
+    });
+    onTestFinished(() => server.stop());
+    const url = `http://127.0.0.1:${port}`;
+    await pollUntil(async () => (await fetch(url)).ok, { timeoutMs: 5_000, description: 'example-function up' });
+    const post = async (path: string, event: unknown) => (await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(event) })).json() as Promise<unknown>;
+
+    const sqs = (messageId: string, body: string) => ({ eventSource: 'aws:sqs', messageId, body, attributes: { ApproximateReceiveCount: '1' } });
+    expect(await post('/orders', { Records: [sqs('m-1', '{"order":1}'), sqs('m-2', '{"order":2,"fail":true}'), sqs('m-3', 'not json')] })).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-2' }],
+    });
+    const ddb = (sequence: string, fail: boolean) => ({
+      eventSource: 'aws:dynamodb',
+      eventName: 'INSERT',
+      dynamodb: { Keys: { id: { S: sequence } }, NewImage: { id: { S: sequence }, ...(fail ? { fail: { BOOL: true } } : {}) }, SequenceNumber: sequence },
+    });
+    expect(await post('/customers', { Records: [ddb('100', false), ddb('200', true)] })).toEqual({ batchItemFailures: [{ itemIdentifier: '200' }] });
+  });
+
+  it('clicks-handler succeeds on a Kinesis batch and throws on a record marked "fail"', async () => {
+    const { handler } = (await import(pathToFileURL(resolve(root, 'examples/compose/clicks-lambda/index.mjs')).href)) as {
+      handler: (event: unknown) => Promise<unknown>;
+    };
+    const click = (sequenceNumber: string, data: unknown) => ({ kinesis: { sequenceNumber, data: Buffer.from(JSON.stringify(data)).toString('base64') } });
+    expect(await handler({ Records: [click('1', { page: '/home' })] })).toEqual({});
+    await expect(handler({ Records: [click('1', { page: '/home' }), click('2', { page: '/x', fail: true })] })).rejects.toThrow('cannot handle click 2');
   });
 });
