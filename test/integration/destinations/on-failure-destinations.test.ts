@@ -304,6 +304,11 @@ describe('S3 destination (PutObject through the s3 client Sluice builds)', () =>
     useTestCredentials();
     const clients = new AwsClients(config);
     onTestFinished(() => clients.destroy());
+    // Path-style URLs against a custom endpoint (no `<bucket>.<host>` DNS needed); AWS' default without one.
+    expect(clients.get('s3').config.forcePathStyle).toBe(true);
+    const onAws = new AwsClients(configSchema.parse({}));
+    onTestFinished(() => onAws.destroy());
+    expect(onAws.get('s3').config.forcePathStyle).toBe(false);
     const destinations = new OnFailureDestinations({ clients, ...fast });
     const record = buildOnFailureRecord(
       {
