@@ -7,25 +7,23 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LambdaClient, paginateListEventSourceMappings } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { AwsClients } from '../aws/clients.js';
 import { startSluice, type RunningSluice } from '../app.js';
 import { findExecutable, isPortFree, javaCommand, redisServerCommand, startEmulators, type Emulators } from './emulators/index.js';
 import { planSandbox, sandboxEnvironment, type SandboxPlan } from './sandbox-plan.js';
 import { createExampleResources, ensureExampleMappings } from './sandbox-resources.js';
-import { isProcessAlive, removeStateFile, SANDBOX_DIR, stateFilePath, writeStateFile, type SandboxState, type SourceType } from './state-file.js';
+import { isProcessAlive, removeStateFile, SANDBOX_DIR, stateFilePath, writeStateFile, type SandboxState } from './state-file.js';
 import { SANDBOX_CREDENTIALS, useSandboxCredentialsIfNone } from './sandbox-credentials.js';
 import { createDevLogger, type DevLogger } from './dev-logger.js';
-import { dashboardRows, type MappingStatus } from './live-view/dashboard.js';
 import { TerminalView, type ViewOutput } from './live-view/terminal-view.js';
+import { startLiveView } from './live-view/live-view.js';
 import { headerLines, sendCommandLines } from './live-view/sandbox-text.js';
 
 /** The Sluice checkout (or installed package) this file belongs to: dist/dev/ or src/dev/ -> root. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SANDBOX_CONFIG_FILE = path.join(PACKAGE_ROOT, 'examples', 'sandbox.config.yaml');
-/** The live view redraws at most this often. */
-const VIEW_INTERVAL_MS = 1000;
 
 /** A problem that stops the sandbox before it starts, said in one line. */
 export class SandboxError extends Error {
@@ -62,22 +60,6 @@ function planFor(config: LoadedConfig): SandboxPlan {
   });
   if (plan.problems.length > 0) throw new SandboxError(plan.problems.join('; '));
   return plan;
-}
-
-async function listMappings(lambda: LambdaClient): Promise<MappingStatus[]> {
-  const statuses: MappingStatus[] = [];
-  for await (const page of paginateListEventSourceMappings({ client: lambda }, {})) {
-    for (const m of page.EventSourceMappings ?? []) {
-      statuses.push({ uuid: m.UUID ?? '', eventSourceArn: m.EventSourceArn ?? '', functionArn: m.FunctionArn ?? '', state: m.State ?? 'Unknown' });
-    }
-  }
-  return statuses;
-}
-
-/** The sandbox's own mappings first, in source order, then any others. */
-function ordered(statuses: MappingStatus[], first: readonly string[]): MappingStatus[] {
-  const rank = (uuid: string) => (first.includes(uuid) ? first.indexOf(uuid) : first.length);
-  return [...statuses].sort((a, b) => rank(a.uuid) - rank(b.uuid));
 }
 
 export async function startSandbox(options: { cwd: string; out: ViewOutput }): Promise<RunningSandbox> {
@@ -134,12 +116,11 @@ export async function startSandbox(options: { cwd: string; out: ViewOutput }): P
 
     const resources = await createExampleResources(clients, plan.sources);
     const mappingIds = await ensureExampleMappings(lambda, resources);
-    const endpointOf = (service: 'sqs' | 'kinesis' | 'dynamodb') => clients.endpointOf(service);
     const state: SandboxState = {
       pid: process.pid,
       apiUrl: running.url,
       region: config.region,
-      endpoints: Object.fromEntries(plan.sources.flatMap((source) => (endpointOf(source) ? [[source, endpointOf(source)]] : []))),
+      endpoints: Object.fromEntries(plan.sources.map((source) => [source, clients.endpointOf(source)]).filter(([, endpoint]) => endpoint !== undefined)),
       emulated: plan.emulate,
       resources,
     };
@@ -154,12 +135,16 @@ export async function startSandbox(options: { cwd: string; out: ViewOutput }): P
       startedInMs: performance.now() - startedAt,
       notes: plan.notes,
     });
-    const footer = sendCommandLines(cliCommand(cwd), plan.sources as SourceType[]);
-    const stopView = startViewLoop(async () => {
-      const statuses = ordered(await listMappings(lambda), mappingIds);
-      const metrics = await running.metrics.registry.getMetricsAsJSON();
-      view.update({ header, rows: dashboardRows(statuses, metrics), footer, logTail: devLogger.tail() });
-    }, (error) => logger.warn({ err: error }, 'live view update failed'));
+    const stopView = startLiveView({
+      view,
+      lambda,
+      metrics: () => running.metrics.registry.getMetricsAsJSON(),
+      header,
+      footer: sendCommandLines(cliCommand(cwd), plan.sources),
+      logTail: () => devLogger.tail(),
+      firstMappings: mappingIds,
+      onError: (error) => logger.warn({ err: error }, 'live view update failed'),
+    });
     cleanups.push(stopView);
 
     return {
@@ -174,24 +159,4 @@ export async function startSandbox(options: { cwd: string; out: ViewOutput }): P
     await cleanUp();
     throw error;
   }
-}
-
-/** Runs `update` now and then every VIEW_INTERVAL_MS after the previous one ended; the result stops it. */
-function startViewLoop(update: () => Promise<void>, onError: (error: unknown) => void): () => Promise<void> {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> = Promise.resolve();
-  const run = (): void => {
-    current = update()
-      .catch(onError)
-      .finally(() => {
-        if (!stopped) timer = setTimeout(run, VIEW_INTERVAL_MS);
-      });
-  };
-  run();
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await current;
-  };
 }

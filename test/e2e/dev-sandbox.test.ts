@@ -68,4 +68,17 @@ describe('sluice dev', () => {
     await pollUntil(() => tree.every((p) => !isRunning(p.pid)), { timeoutMs: 5_000, description: `no process left of ${JSON.stringify(tree)}` });
     expect(fs.existsSync(stateFile)).toBe(false);
   });
+
+  it('sluice send without a running sandbox or a named target says so in one line and exits 1', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-send-'));
+    onTestFinished(() => fs.rmSync(cwd, { recursive: true, force: true }));
+    const result = await run(process.execPath, [SLUICE_BIN, 'send', 'kinesis', 'hi'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME } }).catch(
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `sluice send: no running sandbox found in ${fs.realpathSync(cwd)} or its parents (start one with \`npx sluice dev\`), and no --stream given\n`,
+    });
+  });
 });
