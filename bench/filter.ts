@@ -19,7 +19,7 @@
  * and compiled `matches()` calls per second over the same records' filter views, alone
  * and with the view built from the event (base64 decode + JSON parse), as Sluice does.
  *
- *   npm run bench:filter     (BENCH_RECORDS, default 20,000; BENCH_ROUNDS, default 2: best of)
+ *   npm run bench:filter     (BENCH_RECORDS, default 20,000; BENCH_ROUNDS, default 3: best of)
  */
 import { DeleteStreamCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
@@ -30,7 +30,7 @@ import { benchKinesisClient, createBenchStream, putInOrder, startBenchSluice, us
 
 // kinesis-mock takes about 35 s to take 20,000 of these records in (not measured); more only lengthens the wait.
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 20_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SHARDS = 4;
 const KEYS = 97; // partition keys
 const BATCH_SIZE = 100; // Lambda's default for streams
