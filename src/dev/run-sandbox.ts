@@ -11,7 +11,16 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { AwsClients } from '../aws/clients.js';
 import { startSluice, type RunningSluice } from '../app.js';
-import { findExecutable, isPortFree, javaCommand, redisServerCommand, startEmulators, type Emulators } from './emulators/index.js';
+import {
+  EMULATOR_PACKAGES,
+  findExecutable,
+  isPortFree,
+  javaCommand,
+  redisServerCommand,
+  requireDevPackages,
+  startEmulators,
+  type Emulators,
+} from './emulators/index.js';
 import { planSandbox, sandboxEnvironment, type SandboxPlan } from './sandbox-plan.js';
 import { createExampleResources, ensureExampleMappings } from './sandbox-resources.js';
 import { isProcessAlive, removeStateFile, SANDBOX_DIR, stateFilePath, writeStateFile, type SandboxState } from './state-file.js';
@@ -59,6 +68,7 @@ function planFor(config: LoadedConfig): SandboxPlan {
     hasJava: findExecutable(javaCommand()) !== undefined,
   });
   if (plan.problems.length > 0) throw new SandboxError(plan.problems.join('; '));
+  requireDevPackages(plan.emulate.map((source) => EMULATOR_PACKAGES[source]));
   return plan;
 }
 
@@ -83,7 +93,7 @@ export async function startSandbox(options: { cwd: string; out: ViewOutput }): P
   };
 
   try {
-    const starting = [plan.startRedis ? 'redis-server' : '', ...plan.emulate.map((s) => ({ sqs: 'fauxqs', kinesis: 'kinesis-local', dynamodb: 'DynamoDB Local' })[s])].filter(Boolean);
+    const starting = [...(plan.startRedis ? ['redis-server'] : []), ...plan.emulate.map((source) => EMULATOR_PACKAGES[source])];
     if (starting.length > 0) view.message(`Starting ${starting.join(', ')}...`);
     const emulators: Emulators = await startEmulators(
       { redis: plan.startRedis, sqs: plan.emulate.includes('sqs'), kinesis: plan.emulate.includes('kinesis'), dynamodb: plan.emulate.includes('dynamodb') },

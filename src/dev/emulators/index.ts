@@ -9,7 +9,7 @@ import { startKinesis } from './kinesis.js';
 import { startDynamoDB, type DynamoDBOptions } from './dynamodb.js';
 import type { EmulatorOptions, RunningEmulator } from './readiness.js';
 
-export { MissingPackageError } from './dev-packages.js';
+export { EMULATOR_PACKAGES, MissingPackageError, requireDevPackages } from './dev-packages.js';
 export { findExecutable, javaCommand, redisServerCommand } from './executables.js';
 export { getFreePort, getFreePorts, isPortFree } from './ports.js';
 export { spawnManaged, type ManagedProcess, type SpawnManagedOptions } from './managed-process.js';
