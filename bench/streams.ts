@@ -8,47 +8,26 @@
  *
  *   npm run bench:streams
  */
-import { resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import {
-  CreateStreamCommand,
   DeleteStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
   ListShardsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { configSchema } from '../src/config/index.js';
-import { startSluice } from '../src/app.js';
-import { createLogger } from '../src/observability/logger.js';
+import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { benchKinesisClient, createBenchStream, startBenchSluice, useBenchEnvironment } from './support/kinesis.js';
 import { startKinesis, startLatencyTarget, startRedis } from './support/services.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 50_000);
 const SHARDS = 4;
 const LATENCY_RECORDS = Number(process.env.BENCH_LATENCY_RECORDS ?? 3000);
 const LATENCY_RATE = 500; // records per second while measuring latency
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-process.env.AWS_ACCESS_KEY_ID ??= credentials.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY ??= credentials.secretAccessKey;
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+useBenchEnvironment();
 
 const [redis, kinesisService, target] = await Promise.all([startRedis(), startKinesis(), startLatencyTarget()]);
-const kinesis = new KinesisClient({ endpoint: kinesisService.url, region: 'us-east-1', credentials, requestHandler: new NodeHttpHandler() });
-let streamNumber = 0;
-
-async function newStream(): Promise<{ name: string; arn: string }> {
-  const name = `bench-${Date.now()}-${streamNumber++}`;
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: SHARDS }));
-  for (;;) {
-    const { StreamDescriptionSummary: s } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (s?.StreamStatus === 'ACTIVE') return { name, arn: s.StreamARN! };
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const kinesis = benchKinesisClient(kinesisService.url);
+const newStream = () => createBenchStream(kinesis, SHARDS);
 
 /** Puts `count` records (data `{"t": now}`), 500 per call, `rate` per second if given. */
 async function put(stream: string, count: number, rate?: number): Promise<void> {
@@ -100,15 +79,8 @@ async function targetStats(): Promise<{ count: number; latencies: number[] }> {
  * when the records it wants are in the stream.
  */
 async function withSluice<T>(batchSize: number, run: (stream: { name: string; arn: string }, enable: () => Promise<void>) => Promise<T>): Promise<T> {
-  const config = configSchema.parse({
-    redis: { url: redis.url, keyPrefix: `bench${Date.now()}` },
-    api: { port: 0 },
-    aws: { services: { kinesis: { endpoint: kinesisService.url } } },
-    functions: { noop: { http: target.url } },
-    log: { level: 'warn' },
-  });
-  const sluice = await startSluice({ ...config, baseDir: resolve('.') }, createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, done) => done() }) }));
-  const lambda = new LambdaClient({ endpoint: sluice.url, region: 'us-east-1', credentials });
+  const sluice = await startBenchSluice({ redisUrl: redis.url, kinesisEndpoint: kinesisService.url, functions: { noop: { http: target.url } } });
+  const { lambda } = sluice;
   const stream = await newStream();
   await fetch(`${target.url}/reset`, { method: 'POST' });
   try {
@@ -121,7 +93,6 @@ async function withSluice<T>(batchSize: number, run: (stream: { name: string; ar
     await lambda.send(new DeleteEventSourceMappingCommand({ UUID }));
     return result;
   } finally {
-    lambda.destroy();
     await sluice.stop();
     await kinesis.send(new DeleteStreamCommand({ StreamName: stream.name, EnforceConsumerDeletion: true }));
   }
