@@ -6,10 +6,13 @@ import type { AwsClients } from '../aws/clients.js';
 import type { FunctionRegistry } from '../functions/index.js';
 import type { Logger } from '../observability/logger.js';
 import { createTarget, type InvocationContext, type Target } from '../targets/index.js';
+import { LAMBDA_ANSWER_GRACE_MS } from '../targets/lambda-target.js';
 
 export interface ResolvedTarget {
   target: Target;
   context: InvocationContext;
+  /** How long one invocation may last before the target gives up: see invocationLimitMs. */
+  limitMs: number;
 }
 
 export class FunctionTargets {
@@ -37,7 +40,19 @@ export class FunctionTargets {
         ...(fn.qualifier !== undefined ? { qualifier: fn.qualifier } : {}),
         timeoutMs: fn.config.timeout * 1000,
       },
+      limitMs: this.invocationLimitMs(functionArn),
     };
+  }
+
+  /**
+   * How long one invocation of the function may last: its timeout, and for a lambda target
+   * the time Sluice still waits for Lambda's own answer after it (LAMBDA_ANSWER_GRACE_MS).
+   * SQS keeps messages invisible at least this long plus a margin (sqs.md §6), so a slow
+   * Lambda answer does not see its messages delivered again meanwhile.
+   */
+  invocationLimitMs(functionArn: string): number {
+    const config = this.functions.byArn(functionArn)?.config;
+    return this.timeoutMs(functionArn) + (config?.lambda !== undefined ? LAMBDA_ANSWER_GRACE_MS : 0);
   }
 
   /** Timeout of the function behind a FunctionArn; Lambda's default when it is unknown. */

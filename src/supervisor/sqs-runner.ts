@@ -74,6 +74,7 @@ export class SqsRunner {
         reportBatchItemFailures: (mapping.settings.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
         cap,
         functionTimeoutMs: this.deps.targets.timeoutMs(mapping.FunctionArn),
+        invocationLimitMs: this.deps.targets.invocationLimitMs(mapping.FunctionArn),
         ...(filters.length > 0 ? { filter: compileFilterCriteria(filters, 'sqs') } : {}),
       },
       {

@@ -17,7 +17,7 @@ import { LATEST, TIMED_OUT_ERROR_TYPE, UNHANDLED, taskTimedOutMessage } from './
  * may spend up to 10 s initialising before the function's own timeout starts, and Lambda's
  * own timeout answer should win over ours when both timeouts are the same.
  */
-const ANSWER_GRACE_MS = 10_000;
+export const LAMBDA_ANSWER_GRACE_MS = 10_000;
 
 export interface LambdaTargetOptions {
   /** Milliseconds Lambda may take beyond the function's timeout before Sluice stops waiting. Default 10000. */
@@ -53,7 +53,7 @@ export class LambdaTarget implements Target {
   private closed = false;
 
   constructor(lambda: string, clients: AwsClients, options: LambdaTargetOptions = {}) {
-    this.answerGraceMs = options.answerGraceMs ?? ANSWER_GRACE_MS;
+    this.answerGraceMs = options.answerGraceMs ?? LAMBDA_ANSWER_GRACE_MS;
     this.ref = parseLambdaFunctionRef(lambda);
     // The shared client retries (SDK default: 3 attempts); retries belong to the pipeline,
     // which must see every failed attempt. So: a client of our own with maxAttempts 1, on

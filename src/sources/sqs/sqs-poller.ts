@@ -29,6 +29,8 @@ export interface SqsPollerSettings {
   /** Batches in flight over all processes. */
   cap: number;
   functionTimeoutMs: number;
+  /** How long one invocation may last (timeout, plus a lambda target's wait for Lambda's answer): visibility covers it. */
+  invocationLimitMs?: number;
   filter?: CompiledFilter;
 }
 
@@ -270,7 +272,7 @@ export class SqsPoller {
     const { settings, deps } = this;
     const records = batch.entries.map((e) => e.record);
     // A batch that waited (window, leftovers) may need more visibility before it is invoked.
-    const visibleUntil = await ensureVisibleUntil(deps.sqs, await this.resolveQueue(), batch.entries, Date.now() + settings.functionTimeoutMs).catch(
+    const visibleUntil = await ensureVisibleUntil(deps.sqs, await this.resolveQueue(), batch.entries, Date.now() + (settings.invocationLimitMs ?? settings.functionTimeoutMs)).catch(
       (error: unknown) => {
         deps.logger.warn({ err: error }, 'could not extend message visibility');
         return Math.min(...batch.entries.map((e) => e.visibleUntil));
