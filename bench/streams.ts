@@ -1,6 +1,7 @@
 /**
  * Kinesis throughput and latency: N records (default 50,000; BENCH_RECORDS) over 4 shards,
- *   - drained by a raw GetRecords loop (one loop per shard, 10,000 records per call), and
+ *   - drained by a raw GetRecords loop (one loop per shard, 10,000 records per call; and
+ *     100 per call, the Limit Sluice uses at BatchSize 100, streams.md §4), and
  *   - delivered by Sluice (through its API, shard leases, the BullMQ pipeline and a real
  *     Redis) to a no-op http target, BatchSize 100 (Lambda's default) and 1,000;
  * then put-to-invoke latency (p50, p99) with records produced at a steady rate.
@@ -49,8 +50,8 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** Raw loop: one GetRecords loop per shard from TRIM_HORIZON until `expected` records were read. */
-async function rawLoop(stream: string, expected: number, latencies?: number[]): Promise<void> {
+/** Raw loop: one GetRecords loop per shard from TRIM_HORIZON until `expected` records were read, `limit` per call. */
+async function rawLoop(stream: string, expected: number, latencies?: number[], limit = 10_000): Promise<void> {
   const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
   let read = 0;
   await Promise.all(
@@ -59,7 +60,7 @@ async function rawLoop(stream: string, expected: number, latencies?: number[]): 
         new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
       );
       while (read < expected && iterator) {
-        const result = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        const result = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
         const now = Date.now();
         for (const record of result.Records ?? []) latencies?.push(now - (JSON.parse(Buffer.from(record.Data!).toString()) as { t: number }).t);
         read += result.Records?.length ?? 0;
@@ -118,6 +119,16 @@ try {
     await kinesis.send(new DeleteStreamCommand({ StreamName: stream.name }));
     await kinesis.send(new DeleteStreamCommand({ StreamName: latencyStream.name }));
   }
+  // The same loop reading 100 records per call: what Sluice's GetRecords calls cost at
+  // BatchSize 100, where streams.md §4 sets Limit to the room left in the batch.
+  {
+    const stream = await newStream();
+    await put(stream.name, RECORDS);
+    const started = performance.now();
+    await rawLoop(stream.name, RECORDS, undefined, 100);
+    rows.push({ name: 'raw GetRecords loop, Limit 100', seconds: (performance.now() - started) / 1000, p50: NaN, p99: NaN });
+    await kinesis.send(new DeleteStreamCommand({ StreamName: stream.name }));
+  }
   for (const batchSize of [100, 1000]) {
     // Throughput: every record is in the stream when the mapping is enabled, as for the raw loop.
     const seconds = await withSluice(batchSize, async (stream, enable) => {
@@ -147,5 +158,5 @@ console.log('| contender | records/s | ratio to raw | put-to-invoke p50 ms | p99
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const row of rows) {
   const rate = RECORDS / row.seconds;
-  console.log(`| ${row.name} | ${Math.round(rate)} | ${(rate / (RECORDS / base.seconds)).toFixed(2)} | ${row.p50} | ${row.p99} |`);
+  console.log(`| ${row.name} | ${Math.round(rate)} | ${(rate / (RECORDS / base.seconds)).toFixed(2)} | ${Number.isNaN(row.p50) ? '—' : row.p50} | ${Number.isNaN(row.p99) ? '—' : row.p99} |`);
 }
