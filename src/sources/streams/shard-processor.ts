@@ -35,11 +35,12 @@ import {
   hasEnded,
   runStreamBatch,
   settledUpTo,
-  type DiscardGroup,
   type StreamBatchConfig,
   type StreamBatchState,
 } from '../../pipeline/streams/index.js';
-import { buildOnFailureRecord, type OnFailureDestinations } from '../../destinations/index.js';
+import type { OnFailureDestinations } from '../../destinations/index.js';
+import { sendDiscard, type ShardDiscardsContext } from './shard-discards.js';
+import { payloadOf } from './stream-record.js';
 
 import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES as ENVELOPE_BYTES } from '../../pipeline/payload-limit.js';
 const FIRST_BACKOFF_MS = 1000;
@@ -145,6 +146,8 @@ export class ShardProcessor {
   private readonly envelopeBytes: number;
   /** When the last read that came back empty started: the shard was caught up then (§15 final invocations). */
   private caughtUpAt?: number;
+  /** Where discarded records go (§14). */
+  private readonly discards: ShardDiscardsContext;
 
   constructor(
     readonly settings: ShardProcessorSettings,
@@ -154,6 +157,14 @@ export class ShardProcessor {
     const lanes = Math.max(1, settings.parallelizationFactor);
     this.lanes = Array.from({ length: lanes }, (_, index) => ({ index, waiting: [], waitingBytes: 0, lastEndedAt: 0 }));
     this.pendingLimit = Math.max(MIN_PENDING_LIMIT, 4 * lanes * settings.batchSize);
+    this.discards = {
+      ...settings,
+      source: deps.source,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      report: deps.report,
+      ...(deps.destinations ? { destinations: deps.destinations } : {}),
+    };
     if (settings.tumblingWindowSeconds > 0) {
       this.windows = new ShardWindows({
         mappingId: settings.mappingId,
@@ -477,7 +488,7 @@ export class ShardProcessor {
       if (saved && !this.stopController.signal.aborted) await this.saveBatch(lane, undefined);
       return;
     }
-    for (const discard of result.discards) await this.sendToDestination(discard, records);
+    for (const discard of result.discards) await sendDiscard(this.discards, discard, records);
     this.progress.markDone(records.slice(doneUpTo + 1).map((r) => r.sequenceNumber));
     await this.flushCheckpoint();
     if (saved) await this.saveBatch(lane, undefined);
@@ -496,37 +507,6 @@ export class ShardProcessor {
     });
     this.checkpointChain = flushed.catch(() => undefined);
     return flushed;
-  }
-
-  /** Records given up: to the on-failure destination when there is one, else dropped (AWS). */
-  private async sendToDestination(discard: DiscardGroup, records: readonly StreamRecord[]): Promise<void> {
-    const { settings, deps } = this;
-    const record = buildOnFailureRecord(discard, {
-      functionArn: settings.functionArn,
-      shardId: settings.shardId,
-      streamArn: deps.source.streamArn,
-      batchInfoKey: deps.source.traits.batchInfoKey,
-      arrivalTimePrecision: deps.source.traits.arrivalTimePrecision,
-    });
-    const count = discard.lastIndex - discard.firstIndex + 1;
-    if (!settings.destination || !deps.destinations) {
-      deps.logger.warn({ onFailure: record }, 'records discarded without an on-failure destination');
-      deps.metrics.dropped(count);
-      return;
-    }
-    const indices = Array.from({ length: discard.lastIndex - discard.firstIndex + 1 }, (_, i) => discard.firstIndex + i);
-    const delivery = await deps.destinations.deliver(settings.destination, record, {
-      mappingId: settings.mappingId,
-      payload: () => payloadOf(records, indices),
-    });
-    if (delivery.delivered) deps.metrics.destinationDelivered(count);
-    else {
-      deps.metrics.destinationDeliveryFailure();
-      deps.metrics.dropped(count);
-      // The checkpoint still moves (§14.2); the record is kept in the log.
-      deps.logger.error({ onFailure: record, code: delivery.errorCode }, 'could not send to the on-failure destination');
-      await deps.report({ invocation: delivery.lastProcessingResult }).catch(() => undefined);
-    }
   }
 
   /** Moves the checkpoint; with a tumbling window, saves the window's state with it (§15). */
@@ -588,9 +568,4 @@ export class ShardProcessor {
     if (ms <= 0) return;
     await sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
-}
-
-/** The event of the records at `indices`: `{"Records":[...]}` exactly as the target receives it. */
-function payloadOf(records: readonly StreamRecord[], indices: readonly number[]): string {
-  return `{"Records":[${indices.map((i) => JSON.stringify(records[i]!.event)).join(',')}]}`;
 }

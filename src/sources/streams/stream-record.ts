@@ -1,6 +1,6 @@
 /**
- * Small helpers the stream adapters share: building a StreamRecord (its JSON size measured
- * once) and clamping a GetRecords limit.
+ * Small helpers the stream code shares: building a StreamRecord (its JSON size measured
+ * once), clamping a GetRecords limit, and the event of a batch's records.
  */
 import type { StreamEventRecord, StreamRecord } from './stream-source.js';
 
@@ -18,4 +18,9 @@ export function toStreamRecord(
 export function clampLimit(limit: number, max: number): number {
   if (!Number.isFinite(limit)) return max;
   return Math.min(max, Math.max(1, Math.floor(limit)));
+}
+
+/** The event of the records at `indices`: `{"Records":[...]}` exactly as the target receives it. */
+export function payloadOf(records: readonly StreamRecord[], indices: readonly number[]): string {
+  return `{"Records":[${indices.map((i) => JSON.stringify(records[i]!.event)).join(',')}]}`;
 }
