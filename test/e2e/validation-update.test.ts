@@ -422,7 +422,5 @@ describe('FunctionName changes (api.md §3.1, §4)', () => {
     });
   });
 
-  // The data-plane half of §3.1 (batches read after the change go to the new target) needs
-  // the pollers, which do not exist yet (src/supervisor/supervisor.ts).
-  it.todo('batches read after a FunctionName change go to the new target');
+  // The data-plane half of §3.1 (batches read after the change go to the new target): test/e2e/function-change.test.ts.
 });
