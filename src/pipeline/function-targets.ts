@@ -11,8 +11,6 @@ import { LAMBDA_ANSWER_GRACE_MS } from '../targets/lambda-target.js';
 export interface ResolvedTarget {
   target: Target;
   context: InvocationContext;
-  /** How long one invocation may last before the target gives up: see invocationLimitMs. */
-  limitMs: number;
 }
 
 export class FunctionTargets {
@@ -40,7 +38,6 @@ export class FunctionTargets {
         ...(fn.qualifier !== undefined ? { qualifier: fn.qualifier } : {}),
         timeoutMs: fn.config.timeout * 1000,
       },
-      limitMs: this.invocationLimitMs(functionArn),
     };
   }
 

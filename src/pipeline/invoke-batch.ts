@@ -70,7 +70,8 @@ export async function invokeBatch(data: BatchJobData, targets: FunctionTargets, 
     logger?.debug({ attempt: attempts, outcome: label, records: data.recordCount, durationMs: outcome.durationMs }, 'invocation attempt');
     if (outcome.kind !== 'invocation-error' || !resolved) return { outcome, attempts };
     const deadline = data.retryInvocationErrorsUntil ?? 0;
-    if (Date.now() + delay + resolved.limitMs + VISIBILITY_MARGIN_MS > deadline || signal?.aborted) {
+    // sqs.md §6: retried while every message keeps at least the function timeout + 5 s of visibility.
+    if (Date.now() + delay + resolved.context.timeoutMs + VISIBILITY_MARGIN_MS > deadline || signal?.aborted) {
       return { outcome, attempts };
     }
     await sleep(delay, undefined, { signal }).catch(() => undefined);
