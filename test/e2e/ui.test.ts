@@ -56,9 +56,17 @@ describe('operator views', () => {
   it('GET /readyz is ready while Redis answers, not ready while it does not; GET /healthz answers throughout', async ({ expect, onTestFinished }) => {
     const redis = getEndpoints().redis;
     const proxy = await startTcpProxy(redis.port, redis.host);
-    onTestFinished(() => proxy.close());
-    const cutOff = await startTestSluice({ redis: { url: `redis://127.0.0.1:${proxy.port}/${await allocateRedisDb()}` } });
-    onTestFinished(() => cutOff.stop());
+    const cutOff = await startTestSluice({ redis: { url: `redis://127.0.0.1:${proxy.port}/${await allocateRedisDb()}` } }).catch(async (error: unknown) => {
+      await proxy.close();
+      throw error;
+    });
+    // Sluice stops while it can still reach Redis (its clients would otherwise keep
+    // reconnecting to a closed port), then the proxy goes.
+    onTestFinished(async () => {
+      if (!proxy.isOpen) await proxy.restore();
+      await cutOff.stop();
+      await proxy.close();
+    });
     const readyz = async () => {
       const response = await fetch(`${cutOff.url}/readyz`);
       return { status: response.status, body: (await response.json()) as { status: string; reason?: string } };

@@ -10,6 +10,8 @@ import net from 'node:net';
 
 export interface TcpProxy {
   readonly port: number;
+  /** Whether it accepts connections (not cut, not closed). */
+  readonly isOpen: boolean;
   /** Resets every open connection and refuses new ones. */
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
@@ -45,5 +47,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   };
   await listen(0);
   const port = (server.address() as net.AddressInfo).port;
-  return { port, cut: stop, restore: () => listen(port), close: () => (server.listening ? stop() : Promise.resolve()) };
+  return {
+    port,
+    get isOpen() {
+      return server.listening;
+    },
+    cut: stop,
+    restore: () => listen(port),
+    close: () => (server.listening ? stop() : Promise.resolve()),
+  };
 }
