@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { createQueue, createStream, kinesisClient, pollUntil, sqsClient, startRecordingTarget, type RecordingTarget } from '../support/index.js';
+import { createQueue, createStream, kinesisClient, pollUntil, startRecordingTarget, type RecordingTarget } from '../support/index.js';
+import { receiveFirstMessage } from '../support/sqs-helpers.js';
 import { createBucket, readObjects } from '../support/s3.js';
 import { SLUICE_ACCOUNT_ID, startTestSluice, type TestSluice } from '../support/sluice.js';
 
@@ -58,10 +58,7 @@ describe('stream failure handling', () => {
         DestinationConfig: { OnFailure: { Destination: destination.queueArn } },
       }),
     );
-    const message = await pollUntil(
-      async () => (await sqsClient().send(new ReceiveMessageCommand({ QueueUrl: destination.queueUrl, WaitTimeSeconds: 1 }))).Messages?.[0],
-      { description: 'on-failure message', timeoutMs: 20_000 },
-    );
+    const message = await receiveFirstMessage(destination.queueUrl, 'on-failure message');
     const record = JSON.parse(message.Body!) as Record<string, any>;
     expect(record.requestContext).toMatchObject({
       functionArn: `arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:function:fn`,

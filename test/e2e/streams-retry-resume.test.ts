@@ -7,8 +7,8 @@
  */
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { allocateRedisDb, createQueue, createStream, pollUntil, sqsClient, startRecordingTarget } from '../support/index.js';
+import { allocateRedisDb, createQueue, createStream, startRecordingTarget } from '../support/index.js';
+import { receiveFirstMessage } from '../support/sqs-helpers.js';
 import { lambdaClientFor } from '../support/sluice.js';
 import { startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
 import { StreamRouter, dataOf, putKinesis } from '../support/streams-e2e.js';
@@ -57,10 +57,7 @@ describe('retry progress survives a crash', () => {
 
     const second = await startSluiceProcess(db, config);
     running.push(second);
-    const message = await pollUntil(
-      async () => (await sqsClient().send(new ReceiveMessageCommand({ QueueUrl: destination.queueUrl, WaitTimeSeconds: 1 }))).Messages?.[0],
-      { timeoutMs: 25_000, description: 'the on-failure record' },
-    );
+    const message = await receiveFirstMessage(destination.queueUrl, 'the on-failure record', 25_000);
     const record = JSON.parse(message.Body!) as { requestContext: { condition: string; approximateInvokeCount: number }; KinesisBatchInfo: { batchSize: number } };
     expect(record.requestContext.condition).toBe('RetryAttemptsExhausted');
     expect(record.requestContext.approximateInvokeCount).toBe(4);

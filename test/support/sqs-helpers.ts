@@ -1,8 +1,9 @@
 /**
- * SQS helpers for delivery tests: send many messages, read queue counts.
+ * SQS helpers for delivery tests: send many messages, read queue counts, wait for a message.
  */
-import { GetQueueAttributesCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type Message, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { sqsClient } from './clients.js';
+import { pollUntil } from './poll.js';
 
 /** Sends bodies (or entries) in batches of 10, 20 calls at a time. */
 export async function sendMessages(queueUrl: string, messages: (string | Omit<SendMessageBatchRequestEntry, 'Id'>)[]): Promise<void> {
@@ -35,4 +36,12 @@ export async function queueCounts(queueUrl: string): Promise<QueueCounts> {
 export async function queueIsEmpty(queueUrl: string): Promise<boolean> {
   const counts = await queueCounts(queueUrl);
   return counts.visible === 0 && counts.inFlight === 0;
+}
+
+/** Polls the queue until a message arrives (an on-failure record, say) and returns the first one. */
+export async function receiveFirstMessage(queueUrl: string, description: string, timeoutMs = 20_000): Promise<Message> {
+  return pollUntil(async () => (await sqsClient().send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }))).Messages?.[0], {
+    timeoutMs,
+    description,
+  });
 }

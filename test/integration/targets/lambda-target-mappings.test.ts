@@ -11,10 +11,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { createQueue, createStream, getEndpoints, kinesisClient, pollUntil, sqsClient } from '../../support/index.js';
+import { createQueue, createStream, getEndpoints, kinesisClient, pollUntil } from '../../support/index.js';
 import { SLUICE_ACCOUNT_ID, startTestSluice, type TestSluice } from '../../support/sluice.js';
-import { queueCounts, queueIsEmpty } from '../../support/sqs-helpers.js';
+import { queueCounts, queueIsEmpty, receiveFirstMessage } from '../../support/sqs-helpers.js';
 import { createMapping, sendInOrder, waitForProcessingResult, type SqsRecord } from '../../support/sqs-e2e.js';
 import type { KinesisEvent } from '../../support/streams-e2e.js';
 import { startFakeLambda, type FakeLambda, type InvokeAnswer, type InvokeRequest } from './fake-lambda.js';
@@ -121,10 +120,7 @@ describe('lambda target in a Kinesis mapping', () => {
       MaximumRetryAttempts: 0,
       DestinationConfig: { OnFailure: { Destination: destination.queueArn } },
     });
-    const message = await pollUntil(
-      async () => (await sqsClient().send(new ReceiveMessageCommand({ QueueUrl: destination.queueUrl, WaitTimeSeconds: 1 }))).Messages?.[0],
-      { timeoutMs: 20_000, description: 'on-failure record' },
-    );
+    const message = await receiveFirstMessage(destination.queueUrl, 'on-failure record');
 
     const attempts = invocationsOf('arn:aws:lambda:us-east-1:123456789012:function:orders-stream');
     // Only the function error counted: with MaximumRetryAttempts 0 it ended the batch at once.
