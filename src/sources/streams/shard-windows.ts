@@ -60,8 +60,8 @@ export class ShardWindows {
   private open?: OpenWindow;
   /** Where the next window may start: the end of the last window closed (its start when it ended early). */
   private floorMs?: number;
-  /** Instance of the last window closed: a new window of the same range (after an early end) is the next one. */
-  private lastInstance = 0;
+  /** The last window closed: a new window of the same range (after an early end) is its next instance. */
+  private lastClosed?: OpenWindow;
 
   constructor(private readonly options: ShardWindowsOptions) {}
 
@@ -91,7 +91,7 @@ export class ShardWindows {
       if (!(await this.finalInvoke())) return false;
     }
     if (!this.open) {
-      const instance = this.floorMs === window.startMs ? this.lastInstance + 1 : 1;
+      const instance = this.lastClosed && sameWindow(this.lastClosed, window) ? this.lastClosed.instance + 1 : 1;
       this.open = { ...window, state: {}, instance, terminatedEarly: false };
     }
     return true;
@@ -186,7 +186,7 @@ export class ShardWindows {
     }
     this.expectWritten(await options.states.close(options.lease(), checkpoint));
     this.floorMs = open.terminatedEarly ? open.startMs : open.endMs;
-    this.lastInstance = open.instance;
+    this.lastClosed = open;
     this.open = undefined;
     return true;
   }
