@@ -50,7 +50,8 @@ describe('retry progress survives a crash', () => {
     );
     // Attempt 1, then retry 1 a second later; retry 2 would come 2 s after that.
     await router.waitForInvocations(stream.streamArn, 2, 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the outcome of retry 1 is saved
+    // The outcome of retry 1 is saved right after its answer; retry 2 is due 2 s after it.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     first.process.child.kill('SIGKILL');
     await first.process.exited;
     expect(router.invocations(stream.streamArn)).toHaveLength(2);
