@@ -29,6 +29,9 @@ export interface Machine {
 const INSTALL_REDIS =
   'redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) or set SLUICE_REDIS_URL to a running Redis';
 const NO_JAVA = 'DynamoDB skipped: DynamoDB Local needs Java (Debian/Ubuntu: sudo apt-get install -y default-jre-headless)';
+/** Said so a newcomer does not read DynamoDB Local's rounding as a Sluice bug (streams.md §16 measures from it). */
+const DYNAMODB_LOCAL_AGE =
+  'DynamoDB Local rounds ApproximateCreationDateTime down to the minute, so its iterator age reads up to 60 s high';
 
 const configured = (config: LoadedConfig, ...services: ServiceKey[]): boolean =>
   services.some((service) => (config.aws.services[service].endpoint ?? config.aws.endpoint) !== undefined);
@@ -43,6 +46,7 @@ export function planSandbox(config: LoadedConfig, machine: Machine): SandboxPlan
   else if (machine.hasJava) {
     plan.sources.push('dynamodb');
     plan.emulate.push('dynamodb');
+    plan.notes.push(DYNAMODB_LOCAL_AGE);
   } else plan.notes.push(NO_JAVA);
   return plan;
 }

@@ -14,7 +14,14 @@ const machine = { hasRedisServer: true, hasJava: true };
 
 describe('planSandbox', () => {
   it('with nothing configured: a private Redis and all three emulators', () => {
-    expect(planSandbox(configWith({}), machine)).toEqual({ startRedis: true, sources: ['sqs', 'kinesis', 'dynamodb'], emulate: ['sqs', 'kinesis', 'dynamodb'], notes: [], problems: [] });
+    expect(planSandbox(configWith({}), machine)).toEqual({
+      startRedis: true,
+      sources: ['sqs', 'kinesis', 'dynamodb'],
+      emulate: ['sqs', 'kinesis', 'dynamodb'],
+      // DynamoDB Local's minute-rounded creation times make its iterator ages look wrong: said once.
+      notes: [expect.stringMatching(/^DynamoDB Local rounds ApproximateCreationDateTime down to the minute/)],
+      problems: [],
+    });
   });
 
   it('SLUICE_REDIS_URL and configured endpoints are used as they are', () => {
