@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { allocateRedisDb, createQueue, createStream, startRecordingTarget } from '../support/index.js';
+import { allocateRedisDb, createQueue, createRedis, createStream, pollUntil, startRecordingTarget } from '../support/index.js';
 import { receiveFirstMessage } from '../support/sqs-helpers.js';
 import { lambdaClientFor } from '../support/sluice.js';
 import { startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
@@ -39,7 +39,7 @@ describe('retry progress survives a crash', () => {
     running.push(first);
     const lambda = lambdaClientFor(first.url);
     onTestFinished(() => lambda.destroy());
-    await lambda.send(
+    const { UUID } = await lambda.send(
       new CreateEventSourceMappingCommand({
         FunctionName: 'fn',
         EventSourceArn: stream.streamArn,
@@ -50,8 +50,13 @@ describe('retry progress survives a crash', () => {
     );
     // Attempt 1, then retry 1 a second later; retry 2 would come 2 s after that.
     await router.waitForInvocations(stream.streamArn, 2, 15_000);
+    const redis = createRedis({ db });
+    onTestFinished(() => redis.disconnect());
+    const savedBatch = () => redis.hgetall(`sluice:esm:${UUID}:batches`);
     // The outcome of retry 1 is saved right after its answer; retry 2 is due 2 s after it.
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The retrying batch is saved: its records once, its progress after every attempt.
+    expect(Object.keys(await savedBatch()).sort()).toEqual([`${stream.shardIds[0]}|0|progress`, `${stream.shardIds[0]}|0|records`]);
     first.process.child.kill('SIGKILL');
     await first.process.exited;
     expect(router.invocations(stream.streamArn)).toHaveLength(2);
@@ -67,5 +72,7 @@ describe('retry progress survives a crash', () => {
     const invocations = router.invocations(stream.streamArn);
     expect(invocations).toHaveLength(4);
     expect(router.records(stream.streamArn).map(dataOf)).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c']);
+    // Ended: nothing saved any more.
+    await pollUntil(async () => Object.keys(await savedBatch()).length === 0 || undefined, { description: 'the saved batch removed' });
   });
 });

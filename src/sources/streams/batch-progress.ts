@@ -33,15 +33,26 @@ export interface SavedBatch {
   state: StreamBatchState;
 }
 
-/** Only the lease holder (worker and token) writes. KEYS: leases, batches. ARGV: shardId, workerId, token, field, value ('' deletes). */
+/**
+ * Only the lease holder (worker and token) writes. A batch is two fields, `<shard>|<lane>|progress`
+ * (settings and state, rewritten after every attempt) and `<shard>|<lane>|records` (up to
+ * 6 MB, written once). KEYS: leases, batches. ARGV: shardId, workerId, token, field prefix,
+ * progress JSON ('' removes the batch), records JSON ('' keeps the stored ones).
+ */
 const writeProgressScript = `${PRELUDE}
 local token, _, holder = parse(redis.call('HGET', KEYS[1], ARGV[1]))
 if holder == '' or holder ~= ARGV[2] or token ~= tonumber(ARGV[3]) then return 0 end
-if ARGV[5] == '' then redis.call('HDEL', KEYS[2], ARGV[4]) else redis.call('HSET', KEYS[2], ARGV[4], ARGV[5]) end
+local progress, records = ARGV[4] .. '|progress', ARGV[4] .. '|records'
+if ARGV[5] == '' then
+  redis.call('HDEL', KEYS[2], progress, records)
+  return 1
+end
+redis.call('HSET', KEYS[2], progress, ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], records, ARGV[6]) end
 return 1
 `;
 
-const fieldOf = (shardId: string, lane: number) => `${shardId}|${lane}`;
+type Writer = Pick<Lease, 'mappingId' | 'shardId' | 'workerId' | 'token'>;
 
 export class BatchProgress {
   constructor(
@@ -49,20 +60,23 @@ export class BatchProgress {
     private readonly prefix: string,
   ) {}
 
-  /** Saves (or with `undefined`, removes) a lane's batch; false when the lease moved (fenced). */
-  async write(lease: Pick<Lease, 'mappingId' | 'shardId' | 'workerId' | 'token'>, lane: number, batch: Omit<SavedBatch, 'lane'> | undefined): Promise<boolean> {
+  /**
+   * Saves a lane's batch: its records once (`withRecords`, the first save), its settings and
+   * state every time. False when the lease moved (fenced).
+   */
+  async save(lease: Writer, lane: number, batch: Omit<SavedBatch, 'lane'>, withRecords: boolean): Promise<boolean> {
+    const { records, ...progress } = batch;
+    return this.write(lease, lane, JSON.stringify(progress), withRecords ? JSON.stringify(records) : '');
+  }
+
+  /** Removes a lane's batch (it ended, or is abandoned); false when the lease moved (fenced). */
+  async remove(lease: Writer, lane: number): Promise<boolean> {
+    return this.write(lease, lane, '', '');
+  }
+
+  private async write(lease: Writer, lane: number, progress: string, records: string): Promise<boolean> {
     const keys = streamKeys(this.prefix, lease.mappingId);
-    const written = await this.redis.eval(
-      writeProgressScript,
-      2,
-      keys.leases,
-      keys.batches,
-      lease.shardId,
-      lease.workerId,
-      String(lease.token),
-      fieldOf(lease.shardId, lane),
-      batch ? JSON.stringify(batch) : '',
-    );
+    const written = await this.redis.eval(writeProgressScript, 2, keys.leases, keys.batches, lease.shardId, lease.workerId, String(lease.token), `${lease.shardId}|${lane}`, progress, records);
     return written === 1;
   }
 
@@ -71,9 +85,11 @@ export class BatchProgress {
     const all = await this.redis.hgetall(streamKeys(this.prefix, mappingId).batches);
     const saved: SavedBatch[] = [];
     for (const [field, value] of Object.entries(all)) {
-      const separator = field.lastIndexOf('|');
-      if (field.slice(0, separator) !== shardId) continue;
-      saved.push({ ...(JSON.parse(value) as Omit<SavedBatch, 'lane'>), lane: Number(field.slice(separator + 1)) });
+      const [shard, lane, part] = field.split('|');
+      if (shard !== shardId || part !== 'progress') continue;
+      const records = all[`${shard}|${lane}|records`];
+      if (records === undefined) continue;
+      saved.push({ ...(JSON.parse(value) as Omit<SavedBatch, 'lane' | 'records'>), records: JSON.parse(records) as StreamRecord[], lane: Number(lane) });
     }
     return saved;
   }

@@ -264,7 +264,7 @@ export class ShardProcessor {
         last !== undefined &&
         (checkpoint === undefined || compareSequenceNumbers(last.sequenceNumber, checkpoint) > 0);
       if (!current) {
-        await this.deps.batches.write(this.lease, batch.lane, undefined);
+        await this.deps.batches.remove(this.lease, batch.lane);
         continue;
       }
       this.lanes[batch.lane]!.resumed = batch;
@@ -455,7 +455,8 @@ export class ShardProcessor {
           }
         }
         if (!hasEnded(state)) {
-          await this.saveBatch(lane, { settings: settings.settingsFingerprint, records, state });
+          // The records are stored with the first save only; later ones rewrite the progress.
+          await this.saveBatch(lane, { settings: settings.settingsFingerprint, records, state }, !saved);
           saved = true;
         }
       },
@@ -485,17 +486,20 @@ export class ShardProcessor {
     });
     if (result.kind === 'stopped') {
       // A graceful stop reads the batch again afresh (batch-progress.ts); a lost lease leaves it to the next holder.
-      if (saved && !this.stopController.signal.aborted) await this.saveBatch(lane, undefined);
+      if (saved && !this.stopController.signal.aborted) await this.saveBatch(lane);
       return;
     }
     for (const discard of result.discards) await sendDiscard(this.discards, discard, records);
     this.progress.markDone(records.slice(doneUpTo + 1).map((r) => r.sequenceNumber));
     await this.flushCheckpoint();
-    if (saved) await this.saveBatch(lane, undefined);
+    if (saved) await this.saveBatch(lane);
   }
 
-  private async saveBatch(lane: Lane, batch: Omit<SavedBatch, 'lane'> | undefined): Promise<void> {
-    if (!(await this.deps.batches.write(this.lease, lane.index, batch))) throw new LeaseLostError();
+  /** Saves the lane's retrying batch (records too with `withRecords`), or without a batch removes it. */
+  private async saveBatch(lane: Lane, batch?: Omit<SavedBatch, 'lane'>, withRecords = false): Promise<void> {
+    const { batches } = this.deps;
+    const written = batch ? await batches.save(this.lease, lane.index, batch, withRecords) : await batches.remove(this.lease, lane.index);
+    if (!written) throw new LeaseLostError();
   }
 
   /** Writes the checkpoint ShardProgress has moved to, one write at a time, in order. */

@@ -8,8 +8,8 @@
  *   <p>:esm:<uuid>:checkpoints    hash shardId -> sequence number | `SHARD_END`
  *   <p>:esm:<uuid>:latest         string, JSON object shardId -> sequence number | `SHARD_START`
  *                                 | `SHARD_END`: LATEST pinned when the mapping was created
- *   <p>:esm:<uuid>:batches        hash `<shardId>|<lane>` -> JSON: a retrying batch's records and
- *                                 progress (batch-progress.ts)
+ *   <p>:esm:<uuid>:batches        hash `<shardId>|<lane>|progress` and `...|records` -> JSON: a
+ *                                 retrying batch's progress and records (batch-progress.ts)
  *   <p>:esm:<uuid>:windows        hash shardId -> JSON: the shard's open tumbling window, its
  *                                 range and state (window-states.ts)
  */
