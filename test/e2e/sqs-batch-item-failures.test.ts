@@ -7,11 +7,11 @@
  * after the visibility timeout, with ApproximateReceiveCount 2.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, it, vi } from 'vitest';
-import { createQueue, pollUntil, startRecordingTarget, type RecordedRequest, type RecordingTarget, type TargetResponse } from '../support/index.js';
-import { startTestSluice, type TestSluice } from '../support/sluice.js';
+import { describe, it, vi } from 'vitest';
+import { createQueue, pollUntil, type RecordedRequest, type TargetResponse } from '../support/index.js';
 import { queueCounts, queueIsEmpty } from '../support/sqs-helpers.js';
-import { QueueRouter, createMapping, recordsIn, sendInOrder, waitForProcessingResult } from '../support/sqs-e2e.js';
+import { useSqsTestbed } from '../support/sqs-testbed.js';
+import { createMapping, recordsIn, sendInOrder, waitForProcessingResult } from '../support/sqs-e2e.js';
 
 // Every case waits for a visibility timeout: run them all at once.
 vi.setConfig({ maxConcurrency: 40 });
@@ -19,18 +19,7 @@ vi.setConfig({ maxConcurrency: 40 });
 const VISIBILITY_SECONDS = 2;
 const BODIES = ['m1', 'm2', 'm3'];
 
-let target: RecordingTarget;
-let router: QueueRouter;
-let sluice: TestSluice;
-beforeAll(async () => {
-  target = await startRecordingTarget();
-  router = new QueueRouter(target);
-  sluice = await startTestSluice({ functions: { rbif: { http: target.url, timeout: 1 } } });
-});
-afterAll(async () => {
-  await sluice?.stop();
-  await target?.close();
-});
+const bed = useSqsTestbed('rbif');
 
 /** Ids of the batch's messages by body. */
 const idOf = (request: RecordedRequest, body: string): string => recordsIn(request).find((r) => r.body === body)!.messageId;
@@ -108,8 +97,8 @@ describe.concurrent('SQS ReportBatchItemFailures', () => {
     const queue = await createQueue({ prefix: 'rbif', visibilityTimeoutSeconds: VISIBILITY_SECONDS });
     onTestFinished(queue.cleanup);
     let filteredOutId = '';
-    router.on(queue.queueArn, (request, index) => (index === 0 ? testCase.response(request, { filteredOutId }) : {}));
-    const uuid = await createMapping(sluice.lambda, {
+    bed.router.on(queue.queueArn, (request, index) => (index === 0 ? testCase.response(request, { filteredOutId }) : {}));
+    const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'rbif',
       EventSourceArn: queue.queueArn,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -123,26 +112,26 @@ describe.concurrent('SQS ReportBatchItemFailures', () => {
     // One SendMessageBatch: fauxqs enqueues all three before any receive runs, so one batch holds them.
     await sendInOrder(queue.queueUrl, BODIES);
 
-    const [first] = await router.waitForInvocations(queue.queueArn, 1);
+    const [first] = await bed.router.waitForInvocations(queue.queueArn, 1);
     expect(recordsIn(first!).map((r) => r.body)).toEqual(BODIES);
     const fullSuccess = testCase.kept.length === 0;
-    await waitForProcessingResult(sluice.lambda, uuid, fullSuccess ? 'OK' : 'PROBLEM: Function call failed');
+    await waitForProcessingResult(bed.sluice.lambda, uuid, fullSuccess ? 'OK' : 'PROBLEM: Function call failed');
     // The outcome is applied: what is left in the queue is what was kept.
     const counts = await queueCounts(queue.queueUrl);
     expect(counts.visible + counts.inFlight).toBe(testCase.kept.length);
     if (fullSuccess) {
-      expect(router.invocations(queue.queueArn)).toHaveLength(1);
+      expect(bed.router.invocations(queue.queueArn)).toHaveLength(1);
       return;
     }
 
     // The kept messages, and only those, come back after the visibility timeout.
-    const [, second] = await router.waitForInvocations(queue.queueArn, 2);
+    const [, second] = await bed.router.waitForInvocations(queue.queueArn, 2);
     const again = recordsIn(second!);
     expect(again.map((r) => r.body).sort()).toEqual(testCase.kept);
     for (const record of again) expect(record.attributes.ApproximateReceiveCount).toBe('2');
     expect(second!.receivedAt - Number(recordsIn(first!)[0]!.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThanOrEqual(VISIBILITY_SECONDS * 1000);
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
-    await waitForProcessingResult(sluice.lambda, uuid, 'OK');
-    expect(router.invocations(queue.queueArn)).toHaveLength(2);
+    await waitForProcessingResult(bed.sluice.lambda, uuid, 'OK');
+    expect(bed.router.invocations(queue.queueArn)).toHaveLength(2);
   });
 });

@@ -140,22 +140,7 @@ export async function waitForProcessingResult(lambda: LambdaClient, uuid: string
   });
 }
 
-/** Most intervals [receivedAt, respondedAt] open at one moment (requests still pending count as open). */
-export function maxOverlap(requests: readonly RecordedRequest[]): number {
-  const events = requests.flatMap((r) => [
-    { at: r.receivedAt, delta: 1 },
-    { at: r.respondedAt ?? Number.POSITIVE_INFINITY, delta: -1 },
-  ]);
-  // At equal times, a close comes before an open: touching intervals do not overlap.
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let open = 0;
-  let max = 0;
-  for (const event of events) {
-    open += event.delta;
-    max = Math.max(max, open);
-  }
-  return max;
-}
+export { maxOverlap } from './recording-target.js';
 
 /** Receives everything visible in the queue (test side), without deleting it. */
 export async function peekAll(queueUrl: string, client: SQSClient = sqsClient()): Promise<{ body: string; receiveCount: string }[]> {

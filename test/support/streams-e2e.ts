@@ -198,22 +198,7 @@ export async function dynamoChanges(streamArn: string): Promise<{ eventName: str
   return changes;
 }
 
-/** Most intervals [receivedAt, respondedAt] open at one moment (pending requests count as open). */
-export function maxOverlap(requests: readonly RecordedRequest[]): number {
-  const events = requests.flatMap((r) => [
-    { at: r.receivedAt, delta: 1 },
-    { at: r.respondedAt ?? Number.POSITIVE_INFINITY, delta: -1 },
-  ]);
-  // At equal times, a close comes before an open: touching intervals do not overlap.
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let open = 0;
-  let max = 0;
-  for (const event of events) {
-    open += event.delta;
-    max = Math.max(max, open);
-  }
-  return max;
-}
+export { maxOverlap } from './recording-target.js';
 
 /** Invocations grouped by shard (Kinesis eventID prefix), each group in arrival order. */
 export function invocationsByShard(requests: readonly RecordedRequest[]): Map<string, RecordedRequest[]> {
