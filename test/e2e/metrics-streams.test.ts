@@ -4,19 +4,13 @@
  * back; a tumbling window's stateless response counted as `failure_response`.
  */
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { createQueue, createStream, pollUntil } from '../support/index.js';
 import { createMapping } from '../support/sqs-e2e.js';
 import { scrapeMetrics, type Scrape } from '../support/prometheus.js';
-import { dataOf, putKinesis, startStreamTestbed, streamRecordsIn, type StreamTestbed } from '../support/streams-e2e.js';
+import { dataOf, putKinesis, useStreamTestbed, streamRecordsIn } from '../support/streams-e2e.js';
 
-let bed: StreamTestbed;
-beforeAll(async () => {
-  bed = await startStreamTestbed('fn');
-});
-afterAll(async () => {
-  await bed?.stop();
-});
+const bed = useStreamTestbed('fn');
 
 const scrapeWhen = (ready: (scrape: Scrape) => boolean, description: string): Promise<Scrape> =>
   pollUntil(async () => {

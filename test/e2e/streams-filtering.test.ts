@@ -3,23 +3,13 @@
  * rejects are never delivered, and they move the checkpoint like processed records once no
  * earlier record of the shard is pending, so a restart does not read them again.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { createStream, createTableWithStream, dynamoDBClient, type RecordingTarget } from '../support/index.js';
-import { type TestSluice } from '../support/sluice.js';
+import { createStream, createTableWithStream, dynamoDBClient } from '../support/index.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { startStreamTestbed, type StreamTestbed, CheckpointWatch, StreamRouter, dataOf, dynamoChanges, putKinesis, type DynamoEvent } from '../support/streams-e2e.js';
+import { useStreamTestbed, CheckpointWatch, dataOf, dynamoChanges, putKinesis, type DynamoEvent } from '../support/streams-e2e.js';
 
-let target: RecordingTarget;
-let router: StreamRouter;
-let sluice: TestSluice;
-let db: number;
-let bed: StreamTestbed | undefined;
-beforeAll(async () => {
-  bed = await startStreamTestbed('echo');
-  ({ target, router, sluice, db } = bed);
-});
-afterAll(() => bed?.stop());
+const bed = useStreamTestbed('echo');
 
 const keepOnly = { Filters: [{ Pattern: JSON.stringify({ data: { type: ['keep'] } }) }] };
 const json = (type: string, n: number) => JSON.stringify({ type, n });
@@ -33,19 +23,19 @@ describe.concurrent('stream filtering', () => {
       stream.streamName,
       types.map((type, n) => ({ key: 'k', data: json(type, n) })),
     );
-    const uuid = await createMapping(sluice.lambda, {
+    const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'echo',
       EventSourceArn: stream.streamArn,
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: 10,
       FilterCriteria: keepOnly,
     });
-    const watch = new CheckpointWatch(db, uuid);
+    const watch = new CheckpointWatch(bed.db, uuid);
     onTestFinished(() => watch.close());
     // The last record is rejected: the checkpoint still reaches it (§5).
     const last = written.at(-1)!.sequenceNumber;
     await watch.until((checkpoints) => checkpoints.get(stream.shardIds[0]!) === last, `checkpoint at the last (rejected) record ${last}`);
-    expect(router.records(stream.streamArn).map(dataOf)).toEqual([json('keep', 0), json('keep', 3), json('keep', 5)]);
+    expect(bed.router.records(stream.streamArn).map(dataOf)).toEqual([json('keep', 0), json('keep', 3), json('keep', 5)]);
     await watch.expectNeverBackwards();
   });
 
@@ -56,20 +46,20 @@ describe.concurrent('stream filtering', () => {
       stream.streamName,
       [0, 1, 2].map((n) => ({ key: 'k', data: json('drop', n) })),
     );
-    const uuid = await createMapping(sluice.lambda, { FunctionName: 'echo', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', FilterCriteria: keepOnly });
-    const watch = new CheckpointWatch(db, uuid);
+    const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'echo', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', FilterCriteria: keepOnly });
+    const watch = new CheckpointWatch(bed.db, uuid);
     onTestFinished(() => watch.close());
     await watch.until((checkpoints) => checkpoints.get(stream.shardIds[0]!) === written.at(-1)!.sequenceNumber, 'checkpoint at the last record');
     // A matching record written afterwards is delivered alone.
     await putKinesis(stream.streamName, [{ key: 'k', data: json('keep', 3) }]);
-    await router.waitForRecords(stream.streamArn, 1);
-    expect(router.records(stream.streamArn).map(dataOf)).toEqual([json('keep', 3)]);
+    await bed.router.waitForRecords(stream.streamArn, 1);
+    expect(bed.router.records(stream.streamArn).map(dataOf)).toEqual([json('keep', 3)]);
   });
 
   it('DynamoDB: a filter on eventName delivers INSERTs only, and the checkpoint passes the MODIFY and REMOVE records', async ({ expect, onTestFinished }) => {
     const table = await createTableWithStream();
     onTestFinished(table.cleanup);
-    const uuid = await createMapping(sluice.lambda, {
+    const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'echo',
       EventSourceArn: table.streamArn,
       StartingPosition: 'TRIM_HORIZON',
@@ -83,11 +73,11 @@ describe.concurrent('stream filtering', () => {
     }
     const changes = await dynamoChanges(table.streamArn);
     expect(changes.map((c) => c.eventName)).toEqual(['INSERT', 'MODIFY', 'REMOVE', 'INSERT', 'MODIFY', 'REMOVE']);
-    const watch = new CheckpointWatch(db, uuid);
+    const watch = new CheckpointWatch(bed.db, uuid);
     onTestFinished(() => watch.close());
     // The last change (REMOVE b) is rejected: the checkpoint still reaches it.
     await watch.until((checkpoints) => checkpoints.get(changes[5]!.shardId) === changes[5]!.sequenceNumber, 'checkpoint at the REMOVE of b');
-    expect(router.records<DynamoEvent>(table.streamArn).map((r) => `${r.eventName} ${r.dynamodb.Keys.pk!.S}`)).toEqual(['INSERT a', 'INSERT b']);
+    expect(bed.router.records<DynamoEvent>(table.streamArn).map((r) => `${r.eventName} ${r.dynamodb.Keys.pk!.S}`)).toEqual(['INSERT a', 'INSERT b']);
     await watch.expectNeverBackwards();
   });
 });

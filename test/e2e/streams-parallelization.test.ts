@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { createStream, createTableWithStream, dynamoDBClient, pollUntil, type RecordedRequest } from '../support/index.js';
 import { createMapping } from '../support/sqs-e2e.js';
 import {
@@ -16,19 +16,12 @@ import {
   maxOverlap,
   putKinesis,
   recordsByKey,
-  startStreamTestbed,
+  useStreamTestbed,
   streamRecordsIn,
   type DynamoEvent,
-  type StreamTestbed,
 } from '../support/streams-e2e.js';
 
-let bed: StreamTestbed;
-beforeAll(async () => {
-  bed = await startStreamTestbed('fn');
-});
-afterAll(async () => {
-  await bed?.stop();
-});
+const bed = useStreamTestbed('fn');
 
 /** The lane formula of §7, written here independently of the implementation. */
 const laneOf = (key: string, pf: number) => createHash('md5').update(key, 'utf8').digest().readUInt32BE(0) % pf;

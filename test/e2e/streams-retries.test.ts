@@ -7,23 +7,13 @@
  *
  * Retry delays are not asserted here (they are the pipeline's, §10).
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createStream, pollUntil, type RecordingTarget, type ResponseFn, type TargetResponse } from '../support/index.js';
-import { type TestSluice } from '../support/sluice.js';
+import { describe, it } from 'vitest';
+import { createStream, pollUntil, type ResponseFn, type TargetResponse } from '../support/index.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { startStreamTestbed, type StreamTestbed, CheckpointWatch, Producer, StreamRouter, dataOf, putKinesis, shardOfInvocation, streamRecordsIn } from '../support/streams-e2e.js';
+import { useStreamTestbed, CheckpointWatch, Producer, dataOf, putKinesis, shardOfInvocation, streamRecordsIn } from '../support/streams-e2e.js';
 import type { CreateEventSourceMappingCommandInput } from '@aws-sdk/client-lambda';
 
-let target: RecordingTarget;
-let router: StreamRouter;
-let sluice: TestSluice;
-let db: number;
-let bed: StreamTestbed | undefined;
-beforeAll(async () => {
-  bed = await startStreamTestbed('fn');
-  ({ target, router, sluice, db } = bed);
-});
-afterAll(() => bed?.stop());
+const bed = useStreamTestbed('fn');
 
 const FAIL: TargetResponse = { status: 500, json: { errorMessage: 'boom', errorType: 'Error' } };
 const dataIn = (request: Parameters<typeof streamRecordsIn>[0]) => streamRecordsIn(request).map(dataOf);
@@ -43,9 +33,9 @@ async function setUp(
     stream.streamName,
     Array.from({ length: n }, (_, i) => ({ key: 'k', data: `r${i}` })),
   );
-  router.on(stream.streamArn, behaviour(written));
-  const uuid = await createMapping(sluice.lambda, { FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 3, ...mapping });
-  const watch = new CheckpointWatch(db, uuid);
+  bed.router.on(stream.streamArn, behaviour(written));
+  const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 3, ...mapping });
+  const watch = new CheckpointWatch(bed.db, uuid);
   onTestFinished(() => watch.close());
   const checkpointAt = (i: number) =>
     watch.until((checkpoints) => checkpoints.get(stream.shardIds[0]!) === written[i]!.sequenceNumber, `checkpoint at r${i}`);
@@ -59,7 +49,7 @@ describe.concurrent('stream retries', () => {
         dataIn(request).includes('r1') ? FAIL : {},
       );
       await checkpointAt(5);
-      const invocations = router.invocations(stream.streamArn).map(dataIn);
+      const invocations = bed.router.invocations(stream.streamArn).map(dataIn);
       expect(invocations).toEqual([['r0', 'r1', 'r2'], ['r0', 'r1', 'r2'], ['r0', 'r1', 'r2'], ['r3', 'r4', 'r5']]);
       await watch.expectNeverBackwards();
     });
@@ -67,7 +57,7 @@ describe.concurrent('stream retries', () => {
     it('k = 2, a batch that fails once: 2 invocations of it, nothing dropped', async ({ expect, onTestFinished }) => {
       const { stream, checkpointAt } = await setUp(onTestFinished, 6, { MaximumRetryAttempts: 2 }, () => (_request, index) => (index === 0 ? FAIL : {}));
       await checkpointAt(5);
-      expect(router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1', 'r2'], ['r0', 'r1', 'r2'], ['r3', 'r4', 'r5']]);
+      expect(bed.router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1', 'r2'], ['r0', 'r1', 'r2'], ['r3', 'r4', 'r5']]);
     });
 
     it('k = 0: one invocation only, then the records are dropped', async ({ expect, onTestFinished }) => {
@@ -75,7 +65,7 @@ describe.concurrent('stream retries', () => {
         dataIn(request).includes('r0') ? FAIL : {},
       );
       await checkpointAt(3);
-      expect(router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1'], ['r2', 'r3']]);
+      expect(bed.router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1'], ['r2', 'r3']]);
     });
 
     it('k = -1 (default): retries until success, blocking its shard only; the other shard carries on', async ({ expect, onTestFinished }) => {
@@ -83,18 +73,18 @@ describe.concurrent('stream retries', () => {
       onTestFinished(stream.cleanup);
       const [blocked, free] = stream.shardIds as [string, string];
       let failures = 0;
-      router.on(stream.streamArn, (request) => (shardOfInvocation(request) === blocked && failures++ < 2 ? FAIL : {}));
+      bed.router.on(stream.streamArn, (request) => (shardOfInvocation(request) === blocked && failures++ < 2 ? FAIL : {}));
       // Records flow into both shards the whole time.
       const producer = new Producer(stream.streamName, Array.from({ length: 8 }, (_, i) => `key-${i}`), 50);
       onTestFinished(() => producer.stop());
       await producer.waitFor(16);
       expect(new Set(producer.put.map((p) => p.shardId))).toEqual(new Set([blocked, free]));
-      const uuid = await createMapping(sluice.lambda, { FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 5 });
-      const watch = new CheckpointWatch(db, uuid);
+      const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 5 });
+      const watch = new CheckpointWatch(bed.db, uuid);
       onTestFinished(() => watch.close());
       // The blocked shard's batch fails twice, then succeeds.
-      const onBlocked = () => router.invocations(stream.streamArn).filter((r) => shardOfInvocation(r) === blocked);
-      await router.waitForInvocations(stream.streamArn, 1);
+      const onBlocked = () => bed.router.invocations(stream.streamArn).filter((r) => shardOfInvocation(r) === blocked);
+      await bed.router.waitForInvocations(stream.streamArn, 1);
       await pollUntil(() => onBlocked().length >= 4, { description: 'the blocked shard moving on after its batch succeeded', timeoutMs: 20_000 });
       await producer.stop();
       const [first, second, third] = onBlocked();
@@ -102,7 +92,7 @@ describe.concurrent('stream retries', () => {
       expect(dataIn(second!)).toEqual(dataIn(first!));
       expect(dataIn(third!)).toEqual(dataIn(first!));
       // While the blocked shard retried, the free shard was invoked (it does not wait).
-      const freeWhileBlocked = router
+      const freeWhileBlocked = bed.router
         .invocations(stream.streamArn)
         .filter((r) => shardOfInvocation(r) === free && r.receivedAt > first!.receivedAt && r.receivedAt < third!.receivedAt);
       expect(freeWhileBlocked.length).toBeGreaterThanOrEqual(1);
@@ -114,7 +104,7 @@ describe.concurrent('stream retries', () => {
         'both shards checkpointed at their last record',
         20_000,
       );
-      const delivered = new Set(router.records(stream.streamArn).map(dataOf));
+      const delivered = new Set(bed.router.records(stream.streamArn).map(dataOf));
       expect(lastPut.filter((p) => !delivered.has(p.data))).toEqual([]);
       await watch.expectNeverBackwards();
     });
@@ -128,7 +118,7 @@ describe.concurrent('stream retries', () => {
         index === 0 ? { json: { batchItemFailures: [{ itemIdentifier: written[3]!.sequenceNumber }, { itemIdentifier: written[2]!.sequenceNumber }] } } : {},
       );
       await checkpointAt(6);
-      expect(router.invocations(stream.streamArn).map(dataIn)).toEqual([
+      expect(bed.router.invocations(stream.streamArn).map(dataIn)).toEqual([
         ['r0', 'r1', 'r2', 'r3', 'r4'],
         ['r2', 'r3', 'r4'],
         ['r5', 'r6'],
@@ -146,7 +136,7 @@ describe.concurrent('stream retries', () => {
         dataIn(request).includes('r5') ? { json: { batchItemFailures: [{ itemIdentifier: written[5]!.sequenceNumber }] } } : {},
       );
       await checkpointAt(5);
-      expect(router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1', 'r2'], ['r3', 'r4', 'r5'], ['r5'], ['r5'], ['r5']]);
+      expect(bed.router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1', 'r2'], ['r3', 'r4', 'r5'], ['r5'], ['r5'], ['r5']]);
     }, 20_000);
 
     const completeFailures: [string, TargetResponse][] = [
@@ -161,7 +151,7 @@ describe.concurrent('stream retries', () => {
     it.for(completeFailures)('complete failure on %s: the whole batch is retried', async ([, response], { expect, onTestFinished }) => {
       const { stream, checkpointAt } = await setUp(onTestFinished, 5, { ...RBIF, BatchSize: 3 }, () => (_request, index) => (index === 0 ? response : {}));
       await checkpointAt(4);
-      expect(router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1', 'r2'], ['r0', 'r1', 'r2'], ['r3', 'r4']]);
+      expect(bed.router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1', 'r2'], ['r0', 'r1', 'r2'], ['r3', 'r4']]);
     });
 
     const successes: [string, TargetResponse][] = [
@@ -175,7 +165,7 @@ describe.concurrent('stream retries', () => {
     it.for(successes)('success on %s: no retry', async ([, response], { expect, onTestFinished }) => {
       const { stream, checkpointAt } = await setUp(onTestFinished, 5, { ...RBIF, BatchSize: 3 }, () => () => response);
       await checkpointAt(4);
-      expect(router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1', 'r2'], ['r3', 'r4']]);
+      expect(bed.router.invocations(stream.streamArn).map(dataIn)).toEqual([['r0', 'r1', 'r2'], ['r3', 'r4']]);
     });
   });
 });

@@ -5,25 +5,16 @@
  * poll (here: while the mapping is still Disabled) are delivered, older ones are not.
  * Real kinesis-mock, DynamoDB Local and Redis.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { createRedis, createStream, createTableWithStream, dynamoDBClient, kinesisClient, pollUntil, type RecordingTarget } from '../support/index.js';
-import { waitForState, type TestSluice } from '../support/sluice.js';
+import { createRedis, createStream, createTableWithStream, dynamoDBClient, kinesisClient, pollUntil } from '../support/index.js';
+import { waitForState } from '../support/sluice.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { startStreamTestbed, type StreamTestbed, CheckpointWatch, StreamRouter, compareSequence, dataOf, putKinesis, shardOf, type DynamoEvent } from '../support/streams-e2e.js';
+import { useStreamTestbed, CheckpointWatch, compareSequence, dataOf, putKinesis, shardOf, type DynamoEvent } from '../support/streams-e2e.js';
 
-let target: RecordingTarget;
-let router: StreamRouter;
-let sluice: TestSluice;
-let db: number;
-let bed: StreamTestbed | undefined;
-beforeAll(async () => {
-  bed = await startStreamTestbed('echo');
-  ({ target, router, sluice, db } = bed);
-});
-afterAll(() => bed?.stop());
+const bed = useStreamTestbed('echo');
 
 const put = (streamName: string, data: string[], key = (i: number) => `k${i}`) =>
   putKinesis(
@@ -40,10 +31,10 @@ describe.concurrent('Kinesis StartingPosition', () => {
       Array.from({ length: 20 }, (_, i) => `old-${i}`),
     );
     expect(new Set(written.map((w) => w.shardId)).size).toBe(2);
-    const uuid = await createMapping(sluice.lambda, { FunctionName: 'echo', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 4 });
-    const watch = new CheckpointWatch(db, uuid);
+    const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'echo', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 4 });
+    const watch = new CheckpointWatch(bed.db, uuid);
     onTestFinished(() => watch.close());
-    const records = await router.waitForRecords(stream.streamArn, 20);
+    const records = await bed.router.waitForRecords(stream.streamArn, 20);
     expect(records.map(dataOf).sort()).toEqual(written.map((_, i) => `old-${i}`).sort());
     for (const shardId of stream.shardIds) {
       const inShard = records.filter((r) => shardOf(r) === shardId).map((r) => r.kinesis.sequenceNumber);
@@ -64,25 +55,25 @@ describe.concurrent('Kinesis StartingPosition', () => {
       stream.streamName,
       Array.from({ length: 10 }, (_, i) => `before-${i}`),
     );
-    const uuid = await createMapping(sluice.lambda, { FunctionName: 'echo', EventSourceArn: stream.streamArn, StartingPosition: 'LATEST', Enabled: false });
+    const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'echo', EventSourceArn: stream.streamArn, StartingPosition: 'LATEST', Enabled: false });
     // Between Create and the first poll: no poller runs yet.
     await put(
       stream.streamName,
       Array.from({ length: 10 }, (_, i) => `between-${i}`),
     );
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
-    await waitForState(sluice.lambda, uuid, 'Enabled');
+    await bed.sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    await waitForState(bed.sluice.lambda, uuid, 'Enabled');
     await put(
       stream.streamName,
       Array.from({ length: 4 }, (_, i) => `after-${i}`),
     );
-    const records = await router.waitForRecords(stream.streamArn, 14);
+    const records = await bed.router.waitForRecords(stream.streamArn, 14);
     expect(records.map(dataOf).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `between-${i}`), ...Array.from({ length: 4 }, (_, i) => `after-${i}`)].sort());
     // Nothing older turns up later either: the last records are done, and no "before" was delivered.
-    const watch = new CheckpointWatch(db, uuid);
+    const watch = new CheckpointWatch(bed.db, uuid);
     onTestFinished(() => watch.close());
     await watch.until((checkpoints) => checkpoints.size === 2, 'both shards checkpointed');
-    expect(router.records(stream.streamArn).map(dataOf).filter((d) => d.startsWith('before'))).toEqual([]);
+    expect(bed.router.records(stream.streamArn).map(dataOf).filter((d) => d.startsWith('before'))).toEqual([]);
   });
 
   it('AT_TIMESTAMP: only records that arrived at or after the timestamp, in every shard', async ({ expect, onTestFinished }) => {
@@ -101,7 +92,7 @@ describe.concurrent('Kinesis StartingPosition', () => {
       stream.streamName,
       Array.from({ length: 10 }, (_, i) => `new-${i}`),
     );
-    await createMapping(sluice.lambda, {
+    await createMapping(bed.sluice.lambda, {
       FunctionName: 'echo',
       EventSourceArn: stream.streamArn,
       StartingPosition: 'AT_TIMESTAMP',
@@ -111,7 +102,7 @@ describe.concurrent('Kinesis StartingPosition', () => {
       stream.streamName,
       Array.from({ length: 4 }, (_, i) => `later-${i}`),
     );
-    const records = await router.waitForRecords(stream.streamArn, 14);
+    const records = await bed.router.waitForRecords(stream.streamArn, 14);
     expect(records.map(dataOf).sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `new-${i}`), ...Array.from({ length: 4 }, (_, i) => `later-${i}`)].sort());
     for (const record of records) expect(record.kinesis.approximateArrivalTimestamp * 1000).toBeGreaterThanOrEqual(timestamp.getTime());
   });
@@ -123,14 +114,14 @@ describe.concurrent('Kinesis StartingPosition', () => {
     // arrive after it anyway; what differs is where their reading starts, which is pinned:
     // the shards of Create read at the timestamp, the others from their first record.
     const timestamp = new Date();
-    const uuid = await createMapping(sluice.lambda, {
+    const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'echo',
       EventSourceArn: stream.streamArn,
       StartingPosition: 'AT_TIMESTAMP',
       StartingPositionTimestamp: timestamp,
     });
     const [root] = stream.shardIds as [string];
-    const redis = createRedis({ db });
+    const redis = createRedis({ db: bed.db });
     onTestFinished(() => redis.disconnect());
     expect(JSON.parse((await redis.get(`sluice:esm:${uuid}:latest`))!)).toEqual({ [root]: 'EXISTED_AT_CREATION' });
     await kinesisClient().send(new SplitShardCommand({ StreamName: stream.streamName, ShardToSplit: root, NewStartingHashKey: (2n ** 127n).toString() }));
@@ -141,11 +132,11 @@ describe.concurrent('Kinesis StartingPosition', () => {
     const children = ((await kinesisClient().send(new ListShardsCommand({ StreamName: stream.streamName }))).Shards ?? []).filter((s) => s.ParentShardId === root);
     expect(children).toHaveLength(2);
     const written = await put(stream.streamName, ['child-0', 'child-1', 'child-2', 'child-3'], (i) => `key-${i}`);
-    const records = await router.waitForRecords(stream.streamArn, 4, 20_000);
+    const records = await bed.router.waitForRecords(stream.streamArn, 4, 20_000);
     expect(records.map(dataOf).sort()).toEqual(['child-0', 'child-1', 'child-2', 'child-3']);
     expect(new Set(records.map(shardOf))).toEqual(new Set(written.map((w) => w.shardId)));
     for (const child of new Set(written.map((w) => w.shardId))) expect(children.map((c) => c.ShardId)).toContain(child);
-    const watch = new CheckpointWatch(db, uuid);
+    const watch = new CheckpointWatch(bed.db, uuid);
     onTestFinished(() => watch.close());
     await watch.until((c) => c.get(root) === 'SHARD_END', 'the parent read to its end');
   });
@@ -172,9 +163,9 @@ describe.concurrent('DynamoDB Streams StartingPosition', () => {
     for (let i = 0; i < 4; i++) await putItem(table.tableName, `item-${i}`);
     await ddb().send(new UpdateItemCommand({ TableName: table.tableName, Key: { pk: { S: 'item-0' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { N: '2' } } }));
     await ddb().send(new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: 'item-1' } } }));
-    const uuid = await createMapping(sluice.lambda, { FunctionName: 'echo', EventSourceArn: table.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 3 });
+    const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'echo', EventSourceArn: table.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 3 });
     await putItem(table.tableName, 'item-new');
-    const records = await router.waitForRecords<DynamoEvent>(table.streamArn, 7);
+    const records = await bed.router.waitForRecords<DynamoEvent>(table.streamArn, 7);
     expect(records.map((r) => `${r.eventName} ${r.dynamodb.Keys.pk!.S}`)).toEqual([
       'INSERT item-0',
       'INSERT item-1',
@@ -186,7 +177,7 @@ describe.concurrent('DynamoDB Streams StartingPosition', () => {
     ]);
     const sequence = records.map((r) => r.dynamodb.SequenceNumber);
     expect([...sequence].sort(compareSequence)).toEqual(sequence);
-    const watch = new CheckpointWatch(db, uuid);
+    const watch = new CheckpointWatch(bed.db, uuid);
     onTestFinished(() => watch.close());
     await watch.until((checkpoints) => [...checkpoints.values()].includes(sequence.at(-1)!), 'checkpoint at the last change');
   });
@@ -195,16 +186,16 @@ describe.concurrent('DynamoDB Streams StartingPosition', () => {
     const table = await createTableWithStream();
     onTestFinished(table.cleanup);
     for (let i = 0; i < 3; i++) await putItem(table.tableName, `before-${i}`);
-    const uuid = await createMapping(sluice.lambda, { FunctionName: 'echo', EventSourceArn: table.streamArn, StartingPosition: 'LATEST', Enabled: false });
+    const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'echo', EventSourceArn: table.streamArn, StartingPosition: 'LATEST', Enabled: false });
     for (let i = 0; i < 3; i++) await putItem(table.tableName, `between-${i}`);
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
-    await waitForState(sluice.lambda, uuid, 'Enabled');
+    await bed.sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    await waitForState(bed.sluice.lambda, uuid, 'Enabled');
     await putItem(table.tableName, 'after-0');
-    const records = await router.waitForRecords<DynamoEvent>(table.streamArn, 4);
+    const records = await bed.router.waitForRecords<DynamoEvent>(table.streamArn, 4);
     expect(records.map((r) => r.dynamodb.Keys.pk!.S)).toEqual(['between-0', 'between-1', 'between-2', 'after-0']);
-    const watch = new CheckpointWatch(db, uuid);
+    const watch = new CheckpointWatch(bed.db, uuid);
     onTestFinished(() => watch.close());
     await watch.until((checkpoints) => [...checkpoints.values()].includes(records.at(-1)!.dynamodb.SequenceNumber), 'checkpoint at the last change');
-    expect(router.records<DynamoEvent>(table.streamArn).length).toBe(4);
+    expect(bed.router.records<DynamoEvent>(table.streamArn).length).toBe(4);
   });
 });

@@ -10,18 +10,14 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createRedis, createStream, createTableWithStream, dynamoDBClient, pollUntil, type RecordedRequest } from '../support/index.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { putKinesis, startStreamTestbed, streamRecordsIn, type StreamTestbed } from '../support/streams-e2e.js';
+import { putKinesis, useStreamTestbed, streamRecordsIn } from '../support/streams-e2e.js';
 
-let bed: StreamTestbed;
+const bed = useStreamTestbed('fn');
 let redis: Redis;
-beforeAll(async () => {
-  bed = await startStreamTestbed('fn');
+beforeAll(() => {
   redis = createRedis({ db: bed.db });
 });
-afterAll(async () => {
-  redis?.disconnect();
-  await bed?.stop();
-});
+afterAll(() => redis?.disconnect());
 
 interface WindowEvent {
   Records: { kinesis?: { approximateArrivalTimestamp: number }; dynamodb?: { ApproximateCreationDateTime: number } }[];

@@ -7,7 +7,7 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DescribeStreamCommand, GetRecordsCommand as GetStreamRecordsCommand, GetShardIteratorCommand as GetStreamShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { Redis } from 'ioredis';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { allocateRedisDb, createRedis, dynamoDBStreamsClient, kinesisClient } from './clients.js';
 import { pollUntil } from './poll.js';
 import { startRecordingTarget, type RecordedRequest, type RecordingTarget, type ResponseFn, type TargetResponse } from './recording-target.js';
@@ -365,4 +365,19 @@ export async function startStreamTestbed(functionName = 'fn'): Promise<StreamTes
       await target.close();
     },
   };
+}
+
+/**
+ * The usual setup of a stream end-to-end test file: startStreamTestbed before the file's
+ * tests, stopped after them. The returned object is filled once beforeAll has run.
+ */
+export function useStreamTestbed(functionName = 'fn'): StreamTestbed {
+  const bed = {} as StreamTestbed;
+  beforeAll(async () => {
+    Object.assign(bed, await startStreamTestbed(functionName));
+  });
+  afterAll(async () => {
+    await bed.stop?.();
+  });
+  return bed;
 }
