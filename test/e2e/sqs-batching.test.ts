@@ -3,35 +3,25 @@
  * from its first message), or before the message that would push the payload past 6 MB.
  * Real fauxqs, real Redis, mappings through the Lambda API.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createQueue, pollUntil, sqsClient, startRecordingTarget, type RecordingTarget } from '../support/index.js';
-import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
+import { createQueue, pollUntil, sqsClient } from '../support/index.js';
+import { waitForState } from '../support/sluice.js';
 import { queueCounts, queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
-import { QueueRouter, createMapping, recordsIn, sendInOrder } from '../support/sqs-e2e.js';
+import { createMapping, recordsIn, sendInOrder } from '../support/sqs-e2e.js';
+import { useSqsTestbed } from '../support/sqs-testbed.js';
 
 /** Lambda's synchronous payload limit (sqs.md §4). */
 const SIX_MB = 6_291_456;
 
-let target: RecordingTarget;
-let router: QueueRouter;
-let sluice: TestSluice;
-beforeAll(async () => {
-  target = await startRecordingTarget();
-  router = new QueueRouter(target);
-  sluice = await startTestSluice({ functions: { batches: { http: target.url, timeout: 3 }, quick: { http: target.url, timeout: 1 } } });
-});
-afterAll(async () => {
-  await sluice?.stop();
-  await target?.close();
-});
+const bed = useSqsTestbed((targetUrl) => ({ functions: { batches: { http: targetUrl, timeout: 3 }, quick: { http: targetUrl, timeout: 1 } } }));
 
 describe.concurrent('SQS batching', () => {
   it('closes batches at BatchSize: 30 queued, BatchSize 20, window 1, MaximumConcurrency 2 → 20 then 10 (observed on AWS)', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'size' });
     onTestFinished(queue.cleanup);
-    const uuid = await createMapping(sluice.lambda, {
+    const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'batches',
       EventSourceArn: queue.queueArn,
       BatchSize: 20,
@@ -40,26 +30,26 @@ describe.concurrent('SQS batching', () => {
       Enabled: false,
     });
     await sendMessages(queue.queueUrl, Array.from({ length: 30 }, (_, i) => `m${i}`));
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    await bed.sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
 
-    await router.waitForRecords(queue.queueArn, 30);
+    await bed.router.waitForRecords(queue.queueArn, 30);
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
-    const sizes = router.invocations(queue.queueArn).map((r) => recordsIn(r).length);
+    const sizes = bed.router.invocations(queue.queueArn).map((r) => recordsIn(r).length);
     expect(sizes.sort((a, b) => b - a)).toEqual([20, 10]);
-    expect(new Set(router.records(queue.queueArn).map((r) => r.body)).size).toBe(30);
+    expect(new Set(bed.router.records(queue.queueArn).map((r) => r.body)).size).toBe(30);
   });
 
   it('closes a batch when its window ends, counted from its first message, not before', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'window' });
     onTestFinished(queue.cleanup);
-    await createMapping(sluice.lambda, { FunctionName: 'batches', EventSourceArn: queue.queueArn, BatchSize: 100, MaximumBatchingWindowInSeconds: 2 });
+    await createMapping(bed.sluice.lambda, { FunctionName: 'batches', EventSourceArn: queue.queueArn, BatchSize: 100, MaximumBatchingWindowInSeconds: 2 });
 
     await sendMessages(queue.queueUrl, ['first']);
     // The first message was received: the window is open. Two more join it.
     await pollUntil(async () => (await queueCounts(queue.queueUrl)).inFlight === 1, { description: 'first message received' });
     await sendMessages(queue.queueUrl, ['second', 'third']);
 
-    const [invocation] = await router.waitForInvocations(queue.queueArn, 1, 10_000);
+    const [invocation] = await bed.router.waitForInvocations(queue.queueArn, 1, 10_000);
     const records = recordsIn(invocation!);
     expect(records.map((r) => r.body)).toEqual(['first', 'second', 'third']);
     const firstReceived = Number(records[0]!.attributes.ApproximateFirstReceiveTimestamp);
@@ -69,7 +59,7 @@ describe.concurrent('SQS batching', () => {
     // Closed by the window, not by a 20 s long poll (loose: other tests load the machine meanwhile).
     expect(invocation!.receivedAt - firstReceived).toBeLessThan(5000);
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
-    expect(router.invocations(queue.queueArn)).toHaveLength(1);
+    expect(bed.router.invocations(queue.queueArn)).toHaveLength(1);
   });
 
   it('receives with window + timeout + 30 s of visibility when the queue\'s is shorter, so a message never comes back while its batch fills', async ({
@@ -79,21 +69,21 @@ describe.concurrent('SQS batching', () => {
     // Queue visibility 2 s < window 3 s + function timeout 1 s (sqs.md §6).
     const queue = await createQueue({ prefix: 'window-visibility', visibilityTimeoutSeconds: 2 });
     onTestFinished(queue.cleanup);
-    await createMapping(sluice.lambda, { FunctionName: 'quick', EventSourceArn: queue.queueArn, BatchSize: 100, MaximumBatchingWindowInSeconds: 3 });
+    await createMapping(bed.sluice.lambda, { FunctionName: 'quick', EventSourceArn: queue.queueArn, BatchSize: 100, MaximumBatchingWindowInSeconds: 3 });
     const [messageId] = await sendInOrder(queue.queueUrl, ['waits 3 s in its batch']);
 
-    const [invocation] = await router.waitForInvocations(queue.queueArn, 1);
+    const [invocation] = await bed.router.waitForInvocations(queue.queueArn, 1);
     const records = recordsIn(invocation!);
     expect(records.map((r) => [r.messageId, r.attributes.ApproximateReceiveCount])).toEqual([[messageId, '1']]);
     expect(invocation!.receivedAt - Number(records[0]!.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThanOrEqual(3000 - 5);
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
-    expect(router.invocations(queue.queueArn)).toHaveLength(1);
+    expect(bed.router.invocations(queue.queueArn)).toHaveLength(1);
   });
 
   it('never sends more than 6 MB: messages of 250 KB, 15 MB queued', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'bytes' });
     onTestFinished(queue.cleanup);
-    const uuid = await createMapping(sluice.lambda, {
+    const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'batches',
       EventSourceArn: queue.queueArn,
       BatchSize: 100,
@@ -106,24 +96,24 @@ describe.concurrent('SQS batching', () => {
     for (let i = 0; i < count; i += 10) {
       await Promise.all(bodies.slice(i, i + 10).map((body) => sqsClient().send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: body }))));
     }
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    await bed.sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
 
-    await router.waitForRecords(queue.queueArn, count, 20_000);
+    await bed.router.waitForRecords(queue.queueArn, count, 20_000);
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
-    const invocations = router.invocations(queue.queueArn);
+    const invocations = bed.router.invocations(queue.queueArn);
     const sizes = invocations.map((r) => Buffer.byteLength(r.rawBody, 'utf8'));
     for (const size of sizes) expect(size).toBeLessThanOrEqual(SIX_MB);
     // The 6 MB rule closed the batches, not BatchSize: the fullest one has no room for another message.
     expect(Math.max(...sizes)).toBeGreaterThan(SIX_MB - 251_000);
     // Every message delivered once.
-    const delivered = router.records(queue.queueArn).map((r) => r.body.slice(0, 3));
+    const delivered = bed.router.records(queue.queueArn).map((r) => r.body.slice(0, 3));
     expect(delivered.sort()).toEqual(bodies.map((b) => b.slice(0, 3)));
   }, 40_000);
 
   it('BatchSize 10,000: 10,000 queued messages reach the function in one invocation', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'big' });
     onTestFinished(queue.cleanup);
-    const uuid = await createMapping(sluice.lambda, {
+    const uuid = await createMapping(bed.sluice.lambda, {
       FunctionName: 'batches',
       EventSourceArn: queue.queueArn,
       BatchSize: 10_000,
@@ -133,14 +123,14 @@ describe.concurrent('SQS batching', () => {
     });
     const count = 10_000;
     await sendMessages(queue.queueUrl, Array.from({ length: count }, (_, i) => String(i)));
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
-    await waitForState(sluice.lambda, uuid, 'Enabled');
+    await bed.sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    await waitForState(bed.sluice.lambda, uuid, 'Enabled');
 
-    await router.waitForRecords(queue.queueArn, count, 20_000);
+    await bed.router.waitForRecords(queue.queueArn, count, 20_000);
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { timeoutMs: 20_000, description: 'queue empty' });
-    const invocations = router.invocations(queue.queueArn);
+    const invocations = bed.router.invocations(queue.queueArn);
     for (const invocation of invocations) expect(recordsIn(invocation).length).toBeLessThanOrEqual(count);
     expect(invocations.map((r) => recordsIn(r).length)).toEqual([count]);
-    expect(new Set(router.records(queue.queueArn).map((r) => r.body)).size).toBe(count);
+    expect(new Set(bed.router.records(queue.queueArn).map((r) => r.body)).size).toBe(count);
   }, 60_000);
 });

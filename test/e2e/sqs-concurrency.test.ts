@@ -4,31 +4,21 @@
  * it, and reach the cap under load. Measured from the target's side: the most requests
  * open at one moment.
  */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
-import { createQueue, pollUntil, startRecordingTarget, type RecordingTarget } from '../support/index.js';
-import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
+import { createQueue, pollUntil } from '../support/index.js';
+import { waitForState } from '../support/sluice.js';
 import { queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
-import { QueueRouter, createMapping, maxOverlap } from '../support/sqs-e2e.js';
+import { createMapping, maxOverlap } from '../support/sqs-e2e.js';
+import { useSqsTestbed } from '../support/sqs-testbed.js';
 
 const DEFAULT_CAP = 4;
 const MESSAGES = 24;
 
-let target: RecordingTarget;
-let router: QueueRouter;
-let sluice: TestSluice;
-beforeAll(async () => {
-  target = await startRecordingTarget();
-  router = new QueueRouter(target);
-  sluice = await startTestSluice({
+const bed = useSqsTestbed((targetUrl) => ({
     sqs: { defaultMaximumConcurrency: DEFAULT_CAP },
-    functions: { slow: { http: target.url, timeout: 3 } },
-  });
-});
-afterAll(async () => {
-  await sluice?.stop();
-  await target?.close();
-});
+    functions: { slow: { http: targetUrl, timeout: 3 } },
+  }));
 
 /** Queues MESSAGES messages for a disabled mapping, enables it, and returns the most invocations seen at once. */
 async function peakConcurrency(
@@ -38,8 +28,8 @@ async function peakConcurrency(
 ): Promise<number> {
   const queue = await createQueue({ prefix: 'cap' });
   onTestFinished(queue.cleanup);
-  router.on(queue.queueArn, { delayMs: 200 });
-  const uuid = await createMapping(sluice.lambda, {
+  bed.router.on(queue.queueArn, { delayMs: 200 });
+  const uuid = await createMapping(bed.sluice.lambda, {
     FunctionName: 'slow',
     EventSourceArn: queue.queueArn,
     BatchSize: batching.BatchSize,
@@ -51,10 +41,10 @@ async function peakConcurrency(
     queue.queueUrl,
     Array.from({ length: batching.messages }, (_, i) => `m${i}`),
   );
-  await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
-  await router.waitForRecords(queue.queueArn, batching.messages);
+  await bed.sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+  await bed.router.waitForRecords(queue.queueArn, batching.messages);
   await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
-  return maxOverlap(router.invocations(queue.queueArn));
+  return maxOverlap(bed.router.invocations(queue.queueArn));
 }
 
 describe.concurrent('SQS concurrency cap', () => {
@@ -71,22 +61,22 @@ describe.concurrent('SQS concurrency cap', () => {
     // short by the update, comes back once it runs out (function timeout 3 s, V41).
     const queue = await createQueue({ prefix: 'cap-update', visibilityTimeoutSeconds: 3 });
     onTestFinished(queue.cleanup);
-    router.on(queue.queueArn, { delayMs: 200 });
-    const uuid = await createMapping(sluice.lambda, { FunctionName: 'slow', EventSourceArn: queue.queueArn, BatchSize: 1, ScalingConfig: { MaximumConcurrency: 4 } });
+    bed.router.on(queue.queueArn, { delayMs: 200 });
+    const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'slow', EventSourceArn: queue.queueArn, BatchSize: 1, ScalingConfig: { MaximumConcurrency: 4 } });
     await sendMessages(
       queue.queueUrl,
       Array.from({ length: 40 }, (_, i) => `m${i}`),
     );
-    await router.waitForInvocations(queue.queueArn, 8);
-    expect(maxOverlap(router.invocations(queue.queueArn))).toBe(4);
+    await bed.router.waitForInvocations(queue.queueArn, 8);
+    expect(maxOverlap(bed.router.invocations(queue.queueArn))).toBe(4);
 
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, ScalingConfig: { MaximumConcurrency: 2 } }));
-    await waitForState(sluice.lambda, uuid, 'Enabled');
+    await bed.sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, ScalingConfig: { MaximumConcurrency: 2 } }));
+    await waitForState(bed.sluice.lambda, uuid, 'Enabled');
     const settledAt = Date.now();
-    await router.waitForRecords(queue.queueArn, 40, 15_000);
+    await bed.router.waitForRecords(queue.queueArn, 40, 15_000);
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
     // Batches invoked under the old cap end within their 200 ms; after that, 2 at a time.
-    const later = router.invocations(queue.queueArn).filter((r) => r.receivedAt > settledAt + 300);
+    const later = bed.router.invocations(queue.queueArn).filter((r) => r.receivedAt > settledAt + 300);
     expect(later.length).toBeGreaterThan(4);
     expect(maxOverlap(later)).toBe(2);
   });

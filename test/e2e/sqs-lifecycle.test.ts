@@ -4,7 +4,7 @@
  * started after it (BatchSize, FunctionName), Delete ends in a 404. Nothing is lost: every
  * message is delivered at least once overall, or is still in the queue.
  */
-import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
+import { describe, it, type ExpectStatic } from 'vitest';
 import {
   DeleteEventSourceMappingCommand,
   GetEventSourceMappingCommand,
@@ -12,33 +12,23 @@ import {
   UpdateEventSourceMappingCommand,
   type UpdateEventSourceMappingCommandInput,
 } from '@aws-sdk/client-lambda';
-import { createQueue, pollUntil, startRecordingTarget, type RecordingTarget, type TestQueue } from '../support/index.js';
-import { startTestSluice, waitForState, type TestSluice } from '../support/sluice.js';
+import { createQueue, pollUntil, type TestQueue } from '../support/index.js';
+import { waitForState } from '../support/sluice.js';
 import { queueCounts, queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
-import { QueueRouter, createMapping, peekAll, recordsIn } from '../support/sqs-e2e.js';
+import { createMapping, peekAll, recordsIn } from '../support/sqs-e2e.js';
+import { useSqsTestbed } from '../support/sqs-testbed.js';
 
 const MESSAGES = 60;
 const VISIBILITY_SECONDS = 2;
 /** A poller still running would invoke within milliseconds (messages are waiting): this much silence says it stopped. */
 const QUIET_MS = 1000;
 
-let target: RecordingTarget;
-let router: QueueRouter;
-let sluice: TestSluice;
-beforeAll(async () => {
-  target = await startRecordingTarget();
-  router = new QueueRouter(target);
-  sluice = await startTestSluice({
+const bed = useSqsTestbed((targetUrl) => ({
     functions: {
-      first: { http: `${target.url}/first`, timeout: 1 },
-      second: { http: `${target.url}/second`, timeout: 1 },
+      first: { http: `${targetUrl}/first`, timeout: 1 },
+      second: { http: `${targetUrl}/second`, timeout: 1 },
     },
-  });
-});
-afterAll(async () => {
-  await sluice?.stop();
-  await target?.close();
-});
+  }));
 
 const bodies = Array.from({ length: MESSAGES }, (_, i) => `m${i}`);
 
@@ -46,22 +36,22 @@ const bodies = Array.from({ length: MESSAGES }, (_, i) => `m${i}`);
 async function flowing(onTestFinished: (fn: () => Promise<void>) => void): Promise<{ queue: TestQueue; uuid: string }> {
   const queue = await createQueue({ prefix: 'flow', visibilityTimeoutSeconds: VISIBILITY_SECONDS });
   onTestFinished(queue.cleanup);
-  router.on(queue.queueArn, { delayMs: 50 });
-  const uuid = await createMapping(sluice.lambda, { FunctionName: 'first', EventSourceArn: queue.queueArn, BatchSize: 1, ScalingConfig: { MaximumConcurrency: 2 } });
+  bed.router.on(queue.queueArn, { delayMs: 50 });
+  const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'first', EventSourceArn: queue.queueArn, BatchSize: 1, ScalingConfig: { MaximumConcurrency: 2 } });
   await sendMessages(queue.queueUrl, bodies);
-  await router.waitForInvocations(queue.queueArn, 4);
+  await bed.router.waitForInvocations(queue.queueArn, 4);
   return { queue, uuid };
 }
 
 /** Updates the mapping and resolves with the time its settled state was seen. */
 async function update(input: UpdateEventSourceMappingCommandInput, settled: string): Promise<number> {
-  await sluice.lambda.send(new UpdateEventSourceMappingCommand(input));
-  await waitForState(sluice.lambda, input.UUID!, settled);
+  await bed.sluice.lambda.send(new UpdateEventSourceMappingCommand(input));
+  await waitForState(bed.sluice.lambda, input.UUID!, settled);
   return Date.now();
 }
 
 function expectAllDelivered(expect: ExpectStatic, queueArn: string): void {
-  expect(new Set(router.records(queueArn).map((r) => r.body))).toEqual(new Set(bodies));
+  expect(new Set(bed.router.records(queueArn).map((r) => r.body))).toEqual(new Set(bodies));
 }
 
 describe.concurrent('SQS mappings changed while messages flow', () => {
@@ -69,29 +59,29 @@ describe.concurrent('SQS mappings changed while messages flow', () => {
     const { queue, uuid } = await flowing(onTestFinished);
     const disabledAt = await update({ UUID: uuid, Enabled: false }, 'Disabled');
     // In-flight invocations ended before Disabled.
-    for (const invocation of router.invocations(queue.queueArn)) expect(invocation.respondedAt).toBeLessThanOrEqual(disabledAt);
-    await router.quietFor(queue.queueArn, QUIET_MS);
-    expect(router.invocations(queue.queueArn).filter((r) => r.receivedAt > disabledAt)).toEqual([]);
-    const delivered = router.invocations(queue.queueArn).length;
+    for (const invocation of bed.router.invocations(queue.queueArn)) expect(invocation.respondedAt).toBeLessThanOrEqual(disabledAt);
+    await bed.router.quietFor(queue.queueArn, QUIET_MS);
+    expect(bed.router.invocations(queue.queueArn).filter((r) => r.receivedAt > disabledAt)).toEqual([]);
+    const delivered = bed.router.invocations(queue.queueArn).length;
     expect((await queueCounts(queue.queueUrl)).visible).toBeGreaterThan(0);
 
     await update({ UUID: uuid, Enabled: true }, 'Enabled');
     // (Messages taken by a long poll cut short at the stop come back after their visibility timeout.)
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
-    expect(router.invocations(queue.queueArn).length).toBeGreaterThan(delivered);
+    expect(bed.router.invocations(queue.queueArn).length).toBeGreaterThan(delivered);
     expectAllDelivered(expect, queue.queueArn);
   });
 
   it('Disable closes a batch still being filled and invokes it before Disabled is reported', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'window', visibilityTimeoutSeconds: VISIBILITY_SECONDS });
     onTestFinished(queue.cleanup);
-    const uuid = await createMapping(sluice.lambda, { FunctionName: 'first', EventSourceArn: queue.queueArn, BatchSize: 100, MaximumBatchingWindowInSeconds: 10 });
+    const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'first', EventSourceArn: queue.queueArn, BatchSize: 100, MaximumBatchingWindowInSeconds: 10 });
     await sendMessages(queue.queueUrl, ['w1', 'w2']);
     await pollUntil(async () => (await queueCounts(queue.queueUrl)).inFlight === 2, { description: 'both messages in the batch being filled' });
-    expect(router.invocations(queue.queueArn)).toHaveLength(0);
+    expect(bed.router.invocations(queue.queueArn)).toHaveLength(0);
 
     const disabledAt = await update({ UUID: uuid, Enabled: false }, 'Disabled');
-    const [invocation] = router.invocations(queue.queueArn);
+    const [invocation] = bed.router.invocations(queue.queueArn);
     expect(recordsIn(invocation!).map((r) => r.body).sort()).toEqual(['w1', 'w2']);
     expect(invocation!.respondedAt).toBeLessThanOrEqual(disabledAt);
     // Long before the window would have closed it.
@@ -105,7 +95,7 @@ describe.concurrent('SQS mappings changed while messages flow', () => {
     const requestedAt = Date.now();
     const updatedAt = await update({ UUID: uuid, BatchSize: 5 }, 'Enabled');
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
-    const invocations = router.invocations(queue.queueArn);
+    const invocations = bed.router.invocations(queue.queueArn);
     for (const invocation of invocations.filter((r) => r.receivedAt < requestedAt)) expect(recordsIn(invocation)).toHaveLength(1);
     const after = invocations.filter((r) => r.receivedAt > updatedAt);
     for (const invocation of after) expect(recordsIn(invocation).length).toBeLessThanOrEqual(5);
@@ -117,7 +107,7 @@ describe.concurrent('SQS mappings changed while messages flow', () => {
     const { queue, uuid } = await flowing(onTestFinished);
     const updatedAt = await update({ UUID: uuid, FunctionName: 'second' }, 'Enabled');
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
-    const invocations = router.invocations(queue.queueArn);
+    const invocations = bed.router.invocations(queue.queueArn);
     const toFirst = invocations.filter((r) => r.path === '/first');
     const toSecond = invocations.filter((r) => r.path === '/second');
     expect(toFirst.length).toBeGreaterThan(0);
@@ -131,12 +121,12 @@ describe.concurrent('SQS mappings changed while messages flow', () => {
 
   it('Delete: Deleting, then removed (404); no invocation after; what was not delivered is still queued', async ({ expect, onTestFinished }) => {
     const { queue, uuid } = await flowing(onTestFinished);
-    const { State } = await sluice.lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
+    const { State } = await bed.sluice.lambda.send(new DeleteEventSourceMappingCommand({ UUID: uuid }));
     expect(State).toBe('Deleting');
     await pollUntil(
       async () => {
         try {
-          await sluice.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
+          await bed.sluice.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }));
           return false;
         } catch (error) {
           if (error instanceof ResourceNotFoundException && error.$metadata.httpStatusCode === 404) return true;
@@ -146,15 +136,15 @@ describe.concurrent('SQS mappings changed while messages flow', () => {
       { description: 'mapping removed' },
     );
     const removedAt = Date.now();
-    for (const invocation of router.invocations(queue.queueArn)) expect(invocation.respondedAt).toBeLessThanOrEqual(removedAt);
-    await router.quietFor(queue.queueArn, QUIET_MS);
-    expect(router.invocations(queue.queueArn).filter((r) => r.receivedAt > removedAt)).toEqual([]);
+    for (const invocation of bed.router.invocations(queue.queueArn)) expect(invocation.respondedAt).toBeLessThanOrEqual(removedAt);
+    await bed.router.quietFor(queue.queueArn, QUIET_MS);
+    expect(bed.router.invocations(queue.queueArn).filter((r) => r.receivedAt > removedAt)).toEqual([]);
 
     // Nothing lost: each message was delivered, or is still in the queue. Messages taken by a
     // long poll cut short at the stop are in flight until their visibility timeout ends; fauxqs
     // makes them visible only when someone receives (GetQueueAttributes keeps counting them as
     // not visible), hence receiving here rather than reading queue counts.
-    const seen = new Set(router.records(queue.queueArn).map((r) => r.body));
+    const seen = new Set(bed.router.records(queue.queueArn).map((r) => r.body));
     const delivered = seen.size;
     await pollUntil(
       async () => {

@@ -17,13 +17,19 @@ export interface SqsTestbed {
   sluice: TestSluice;
 }
 
-/** Registers beforeAll / afterAll; the returned object is filled once beforeAll has run. */
-export function useSqsTestbed(functionName: string, timeoutSeconds = 1): SqsTestbed {
+/**
+ * Registers beforeAll / afterAll; the returned object is filled once beforeAll has run.
+ * `functionName`: one function posting to the target; or a function of the target's URL
+ * giving the whole Sluice config overrides (several functions, other settings).
+ */
+export function useSqsTestbed(functionName: string | ((targetUrl: string) => Record<string, unknown>), timeoutSeconds = 1): SqsTestbed {
   const bed = {} as SqsTestbed;
   beforeAll(async () => {
     bed.target = await startRecordingTarget();
     bed.router = new QueueRouter(bed.target);
-    bed.sluice = await startTestSluice({ functions: { [functionName]: { http: bed.target.url, timeout: timeoutSeconds } } });
+    const overrides =
+      typeof functionName === 'string' ? { functions: { [functionName]: { http: bed.target.url, timeout: timeoutSeconds } } } : functionName(bed.target.url);
+    bed.sluice = await startTestSluice(overrides);
   });
   afterAll(async () => {
     await bed.sluice?.stop();
