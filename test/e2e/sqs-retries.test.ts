@@ -41,6 +41,26 @@ afterAll(async () => {
   await target?.close();
 });
 
+/**
+ * A queue whose function always fails, 20 messages waiting, then a `worker` mapping with
+ * `settings` (at most 2 batches at once) enabled on it: every batch fails from the start.
+ */
+async function alwaysFailing(prefix: string, settings: Record<string, unknown>, onTestFinished: (fn: () => Promise<void>) => void) {
+  const queue = await createQueue({ prefix });
+  onTestFinished(queue.cleanup);
+  router.on(queue.queueArn, { status: 500, json: { errorMessage: 'always' } });
+  const uuid = await createMapping(sluice.lambda, {
+    FunctionName: 'worker',
+    EventSourceArn: queue.queueArn,
+    ...settings,
+    ScalingConfig: { MaximumConcurrency: 2 },
+    Enabled: false,
+  });
+  await sendMessages(queue.queueUrl, Array.from({ length: 20 }, (_, i) => `m${i}`));
+  await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+  return queue;
+}
+
 describe.concurrent('SQS outcomes', () => {
   it('deletes the batch after a success', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'ok' });
@@ -100,56 +120,21 @@ describe.concurrent('SQS outcomes', () => {
   });
 
   it('slows a receive loop down after function errors (RBIF off): 1 s, then 2 s before its next receives', async ({ expect, onTestFinished }) => {
-    const queue = await createQueue({ prefix: 'backoff' });
-    onTestFinished(queue.cleanup);
-    router.on(queue.queueArn, { status: 500, json: { errorMessage: 'always' } });
-    const uuid = await createMapping(sluice.lambda, {
-      FunctionName: 'worker',
-      EventSourceArn: queue.queueArn,
-      BatchSize: 1,
-      ScalingConfig: { MaximumConcurrency: 2 },
-      Enabled: false,
-    });
-    await sendMessages(queue.queueUrl, Array.from({ length: 20 }, (_, i) => `m${i}`));
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    const queue = await alwaysFailing('backoff', { BatchSize: 1 }, onTestFinished);
     // Two loops, each: fail, wait 1 s, fail, wait 2 s, fail: the fifth invocation comes 3 s after the first.
     const invocations = await router.waitForInvocations(queue.queueArn, 5);
     expect(invocations[4]!.receivedAt - invocations[0]!.receivedAt).toBeGreaterThanOrEqual(2900);
   });
 
   it('slows a batching window down after function errors too', async ({ expect, onTestFinished }) => {
-    const queue = await createQueue({ prefix: 'backoff-window' });
-    onTestFinished(queue.cleanup);
-    router.on(queue.queueArn, { status: 500, json: { errorMessage: 'always' } });
-    const uuid = await createMapping(sluice.lambda, {
-      FunctionName: 'worker',
-      EventSourceArn: queue.queueArn,
-      BatchSize: 2,
-      MaximumBatchingWindowInSeconds: 1,
-      ScalingConfig: { MaximumConcurrency: 2 },
-      Enabled: false,
-    });
-    await sendMessages(queue.queueUrl, Array.from({ length: 20 }, (_, i) => `m${i}`));
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    const queue = await alwaysFailing('backoff-window', { BatchSize: 2, MaximumBatchingWindowInSeconds: 1 }, onTestFinished);
     // Two batches fill at once (BatchSize reached); the slots that saw them fail wait before the next.
     const invocations = await router.waitForInvocations(queue.queueArn, 3);
     expect(invocations[2]!.receivedAt - invocations[0]!.receivedAt).toBeGreaterThanOrEqual(900);
   });
 
   it('does not slow down after function errors with ReportBatchItemFailures on', async ({ expect, onTestFinished }) => {
-    const queue = await createQueue({ prefix: 'no-backoff' });
-    onTestFinished(queue.cleanup);
-    router.on(queue.queueArn, { status: 500, json: { errorMessage: 'always' } });
-    const uuid = await createMapping(sluice.lambda, {
-      FunctionName: 'worker',
-      EventSourceArn: queue.queueArn,
-      BatchSize: 1,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 2 },
-      Enabled: false,
-    });
-    await sendMessages(queue.queueUrl, Array.from({ length: 20 }, (_, i) => `m${i}`));
-    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    const queue = await alwaysFailing('no-backoff', { BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] }, onTestFinished);
     const invocations = await router.waitForInvocations(queue.queueArn, 20);
     expect(invocations[19]!.receivedAt - invocations[0]!.receivedAt).toBeLessThan(900);
   });
