@@ -12,6 +12,7 @@ import { createMapping } from '../support/sqs-e2e.js';
 import {
   CheckpointWatch,
   Producer,
+  startStreamTestbed,
   streamSluiceConfig,
   StreamRouter,
   dataOf,
@@ -115,12 +116,8 @@ describe.concurrent('stream mappings while records flow', () => {
   });
 
   it('an Update while a batch waits for a retry abandons it: it is read again from the checkpoint under the new settings', async ({ expect, onTestFinished }) => {
-    const target = await startRecordingTarget();
-    onTestFinished(() => target.close());
-    const router = new StreamRouter(target);
-    const db = await allocateRedisDb();
-    const sluice = await startTestSluice(streamSluiceConfig(target), db);
-    onTestFinished(() => sluice.stop());
+    const { target, router, sluice, db, stop } = await startStreamTestbed();
+    onTestFinished(stop);
     const stream = await createStream({ shardCount: 1 });
     onTestFinished(stream.cleanup);
     // The old settings' batch (4 records) always fails; single records succeed.

@@ -10,7 +10,7 @@ import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, Sp
 import { allocateRedisDb, createStream, kinesisClient, pollUntil, startRecordingTarget } from '../support/index.js';
 import { startTestSluice } from '../support/sluice.js';
 import { createMapping } from '../support/sqs-e2e.js';
-import { streamSluiceConfig, CheckpointWatch, Producer, StreamRouter, dataOf, invocationsByShard, putKinesis, recordsByKey, streamRecordsIn } from '../support/streams-e2e.js';
+import { startStreamTestbed, streamSluiceConfig, CheckpointWatch, Producer, StreamRouter, dataOf, invocationsByShard, putKinesis, recordsByKey, streamRecordsIn } from '../support/streams-e2e.js';
 
 async function shards(streamName: string): Promise<Shard[]> {
   return (await kinesisClient().send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
@@ -104,12 +104,8 @@ describe.concurrent('resharding while records flow', () => {
   });
 
   it('LATEST: a split after Create delivers the parent after its pinned position, then the children from their first record', async ({ expect, onTestFinished }) => {
-    const target = await startRecordingTarget();
-    onTestFinished(() => target.close());
-    const router = new StreamRouter(target);
-    const db = await allocateRedisDb();
-    const sluice = await startTestSluice(streamSluiceConfig(target), db);
-    onTestFinished(() => sluice.stop());
+    const { target, router, sluice, db, stop } = await startStreamTestbed();
+    onTestFinished(stop);
     const stream = await createStream({ shardCount: 1 });
     onTestFinished(stream.cleanup);
     const keys = Array.from({ length: 10 }, (_, i) => `key-${i}`);
