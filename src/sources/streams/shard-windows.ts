@@ -58,9 +58,10 @@ export interface ShardWindowsOptions {
 
 export class ShardWindows {
   private open?: OpenWindow;
-  /** Where the next window may start: the end of the last window closed (its start when it ended early). */
-  private floorMs?: number;
-  /** The last window closed: a new window of the same range (after an early end) is its next instance. */
+  /**
+   * The last window closed. The next window starts at its end, or at its start when it
+   * ended early (records of that range then open its next instance).
+   */
   private lastClosed?: OpenWindow;
 
   constructor(private readonly options: ShardWindowsOptions) {}
@@ -72,7 +73,12 @@ export class ShardWindows {
 
   /** The window a record belongs to, given the windows opened and closed so far. */
   windowOf(record: StreamRecord): WindowRange {
-    return windowForRecord(record.arrivalTime, this.options.windowSeconds, this.open?.startMs ?? this.floorMs);
+    return windowForRecord(record.arrivalTime, this.options.windowSeconds, this.open?.startMs ?? this.nextWindowFloor());
+  }
+
+  private nextWindowFloor(): number | undefined {
+    const closed = this.lastClosed;
+    return closed && (closed.terminatedEarly ? closed.startMs : closed.endMs);
   }
 
   sameWindow(a: WindowRange, b: WindowRange): boolean {
@@ -185,7 +191,6 @@ export class ShardWindows {
       await sleep(step.delayMs, undefined, { signal: options.stopping }).catch(() => undefined);
     }
     this.expectWritten(await options.states.close(options.lease(), checkpoint));
-    this.floorMs = open.terminatedEarly ? open.startMs : open.endMs;
     this.lastClosed = open;
     this.open = undefined;
     return true;
