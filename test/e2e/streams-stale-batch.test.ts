@@ -91,6 +91,7 @@ const keyAndN = (record: KinesisEvent): [string, number] => {
 describe('a stream batch whose worker was stopped while invoking it', () => {
   it.for(['SIGSTOP', 'SIGKILL'] as const)(
     'is not invoked again after another process took the shard over (%s)',
+    { timeout: 90_000 },
     async (signal, { expect }) => {
       const target = await startRecordingTarget();
       onTestFinished(() => target.close());
@@ -241,6 +242,5 @@ describe('a stream batch whose worker was stopped while invoking it', () => {
       const delivered = new Set(router.records(stream.streamArn).map((r) => r.eventID));
       expect(producer.put.filter((p) => !delivered.has(`${p.shardId}:${p.sequenceNumber}`))).toEqual([]);
     },
-    90_000,
   );
 });
