@@ -90,6 +90,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         logger: pipelineLogger,
         // A batch running in a process that died is taken over about as fast as its shards (streams.md §17).
         jobLockMs: config.streams.leaseMs,
+        metrics,
       })
     : undefined;
   const supervisor =

@@ -133,6 +133,10 @@ export class SluiceMetrics {
   private readonly sourceErrors = this.counter('sluice_source_errors_total', 'Failed calls to SQS, Kinesis or DynamoDB Streams while polling.', ['error']);
   private readonly sqsDeleteFailureCount = this.counter('sluice_sqs_delete_failures_total', 'SQS messages whose deletion failed after retries.', ['error']);
   private readonly mappingStateGauge = this.gauge('sluice_mapping_state', "1 for the mapping's current state, 0 for the others.", ['state']);
+  private readonly fencedInvocations = this.counter(
+    'sluice_fenced_invocations_total',
+    'Batch jobs not invoked because their fence had moved: a stream batch whose shard lease moved after it was submitted (chosen).',
+  );
   private readonly shardLeaseGauge = new Gauge({
     name: 'sluice_shard_leases',
     help: 'Shard leases held by this process.',
@@ -239,6 +243,11 @@ export class SluiceMetrics {
 
   shardLeases(mapping: string, n: number): void {
     this.set(this.shardLeaseGauge, { mapping }, n, mapping);
+  }
+
+  /** A batch job was refused by its fence (job-fence.ts): nothing was invoked. */
+  fencedInvocation(labels: MappingLabels): void {
+    this.add(this.fencedInvocations, promLabels(labels), 1);
   }
 
   leaseChange(mapping: string, change: LeaseChange): void {

@@ -5,6 +5,7 @@
  */
 import type { InvocationOutcome } from '../targets/index.js';
 import type { SourceType } from '../mappings/event-source-arn.js';
+import type { JobFence } from './job-fence.js';
 
 export const INVOKE_QUEUE = 'invoke';
 
@@ -32,10 +33,17 @@ export interface BatchJobData {
    * object `state` is a failed invocation, labelled `failure_response` (metrics.md §4).
    */
   tumblingWindow?: boolean;
+  /**
+   * Checked right before the target is invoked: a job whose fence moved is not invoked
+   * (job-fence.ts). Stream batches carry their shard lease's.
+   */
+  fence?: JobFence;
 }
 
 export interface BatchJobResult {
   outcome: InvocationOutcome;
   /** Invocation attempts made (invocation errors retried). */
   attempts: number;
+  /** The job's fence had moved: the target was not invoked (the outcome is an invocation error saying so, attempts 0). */
+  fenced?: true;
 }

@@ -4,3 +4,4 @@ export { invokeBatch, functionNotFound, FUNCTION_NOT_CONFIGURED, type InvokeBatc
 export { invocationOutcomeLabel } from './invocation-outcome-label.js';
 export { InvokePipeline, BatchJobError, openInvokeQueue, type InvokePipelineOptions } from './invoke-pipeline.js';
 export { readBatchItemFailures, type BatchItemFailuresVerdict } from './batch-item-failures.js';
+export { JOB_FENCED, fenceMoved, type JobFence } from './job-fence.js';

@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
+import type { SluiceMetrics } from '../observability/metrics.js';
 import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
+import { unlessFenced } from './job-fence.js';
 
 export interface InvokePipelineOptions {
   redisUrl: string;
@@ -26,6 +28,8 @@ export interface InvokePipelineOptions {
    * default 30-60 s. Default 30 000.
    */
   jobLockMs?: number;
+  /** Counts jobs refused by their fence (job-fence.ts). */
+  metrics?: SluiceMetrics;
 }
 
 /** BullMQ connection options for Sluice's Redis (blocking commands must not give up). */
@@ -70,9 +74,18 @@ export class InvokePipeline {
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
 
     if (this.options.workerConcurrency > 0) {
+      const guard = { redis: () => this.queue!.getBackend().client, logger, ...(this.options.metrics ? { metrics: this.options.metrics } : {}) };
+      // A job whose lock ran out (its process paused or died) is run again (BullMQ's default
+      // maxStalledCount 1; stalled twice, it fails), by choice: its submitter may be alive and
+      // waiting for it (only the worker's process stopped), and running it again is what lets
+      // that submitter go on. Not re-running it would fail the job, and the submitter would
+      // retry it anyway, with one more attempt counted. What a re-run must not do, invoke a
+      // stream batch whose shard has moved on meanwhile, the job's fence prevents: it is
+      // checked here, right before the target is invoked (job-fence.ts).
       this.worker = new Worker<BatchJobData, BatchJobResult>(
         INVOKE_QUEUE,
-        (job: Job<BatchJobData, BatchJobResult>) => this.options.processor(job.data, this.aborts.signal, job.id!),
+        (job: Job<BatchJobData, BatchJobResult>) =>
+          unlessFenced(job.data, job.id!, guard, () => this.options.processor(job.data, this.aborts.signal, job.id!)),
         {
           connection,
           prefix,

@@ -157,8 +157,12 @@ describe.concurrent('tumbling windows', () => {
     ]);
     const saved = await pollUntil(
       async () => {
-        const json = await redis.hget(`sluice:esm:${uuid}:windows`, stream.shardIds[0]!);
-        const checkpoint = await redis.hget(`sluice:esm:${uuid}:checkpoints`, stream.shardIds[0]!);
+        // Both in one MULTI: they are written together, and two reads could straddle that write.
+        const [[, json], [, checkpoint]] = (await redis
+          .multi()
+          .hget(`sluice:esm:${uuid}:windows`, stream.shardIds[0]!)
+          .hget(`sluice:esm:${uuid}:checkpoints`, stream.shardIds[0]!)
+          .exec()) as [[Error | null, string | null], [Error | null, string | null]];
         return json && checkpoint === written[1]!.sequenceNumber ? (JSON.parse(json) as { state: unknown; startMs: number; instance: number }) : undefined;
       },
       { description: 'window state saved with the checkpoint at r1', timeoutMs: 15_000 },

@@ -8,6 +8,7 @@
  * stream-keys.ts.
  */
 import type { Redis } from 'ioredis';
+import type { JobFence } from '../../pipeline/index.js';
 import {
   acquireLeaseScript,
   releaseAllLeasesScript,
@@ -164,6 +165,16 @@ export class ShardLeases {
     const value = await this.redis.hget(this.key(lease.mappingId), lease.shardId);
     const match = value === null ? null : /^(\d+)\|(\d+)\|(.*)$/s.exec(value);
     return match !== null && match[3] === lease.workerId && Number(match[1]) === lease.token;
+  }
+
+  /**
+   * The fence of a batch job submitted under `lease` (pipeline/job-fence.ts): the lease's
+   * field must still start with its token, which renewals keep and every new holder changes.
+   * A lease expired but not taken still holds it, as for holds(); so does a released one
+   * until someone takes it (its holder released it only after its batches ended).
+   */
+  fence(lease: Lease): JobFence {
+    return { key: this.key(lease.mappingId), field: lease.shardId, prefix: `${lease.token}|`, subject: { shardId: lease.shardId } };
   }
 
   /** Releases every lease `workerId` holds in the mapping; returns their shard ids. */

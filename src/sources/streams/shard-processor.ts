@@ -14,7 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledFilter } from '../../filtering/index.js';
 import type { Logger } from '../../observability/logger.js';
-import { FUNCTION_NOT_CONFIGURED, type BatchJobData, type BatchJobResult } from '../../pipeline/index.js';
+import { FUNCTION_NOT_CONFIGURED, type BatchJobData, type BatchJobResult, type JobFence } from '../../pipeline/index.js';
 import type { InvocationOutcome } from '../../targets/index.js';
 import type { BatchProgress, SavedBatch } from './batch-progress.js';
 import type { Checkpoints } from './checkpoints.js';
@@ -92,6 +92,8 @@ export interface ShardProcessorDependencies {
   onLeaseLost: (shardId: string) => void;
   /** Whether the lease is still this processor's (asked before each invocation). */
   leaseHeld: (lease: Lease) => Promise<boolean>;
+  /** The fence its batch jobs carry: a worker refuses one whose lease moved meanwhile (ShardLeases.fence). */
+  fence: (lease: Lease) => JobFence;
   /** The shard was read to its end and checkpointed SHARD_END. */
   onShardEnd: (shardId: string) => void;
   logger: Logger;
@@ -175,7 +177,7 @@ export class ShardProcessor {
         windowSeconds: settings.tumblingWindowSeconds,
         maximumRetryAttempts: settings.policy.maximumRetryAttempts,
         states: deps.windowStates,
-        submit: deps.submit,
+        submit: (data) => this.submit(data),
         lease: () => this.lease,
         stopping: this.stopping.signal,
         logger: deps.logger,
@@ -465,7 +467,7 @@ export class ShardProcessor {
         if (this.stopController.signal.aborted || !(await deps.leaseHeld(this.lease))) throw new LeaseLostError();
         deps.metrics.iteratorAge(Date.now() - records[action.indices.at(-1)!]!.arrivalTime);
         try {
-          const { outcome, attempts } = await deps.submit({
+          const { outcome, attempts } = await this.submit({
             mappingId: settings.mappingId,
             source: deps.source.traits.type,
             functionArn: settings.functionArn,
@@ -475,6 +477,7 @@ export class ShardProcessor {
           });
           return { outcome: this.windows ? this.windows.policyOutcome(outcome) : outcome, invocations: attempts };
         } catch (error) {
+          if (error instanceof LeaseLostError) throw error;
           return { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 } satisfies InvocationOutcome;
         }
       },
@@ -493,6 +496,18 @@ export class ShardProcessor {
     this.progress.markDone(records.slice(doneUpTo + 1).map((r) => r.sequenceNumber));
     await this.flushCheckpoint();
     if (saved) await this.saveBatch(lane);
+  }
+
+  /**
+   * Submits a batch job fenced by the lease: a job that waited, or was run again after its
+   * worker stalled, is refused once the lease has moved (pipeline/job-fence.ts), so it never
+   * reaches the target after the next holder replayed it and moved on (§6). A refused job
+   * means the lease is lost: the shard stops (LeaseLostError).
+   */
+  private async submit(data: BatchJobData): Promise<BatchJobResult> {
+    const result = await this.deps.submit({ ...data, fence: this.deps.fence(this.lease) });
+    if (result.fenced) throw new LeaseLostError();
+    return result;
   }
 
   /** Saves the lane's retrying batch (records too with `withRecords`), or without a batch removes it. */

@@ -48,6 +48,7 @@ export interface ShardWindowsOptions {
   windowSeconds: number;
   maximumRetryAttempts: number;
   states: WindowStates;
+  /** Submits a batch job fenced by the lease; throws LeaseLostError when the job was refused for it. */
   submit: (data: BatchJobData) => Promise<BatchJobResult>;
   /** The lease as it is now (renewals give new objects). */
   lease: () => Lease;
@@ -182,6 +183,7 @@ export class ShardWindows {
       try {
         ({ outcome } = await options.submit({ mappingId: options.mappingId, source: options.source, functionArn: options.functionArn, payload, recordCount: 0, tumblingWindow: true }));
       } catch (error) {
+        if (error instanceof LeaseLostError) throw error; // the job was fenced: the lease moved
         outcome = { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 };
       }
       const step = afterFinalInvoke(outcome, progress, options.maximumRetryAttempts);

@@ -212,6 +212,7 @@ export class StreamPoller {
         windowStates: this.windowStates,
         metrics,
         leaseHeld: (held) => this.leases.holds(held),
+        fence: (held) => this.leases.fence(held),
         submit: this.deps.submit,
         report: this.deps.report,
         ...(this.deps.destinations ? { destinations: this.deps.destinations } : {}),

@@ -9,8 +9,15 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { ShardWindows } from '../../../src/sources/streams/shard-windows.js';
 import type { OpenWindow, WindowStates } from '../../../src/sources/streams/window-states.js';
 import type { Lease } from '../../../src/sources/streams/shard-leases.js';
+import { LeaseLostError } from '../../../src/sources/streams/lease-lost-error.js';
+import type { BatchJobData, BatchJobResult } from '../../../src/pipeline/batch-job.js';
 
-function windowsWithMemory() {
+const succeed = async (): Promise<BatchJobResult> => ({
+  outcome: { kind: 'success', response: { state: {} }, responseIsJson: true, requestId: 'r', executedVersion: '$LATEST', durationMs: 1 },
+  attempts: 1,
+});
+
+function windowsWithMemory(submit: (data: BatchJobData) => Promise<BatchJobResult> = succeed) {
   const saved: OpenWindow[] = [];
   const states = {
     get: async () => undefined,
@@ -29,7 +36,7 @@ function windowsWithMemory() {
     windowSeconds: 2,
     maximumRetryAttempts: 0,
     states,
-    submit: async () => ({ outcome: { kind: 'success', response: { state: {} }, responseIsJson: true, requestId: 'r', executedVersion: '$LATEST', durationMs: 1 }, attempts: 1 }),
+    submit,
     lease: () => ({ mappingId: 'm', shardId: 'shardId-000000000000', workerId: 'w', token: 1, expiresAt: 0 }) as Lease,
     stopping: new AbortController().signal,
     logger: createLogger({ level: 'silent' }),
@@ -62,5 +69,14 @@ describe('ShardWindows instances', () => {
     await windows.beforeBatch({ startMs: 2000, endMs: 4000 });
     await windows.save('2');
     expect(saved.at(-1)).toMatchObject({ startMs: 2000, instance: 2, terminatedEarly: false, state: {} });
+  });
+
+  it('a final invocation refused because the lease moved stops the shard: not retried, the window not closed', async () => {
+    const { windows } = windowsWithMemory(async () => {
+      throw new LeaseLostError();
+    });
+    await windows.beforeBatch({ startMs: 2000, endMs: 4000 });
+    await windows.save('1');
+    await expect(windows.finalInvoke()).rejects.toBeInstanceOf(LeaseLostError);
   });
 });
