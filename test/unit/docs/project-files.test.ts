@@ -18,6 +18,12 @@ describe('README', () => {
     expect(table).toBe(configReferenceMarkdown());
   });
 
+  it('documents the unit-test fast path, which starts no emulators', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['test:unit']).toMatch(/^SLUICE_TEST_NO_EMULATORS=1 vitest run test\/unit$/);
+    expect(read('README.md')).toContain('npm run test:unit');
+  });
+
   it('names the test command that .ci/run runs', () => {
     expect(read('README.md')).toContain('npm ci && npm test');
     expect(read('.ci/run')).toMatch(/^npm test$/m);
