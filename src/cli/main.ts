@@ -105,9 +105,6 @@ program
   .option('--endpoint <url>', "the service's endpoint (default: the sandbox's, else AWS_ENDPOINT_URL_* or AWS)")
   .option('--region <region>', 'region (default: the sandbox\'s, else AWS_REGION or us-east-1)')
   .action(async (source: 'sqs' | 'kinesis' | 'dynamodb', body: string, options: { queueUrl?: string; stream?: string; partitionKey?: string; table?: string; endpoint?: string; region?: string }) => {
-    // Sluice supports Node 20 (package.json engines): the SDK's notice about its own future
-    // Node requirements would only bury this command's one line of output.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const { sendRecord } = await import('../dev/send.js');
     try {
       process.stdout.write(`${await sendRecord(source, body, { ...options, cwd: process.cwd() })}\n`);

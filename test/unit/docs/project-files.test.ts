@@ -29,3 +29,27 @@ describe('README', () => {
     expect(read('.ci/run')).toMatch(/^npm test$/m);
   });
 });
+
+describe('Node versions', () => {
+  const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+  const supportedMajors = [...engines.matchAll(/\^(\d+)/g)].map((m) => Number(m[1]));
+
+  it('engines names the LTS lines Sluice runs on: 20, 22 and 24', () => {
+    expect(supportedMajors).toEqual([20, 22, 24]);
+  });
+
+  it('the images run a supported line newer than Node 20, which left support in April 2026', () => {
+    const images = [...read('Dockerfile').matchAll(/^FROM node:(\d+)/gm), ...read('docker-compose.yml').matchAll(/image: node:(\d+)/g)];
+    expect(images.length).toBeGreaterThan(0);
+    for (const [image, major] of images) {
+      expect(supportedMajors, image).toContain(Number(major));
+      expect(Number(major), image).toBeGreaterThan(20);
+    }
+  });
+
+  it('.ci/run runs the suite a second time with Node 22 first on PATH', () => {
+    const ci = read('.ci/run');
+    expect(ci).toMatch(/SLUICE_CI_SECOND_NODE-22\b/);
+    expect(ci).toMatch(/^\s*PATH="\$second_bin:\$PATH" npm test$/m);
+  });
+});
