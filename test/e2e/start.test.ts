@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { GetEventSourceMappingCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
-import { allocateRedisDb, createQueue, createStream } from '../support/index.js';
+import { allocateRedisDb, createQueue, createStream, pollUntil } from '../support/index.js';
 import { SLUICE_ACCOUNT_ID, startTestSluice, TEST_FUNCTIONS } from '../support/sluice.js';
-import { SLUICE_BIN, sluiceEnvironment, writeConfigFile } from '../support/sluice-process.js';
+import { SLUICE_BIN, sluiceEnvironment, startSluiceProcess, writeConfigFile } from '../support/sluice-process.js';
 import { StartupError } from '../../src/app.js';
 
 describe('declared mappings', () => {
@@ -87,5 +87,31 @@ describe('sluice start failures', () => {
     const result = run(['--config', file], { ...sluiceEnvironment(db, 0), AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9' });
     expect(result.status).toBe(2);
     expect(stderrLines(result.stderr)).toEqual([expect.stringMatching(/^sluice: mappings\[0\] \(arn:aws:sqs:.*ECONNREFUSED/)]);
+  });
+});
+
+describe('sluice start with no functions configured', () => {
+  /** The JSON log lines of a started process, once it has logged that it started. */
+  const startupLogs = async (config: Record<string, unknown>) => {
+    const sluice = await startSluiceProcess(await allocateRedisDb(), config);
+    onTestFinished(() => sluice.process.stop());
+    const logs = await pollUntil(() => {
+      const lines = sluice.process.tail().split('\n').filter((line) => line.startsWith('{'));
+      const parsed = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
+      return parsed.some((log) => log.msg === 'sluice started') && parsed;
+    }, { description: '"sluice started" logged' });
+    return { url: sluice.url, warnings: logs.filter((log) => log.level === 40).map((log) => log.msg) };
+  };
+
+  it('still serves the API, and says so in one warn line', async () => {
+    const { url, warnings } = await startupLogs({});
+    expect(warnings).toEqual([expect.stringMatching(/^no functions configured/)]);
+    const listed = await fetch(`${url}/2015-03-31/event-source-mappings/`);
+    expect(listed.status).toBe(200);
+  });
+
+  it('says nothing of the kind when functions are configured', async () => {
+    const { warnings } = await startupLogs({ functions: TEST_FUNCTIONS });
+    expect(warnings).toEqual([]);
   });
 });
