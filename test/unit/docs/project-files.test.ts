@@ -1,13 +1,13 @@
 /**
  * Files users read must agree with the code: the README's configuration reference with the
- * config schema. (docker-compose.yml: compose.test.ts.)
+ * config schema, the Node lines with the images and CI, one name for the Kinesis emulator.
+ * (docker-compose.yml: compose.test.ts.)
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configReferenceMarkdown } from '../../../src/config/index.js';
-
-const root = resolve(import.meta.dirname, '../../..');
+import { repositoryRoot as root, textFilesUnder } from './repository-files.js';
 const read = (file: string) => readFileSync(resolve(root, file), 'utf8');
 
 describe('README', () => {
@@ -51,5 +51,24 @@ describe('Node versions', () => {
     const ci = read('.ci/run');
     expect(ci).toMatch(/SLUICE_CI_SECOND_NODE-22\b/);
     expect(ci).toMatch(/^\s*PATH="\$second_bin:\$PATH" npm test$/m);
+  });
+});
+
+describe('the Kinesis emulator has one name', () => {
+  // The npm package kinesis-local wraps an emulator with a name of its own: only the README names it, once.
+  const otherName = /kinesis[- ]mock/gi;
+  const count = (text: string) => text.match(otherName)?.length ?? 0;
+
+  it('kinesis-local in code, comments, tests, benchmarks and CI', () => {
+    const files = [
+      ...['src', 'test', 'bench', 'examples'].flatMap((folder) => textFilesUnder(resolve(root, folder))),
+      ...['.ci/run', 'vitest.config.ts', 'Dockerfile', 'docker-compose.yml', 'package.json'].map((file) => resolve(root, file)),
+    ];
+    const mentions = files.filter((file) => count(readFileSync(file, 'utf8')) > 0).map((file) => relative(root, file));
+    expect(mentions).toEqual([]);
+  });
+
+  it('the README names the emulator kinesis-local runs once', () => {
+    expect(count(read('README.md'))).toBe(1);
   });
 });

@@ -3,26 +3,17 @@
  * bench/ names a path outside the repository (the spec and data folders that sit next to
  * the lead's checkout are not part of a clone; fixtures are copied into test/fixtures/).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repositoryRoot as root, textFilesUnder } from './repository-files.js';
 
-const root = resolve(import.meta.dirname, '../../..');
 const SCANNED_FOLDERS = ['src', 'test', 'bench'];
-const TEXT_EXTENSIONS = new Set(['.ts', '.js', '.mjs', '.cjs', '.json', '.json5', '.yaml', '.yml', '.md', '.sh']);
 
 /** The folders beside the lead's checkout, named in any form (`../shared/...`, `/work/shared/...`). */
 const OUTSIDE_FOLDER = /\bshared\/(?:data|spec)\b/;
 /** A relative path as written in code or Markdown: `../` one or more times, then the rest. */
 const RELATIVE_PATH = /(?<![\w.])((?:\.\.\/)+[\w.\-/]*)/g;
-
-function textFilesUnder(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(folder, entry.name);
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : textFilesUnder(path);
-    return TEXT_EXTENSIONS.has(extname(entry.name)) ? [path] : [];
-  });
-}
 
 const isInsideRoot = (path: string): boolean => path === root || path.startsWith(root + sep);
 
