@@ -24,6 +24,18 @@ describe('README', () => {
     expect(read('README.md')).toContain('npm run test:unit');
   });
 
+  it('AWS CLI examples set AWS_DEFAULT_REGION, the only region variable AWS CLI v1 reads', () => {
+    const exports = read('README.md').split('\n').filter((line) => /^export .*AWS_ACCESS_KEY_ID/.test(line));
+    expect(exports.length).toBeGreaterThan(0);
+    for (const line of exports) expect(line).toMatch(/\bAWS_DEFAULT_REGION=/);
+  });
+
+  it('claims no management by tools no test has tried (CDK deploys through CloudFormation)', () => {
+    const sentence = /Sluice speaks[^]*?manage it unchanged/.exec(read('README.md'))?.[0];
+    expect(sentence).toContain('@aws-sdk/client-lambda');
+    expect(sentence).not.toMatch(/Terraform|CDK/);
+  });
+
   it('names the test command that .ci/run runs', () => {
     expect(read('README.md')).toContain('npm ci && npm test');
     expect(read('.ci/run')).toMatch(/^npm test$/m);
