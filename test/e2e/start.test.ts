@@ -55,9 +55,10 @@ describe('declared mappings', () => {
   });
 });
 
-describe('sluice start failures', () => {
+// Generous bounds: loading the CLI and the SDK's retries of a refused call take seconds on a busy machine.
+describe('sluice start failures', { timeout: 60_000 }, () => {
   const run = (args: string[], env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, [SLUICE_BIN, 'start', ...args], { env, encoding: 'utf8', timeout: 20_000 });
+    spawnSync(process.execPath, [SLUICE_BIN, 'start', ...args], { env, encoding: 'utf8', timeout: 50_000 });
   /** stderr as lines; `sluiceEnvironment` passes no AWS_SDK_JS_* setting, so nothing hides the SDK's own warnings. */
   const stderrLines = (stderr: string) => stderr.trimEnd().split('\n');
 
