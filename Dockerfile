@@ -1,5 +1,7 @@
 # Sluice: build the TypeScript, then ship only what runs.
-FROM node:20-bookworm-slim AS build
+# Node 22, an LTS line (Node 20 left support in April 2026): the newest line .ci/run runs
+# the whole test suite on. package.json's engines lists the lines Sluice runs on.
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -7,7 +9,7 @@ COPY bin ./bin
 # `npm ci` runs `prepare`, which compiles src/ into dist/.
 RUN npm ci && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     SLUICE_API_HOST=0.0.0.0 \
     SLUICE_API_PORT=7070

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Redis, fauxqs (SQS/SNS), kinesis-mock and DynamoDB Local, started once per run.
+    // Redis, fauxqs (SQS/SNS), kinesis-local and DynamoDB Local, started once per run.
     // SLUICE_TEST_NO_EMULATORS=1 skips them (pure unit-test runs).
     globalSetup: ['test/support/emulators.ts'],
     testTimeout: 30_000,

@@ -2,7 +2,7 @@
  * What FilterCriteria cost: records per second through a Kinesis mapping with 5 filters
  * vs the same mapping without filters, plus the compiled matcher alone as context.
  *
- * Source: Kinesis (kinesis-mock, 4 shards). On streams the filter runs in the shard
+ * Source: Kinesis (kinesis-local, 4 shards). On streams the filter runs in the shard
  * reader, before batching, and rejected records cost no service call at all (their
  * checkpoint just moves on, streams.md §8 / filtering.md §7); on SQS every rejected
  * message still needs a DeleteMessage on the emulator, so the emulator's cost would
@@ -28,7 +28,7 @@ import { toKinesisEventRecord, type KinesisEventRecord } from '../src/sources/ki
 import { startKinesis, startLatencyTarget, startRedis } from './support/services.js';
 import { benchKinesisClient, createBenchStream, putInOrder, startBenchSluice, useBenchEnvironment } from './support/kinesis.js';
 
-// kinesis-mock takes about 35 s to take 20,000 of these records in (not measured); more only lengthens the wait.
+// kinesis-local takes about 35 s to take 20,000 of these records in (not measured); more only lengthens the wait.
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SHARDS = 4;
@@ -187,7 +187,7 @@ try {
 const noneRate = RECORDS / best.none;
 const filteredRate = RECORDS / best.filtered;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-console.log(`\nFiltering: ${fmt(RECORDS)} Kinesis records over ${SHARDS} shards (kinesis-mock), BatchSize ${BATCH_SIZE}, no-op http target, best of ${ROUNDS}; node ${process.version}`);
+console.log(`\nFiltering: ${fmt(RECORDS)} Kinesis records over ${SHARDS} shards (kinesis-local), BatchSize ${BATCH_SIZE}, no-op http target, best of ${ROUNDS}; node ${process.version}`);
 console.log(`The 5 filters keep ${fmt(kept)} of ${fmt(RECORDS)} records (${((kept / RECORDS) * 100).toFixed(1)} %), reject ${(((RECORDS - kept) / RECORDS) * 100).toFixed(1)} %.\n`);
 console.log('| contender | records/s | ratio to no filter | invocations\' records |');
 console.log('| --- | ---: | ---: | ---: |');

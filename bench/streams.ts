@@ -153,7 +153,7 @@ try {
 }
 
 const base = rows[0]!;
-console.log(`\nKinesis: ${RECORDS} records over ${SHARDS} shards (kinesis-mock); latency at ${LATENCY_RATE} records/s, node ${process.version}\n`);
+console.log(`\nKinesis: ${RECORDS} records over ${SHARDS} shards (kinesis-local); latency at ${LATENCY_RATE} records/s, node ${process.version}\n`);
 console.log('| contender | records/s | ratio to raw | put-to-invoke p50 ms | p99 ms |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const row of rows) {

@@ -1,5 +1,5 @@
 /**
- * Kinesis and Sluice plumbing for benchmarks: a client on kinesis-mock, fresh streams,
+ * Kinesis and Sluice plumbing for benchmarks: a client on kinesis-local, fresh streams,
  * bulk puts, and a Sluice process (in this process, logs silenced) with a Lambda client
  * on its API.
  */
@@ -27,7 +27,7 @@ export function useBenchEnvironment(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 }
 
-/** HTTP/1.1: kinesis-mock breaks on large HTTP/2 requests. */
+/** HTTP/1.1: kinesis-local breaks on large HTTP/2 requests. */
 export const benchKinesisClient = (endpoint: string): KinesisClient =>
   new KinesisClient({ endpoint, region: 'us-east-1', credentials: benchCredentials, requestHandler: new NodeHttpHandler() });
 
@@ -69,7 +69,7 @@ export interface BenchSluice {
   stop(): Promise<void>;
 }
 
-/** Sluice on `redisUrl` (a fresh key prefix) and kinesis-mock, with the given functions. */
+/** Sluice on `redisUrl` (a fresh key prefix) and kinesis-local, with the given functions. */
 export async function startBenchSluice(options: {
   redisUrl: string;
   kinesisEndpoint: string;

@@ -75,7 +75,7 @@ export function startNoopHttpTarget(): Promise<BenchService> {
 
 const require_ = (await import('node:module')).createRequire(import.meta.url);
 
-/** kinesis-mock (npm kinesis-local) on a free plain-HTTP port, with near-instant stream operations. */
+/** kinesis-local on a free plain-HTTP port, with near-instant stream operations. */
 export async function startKinesis(): Promise<BenchService> {
   const path = await import('node:path');
   const dir = path.dirname(require_.resolve('kinesis-local/package.json'));

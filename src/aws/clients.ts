@@ -1,6 +1,6 @@
 /**
  * SDK clients built from Sluice's configuration: endpoint per service (AWS_ENDPOINT_URL
- * conventions), HTTP handler per service (HTTP/1.1 by default: kinesis-mock's HTTP/2
+ * conventions), HTTP handler per service (HTTP/1.1 by default: kinesis-local's HTTP/2
  * breaks on large requests, and real users hit the same with other endpoints), region.
  * Credentials come from the SDK's default chain; they are never logged.
  */

@@ -2,14 +2,19 @@
 /**
  * The `sluice` command line.
  */
+import { createRequire } from 'node:module';
 import { Argument, Command } from 'commander';
 import { loadConfig, ConfigError, DEFAULT_CONFIG_FILE, configReferenceMarkdown } from '../config/index.js';
 import { startSluice, StartupError } from '../app.js';
 import { createLogger } from '../observability/logger.js';
 
+// package.json sits two folders up from both src/cli/ and dist/cli/ (and is in the image).
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 const program = new Command()
   .name('sluice')
-  .description('Runs AWS Lambda event source mappings (SQS, Kinesis, DynamoDB Streams) anywhere.');
+  .description('Runs AWS Lambda event source mappings (SQS, Kinesis, DynamoDB Streams) anywhere.')
+  .version(version);
 
 program
   .command('start')
@@ -23,6 +28,12 @@ program
       return fail(error);
     }
     const logger = createLogger({ level: config.log.level });
+    // A warning, not exit 2 like an invalid config: the process is still of use (it lists,
+    // gets, disables and deletes stored mappings, serves /metrics), but no mapping can be
+    // created or invoked without a function, which a newcomer should hear at once.
+    if (Object.keys(config.functions).length === 0) {
+      logger.warn({ config: config.file ?? null }, 'no functions configured: no mapping can be created or invoked until `functions:` names one');
+    }
     let running;
     try {
       running = await startSluice(config, logger);
@@ -105,9 +116,6 @@ program
   .option('--endpoint <url>', "the service's endpoint (default: the sandbox's, else AWS_ENDPOINT_URL_* or AWS)")
   .option('--region <region>', 'region (default: the sandbox\'s, else AWS_REGION or us-east-1)')
   .action(async (source: 'sqs' | 'kinesis' | 'dynamodb', body: string, options: { queueUrl?: string; stream?: string; partitionKey?: string; table?: string; endpoint?: string; region?: string }) => {
-    // Sluice supports Node 20 (package.json engines): the SDK's notice about its own future
-    // Node requirements would only bury this command's one line of output.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const { sendRecord } = await import('../dev/send.js');
     try {
       process.stdout.write(`${await sendRecord(source, body, { ...options, cwd: process.cwd() })}\n`);

@@ -1,9 +1,10 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type SluiceConfig } from './schema.js';
 import { environmentOverrides, readEnvironmentValue, EnvironmentValueError } from './environment.js';
+import { suggestKey } from './key-suggestion.js';
 
 export const DEFAULT_CONFIG_FILE = './sluice.config.yaml';
 
@@ -61,11 +62,23 @@ function readYamlObject(file: string): Record<string, unknown> {
   try {
     document = parseYaml(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`Config file ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    throw new ConfigError(`Config file ${file} is not valid YAML${describeYamlError(error as Error)}`);
   }
   if (document === null || document === undefined) return {};
   if (typeof document !== 'object' || Array.isArray(document)) throw new ConfigError(`Config file ${file} must hold a YAML mapping at the top level`);
   return document as Record<string, unknown>;
+}
+
+/**
+ * The yaml library's message is "<reason> at line 5, column 1:" followed by an excerpt of
+ * the file and a caret; on one line only the position and the reason are kept.
+ */
+function describeYamlError(error: Error): string {
+  const firstLine = error.message.split('\n')[0]!;
+  if (!(error instanceof YAMLParseError) || !error.linePos) return `: ${firstLine.replace(/:$/, '')}`;
+  const { line, col } = error.linePos[0];
+  const reason = firstLine.replace(/ at line \d+, column \d+:?$/, '');
+  return ` at line ${line}, column ${col}: ${reason}`;
 }
 
 function describeIssues(issues: z.core.$ZodIssue[], fromEnv: Map<string, string>): string {
@@ -76,12 +89,17 @@ function describeIssues(issues: z.core.$ZodIssue[], fromEnv: Map<string, string>
         .map((path) => {
           const key = path.map(String).join('.') || '(top level)';
           const env = fromEnv.get(key);
-          const problem = issue.code === 'unrecognized_keys' ? 'is not a known setting' : issue.message;
+          const problem = issue.code === 'unrecognized_keys' ? unknownKeyProblem(path.map(String)) : issue.message;
           return `${key}${env ? ` (from ${env})` : ''}: ${problem}`;
         })
         .join('; ');
     })
     .join('; ');
+}
+
+function unknownKeyProblem(path: string[]): string {
+  const suggestion = suggestKey(path);
+  return `is not a known setting${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`;
 }
 
 function setPath(target: Record<string, unknown>, dottedKey: string, value: unknown): void {

@@ -74,7 +74,7 @@ export const configSchema = z
         endpoint: endpointSchema.optional().describe('Endpoint for every AWS service without its own (LocalStack: `http://localhost:4566`).'),
         httpHandler: httpHandlerSchema
           .default('http1')
-          .describe('SDK HTTP handler, `http1` or `http2`. HTTP/1.1 avoids kinesis-mock failing on large HTTP/2 requests.'),
+          .describe('SDK HTTP handler, `http1` or `http2`. HTTP/1.1 avoids kinesis-local failing on large HTTP/2 requests.'),
         services: z
           .object({
             sqs: serviceSchema.prefault({}),

@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { GetEventSourceMappingCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
-import { allocateRedisDb, createQueue, createStream } from '../support/index.js';
-import { startTestSluice, TEST_FUNCTIONS } from '../support/sluice.js';
-import { SLUICE_BIN, sluiceEnvironment, writeConfigFile } from '../support/sluice-process.js';
+import { allocateRedisDb, createQueue, createStream, pollUntil } from '../support/index.js';
+import { SLUICE_ACCOUNT_ID, startTestSluice, TEST_FUNCTIONS } from '../support/sluice.js';
+import { SLUICE_BIN, sluiceEnvironment, startSluiceProcess, writeConfigFile } from '../support/sluice-process.js';
 import { StartupError } from '../../src/app.js';
 
 describe('declared mappings', () => {
@@ -55,9 +55,12 @@ describe('declared mappings', () => {
   });
 });
 
-describe('sluice start failures', () => {
+// Generous bounds: loading the CLI and the SDK's retries of a refused call take seconds on a busy machine.
+describe('sluice start failures', { timeout: 60_000 }, () => {
   const run = (args: string[], env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, [SLUICE_BIN, 'start', ...args], { env, encoding: 'utf8', timeout: 20_000 });
+    spawnSync(process.execPath, [SLUICE_BIN, 'start', ...args], { env, encoding: 'utf8', timeout: 50_000 });
+  /** stderr as lines; `sluiceEnvironment` passes no AWS_SDK_JS_* setting, so nothing hides the SDK's own warnings. */
+  const stderrLines = (stderr: string) => stderr.trimEnd().split('\n');
 
   it('a bad config exits 2 with one line naming the key', async () => {
     const file = writeConfigFile({ functions: { f: { http: 'not a url' } } });
@@ -73,5 +76,43 @@ describe('sluice start failures', () => {
     const result = run(['--config', file], { ...sluiceEnvironment(0, 0), SLUICE_REDIS_URL: 'redis://127.0.0.1:1' });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^sluice: Cannot connect to Redis at redis:\/\/127\.0\.0\.1:1: /);
+    expect(stderrLines(result.stderr)).toHaveLength(1);
+  });
+
+  it('an error met after the AWS SDK is in use is still the only line on stderr, on any Node version', async () => {
+    // Checking a declared mapping's queue builds an SQS client: on Node < 22 the SDK then
+    // emits its multi-line Node-version warning, which must not precede Sluice's line.
+    const db = await allocateRedisDb();
+    const queueArn = `arn:aws:sqs:us-east-1:${SLUICE_ACCOUNT_ID}:unreachable`;
+    const file = writeConfigFile({ functions: TEST_FUNCTIONS, mappings: [{ FunctionName: 'my-function', EventSourceArn: queueArn }] });
+    const result = run(['--config', file], { ...sluiceEnvironment(db, 0), AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9' });
+    expect(result.status).toBe(2);
+    expect(stderrLines(result.stderr)).toEqual([expect.stringMatching(/^sluice: mappings\[0\] \(arn:aws:sqs:.*ECONNREFUSED/)]);
+  });
+});
+
+describe('sluice start with no functions configured', () => {
+  /** The JSON log lines of a started process, once it has logged that it started. */
+  const startupLogs = async (config: Record<string, unknown>) => {
+    const sluice = await startSluiceProcess(await allocateRedisDb(), config);
+    onTestFinished(() => sluice.process.stop());
+    const logs = await pollUntil(() => {
+      const lines = sluice.process.tail().split('\n').filter((line) => line.startsWith('{'));
+      const parsed = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
+      return parsed.some((log) => log.msg === 'sluice started') && parsed;
+    }, { description: '"sluice started" logged' });
+    return { url: sluice.url, warnings: logs.filter((log) => log.level === 40).map((log) => log.msg) };
+  };
+
+  it('still serves the API, and says so in one warn line', async () => {
+    const { url, warnings } = await startupLogs({});
+    expect(warnings).toEqual([expect.stringMatching(/^no functions configured/)]);
+    const listed = await fetch(`${url}/2015-03-31/event-source-mappings/`);
+    expect(listed.status).toBe(200);
+  });
+
+  it('says nothing of the kind when functions are configured', async () => {
+    const { warnings } = await startupLogs({ functions: TEST_FUNCTIONS });
+    expect(warnings).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Kinesis and DynamoDB Streams mappings deliver (streams.md §2–§9): every record of every
  * shard, in order per shard, from their StartingPosition, resuming from the checkpoint
- * after a restart without replay or skip. Real kinesis-mock, DynamoDB Local and Redis.
+ * after a restart without replay or skip. Real kinesis-local, DynamoDB Local and Redis.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';

@@ -3,7 +3,7 @@
  * Kinesis TRIM_HORIZON / LATEST / AT_TIMESTAMP and DynamoDB TRIM_HORIZON / LATEST, with
  * LATEST pinned when the mapping is created: records written between Create and the first
  * poll (here: while the mapping is still Disabled) are delivered, older ones are not.
- * Real kinesis-mock, DynamoDB Local and Redis.
+ * Real kinesis-local, DynamoDB Local and Redis.
  */
 import { describe, it } from 'vitest';
 import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
@@ -83,7 +83,7 @@ describe.concurrent('Kinesis StartingPosition', () => {
       stream.streamName,
       Array.from({ length: 10 }, (_, i) => `old-${i}`),
     );
-    // The arrival time of the newest old record, as kinesis-mock stamped it.
+    // The arrival time of the newest old record, as kinesis-local stamped it.
     const lastOldArrival = Math.max(...(await arrivalTimes(stream.streamName, old.map((o) => o.shardId))));
     await pollUntil(() => Date.now() > lastOldArrival + 5, { intervalMs: 1, description: 'clock past the old records' });
     const timestamp = new Date(Date.now());

@@ -9,7 +9,7 @@
  *   SNS delivers only to SQS subscriptions (no HTTP/Lambda protocols).
  * - fauxqs moves a message to the DLQ when a receive would exceed maxReceiveCount
  *   (i.e. on the (maxReceiveCount+1)-th receive), like AWS.
- * - kinesis-mock needs HTTP/1.1 (the SDK default for Kinesis is HTTP/2, which breaks on
+ * - kinesis-local needs HTTP/1.1 (the SDK default for Kinesis is HTTP/2, which breaks on
  *   large requests); streams are CREATING for CREATE_STREAM_DURATION (set to 10ms by the
  *   setup) before ACTIVE. Its TLS listener cannot be disabled (gets its own free port).
  * - DynamoDB Local stream ARNs use region "ddblocal"
@@ -213,7 +213,7 @@ describe('SNS (fauxqs)', () => {
   });
 });
 
-describe('Kinesis (kinesis-mock)', () => {
+describe('Kinesis (kinesis-local)', () => {
   it('creates a 2-shard stream, puts and gets records', async () => {
     const stream = await createStream({ prefix: 'ks', shardCount: 2 });
     onTestFinished(stream.cleanup);

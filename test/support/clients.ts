@@ -59,7 +59,7 @@ export function getEndpoints(): EmulatorEndpoints {
 
 /**
  * An HTTP/1.1 request handler with a keep-alive agent. Used for every client; required for
- * Kinesis (the SDK's default HTTP/2 handler breaks on large requests against kinesis-mock).
+ * Kinesis (the SDK's default HTTP/2 handler breaks on large requests against kinesis-local).
  */
 export function createHttp1Handler(): NodeHttpHandler {
   return new NodeHttpHandler({

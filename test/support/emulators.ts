@@ -1,5 +1,5 @@
 /**
- * vitest globalSetup: start Redis, fauxqs (SQS/SNS), kinesis-mock and DynamoDB Local ONCE
+ * vitest globalSetup: start Redis, fauxqs (SQS/SNS), kinesis-local and DynamoDB Local ONCE
  * per run, on free loopback ports, concurrently; hand their endpoints to test files via
  * `provide('emulators', ...)` (read them with helpers from test/support/clients.ts).
  *

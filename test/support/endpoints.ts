@@ -8,14 +8,14 @@ export interface EmulatorEndpoints {
   region: string;
   /** Dummy credentials; no emulator validates them. */
   credentials: { accessKeyId: string; secretAccessKey: string };
-  /** Account id the emulators put in ARNs (fauxqs and kinesis-mock). */
+  /** Account id the emulators put in ARNs (fauxqs and kinesis-local). */
   accountId: string;
   redis: { host: string; port: number; url: string };
   /** fauxqs (in-process), AWS JSON 1.0 protocol for SQS. */
   sqs: string;
   /** Same fauxqs endpoint; SNS over the Query protocol (SNS -> SQS fan-out only). */
   sns: string;
-  /** kinesis-mock plain-HTTP port. Clients must use an HTTP/1.1 handler. */
+  /** kinesis-local plain-HTTP port. Clients must use an HTTP/1.1 handler. */
   kinesis: string;
   /** DynamoDB Local (-inMemory -sharedDb). */
   dynamodb: string;

@@ -1,4 +1,4 @@
-/** kinesis-mock (npm kinesis-local, a Scala.js bundle run by node) as a child process. */
+/** kinesis-local (npm; a Scala.js bundle run by node) as a child process. */
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { spawnManaged } from './managed-process.js';
@@ -6,7 +6,7 @@ import { getFreePorts } from './ports.js';
 import { devPackageDir } from './dev-packages.js';
 import { LOOPBACK, probeClientConfig, spawnAndWait, withRetries, type EmulatorOptions, type RunningEmulator } from './readiness.js';
 
-/** kinesis-mock state-transition delays (CREATING -> ACTIVE etc.); its default is 500ms each. */
+/** kinesis-local state-transition delays (CREATING -> ACTIVE etc.); its default is 500ms each. */
 const KINESIS_DURATION = '10ms';
 const KINESIS_DURATION_VARS = [
   'CREATE_STREAM_DURATION',

@@ -5,7 +5,7 @@ import net from 'node:net';
  * are known (so the same port is never handed out twice) and then released.
  *
  * Ports are probed on the unspecified address (dual stack), because some emulators
- * (kinesis-mock, DynamoDB Local) bind every interface and cannot be told otherwise; a port
+ * (kinesis-local, DynamoDB Local) bind every interface and cannot be told otherwise; a port
  * free there is free on 127.0.0.1 too. Clients always talk to 127.0.0.1.
  */
 export async function getFreePorts(count: number): Promise<number[]> {

@@ -17,7 +17,7 @@ export const LOOPBACK = '127.0.0.1';
 export interface EmulatorOptions {
   /** Region of the ARNs the emulators build and of the probe clients. */
   region: string;
-  /** Account id of the ARNs the emulators build (kinesis-mock). */
+  /** Account id of the ARNs the emulators build (kinesis-local). */
   accountId: string;
   /** How long each emulator may take to answer. */
   readyTimeoutMs?: number;

@@ -26,6 +26,11 @@ export interface ViewOutput {
 const cursorUp = (lines: number): string => (lines > 0 ? `\x1b[${lines}F` : '');
 const ERASE_DOWN = '\x1b[J';
 
+/** Size assumed when the terminal does not say (undefined) or says 0, as some pseudo-terminals do. */
+const DEFAULT_COLUMNS = 120;
+const DEFAULT_ROWS = 40;
+const reported = (size: number | undefined, fallback: number): number => (size !== undefined && size > 0 ? size : fallback);
+
 export class TerminalView {
   private printedLines = 0;
   private lastFrame = '';
@@ -52,8 +57,8 @@ export class TerminalView {
   }
 
   private redraw(frame: ViewFrame): void {
-    const width = Math.max(20, this.out.columns ?? 120);
-    const height = Math.max(10, this.out.rows ?? 40);
+    const width = Math.max(20, reported(this.out.columns, DEFAULT_COLUMNS));
+    const height = Math.max(10, reported(this.out.rows, DEFAULT_ROWS));
     const fixed = [...frame.header, '', ...renderTable(frame.rows), '', ...frame.footer];
     // Only as many log lines as fit: a frame taller than the screen cannot be erased in place.
     const room = height - 1 - fixed.length - 2;

@@ -26,7 +26,7 @@ export interface ShardInfo {
   startingSequenceNumber?: string;
   /**
    * Present once the shard is closed (split, merged, rolled over, stream disabled). Not
-   * necessarily the sequence number of a record: kinesis-mock answers 2^63 − 1, AWS the
+   * necessarily the sequence number of a record: kinesis-local answers 2^63 − 1, AWS the
    * shard's last possible number. A shard ends when a read returns no `nextIterator`.
    */
   endingSequenceNumber?: string;

@@ -1,9 +1,9 @@
 /**
- * The Kinesis StreamSource against kinesis-mock: shard listing with lineage and pagination,
+ * The Kinesis StreamSource against kinesis-local: shard listing with lineage and pagination,
  * every iterator position, records in Lambda's shape (streams.md §9.1), shard end, LATEST
  * pinning (§3) and error classification (§4).
  *
- * kinesis-mock quirks met here (none is worked around in product code):
+ * kinesis-local quirks met here (none is worked around in product code):
  * - A closed shard's EndingSequenceNumber is 9223372036854775807 (Long.MaxValue), not a
  *   sequence number of the shard; AWS answers the shard's last possible number.
  * - An iterator it cannot decode at all ("garbage") makes it answer HTTP 500 with an
@@ -71,7 +71,7 @@ async function splitInHalf(stream: TestStream, shard: Shard): Promise<void> {
 const sequenceNumbers = (records: StreamRecord[]) => records.map((r) => r.sequenceNumber);
 const dataOf = (record: StreamRecord) => Buffer.from((record.event.kinesis as { data: string }).data, 'base64').toString('utf8');
 
-// kinesis-mock's shard iterator is base64( 8 bytes | AES-256-CBC("<ms, 14 digits>/<stream>/<shard>/<seq>/<37 zeros>") )
+// kinesis-local's shard iterator is base64( 8 bytes | AES-256-CBC("<ms, 14 digits>/<stream>/<shard>/<seq>/<37 zeros>") )
 // with a key and IV fixed in its source (kinesis.mock.models.ShardIterator); it refuses an
 // iterator older than 300 s with ExpiredIteratorException, like AWS. Forging one is the only
 // way to see that refusal without waiting five minutes.
@@ -179,7 +179,7 @@ describe('Kinesis iterators', () => {
     expect(one.records).toHaveLength(1);
     const rest = await source.read(shardId, one.nextIterator!, 2);
     expect(rest.records.map(dataOf)).toEqual(['b', 'c']);
-    // kinesis-mock refuses Limit 10 001 (InvalidArgumentException), as AWS does: the source clamps.
+    // kinesis-local refuses Limit 10 001 (InvalidArgumentException), as AWS does: the source clamps.
     const big = await source.read(shardId, (await source.getIterator(shardId, { type: 'TRIM_HORIZON' }))!, 50_000);
     expect(big.records).toHaveLength(3);
   });

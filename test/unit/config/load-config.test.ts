@@ -87,7 +87,7 @@ functions:
 
   it('refuses unknown keys, functions without exactly one target, and a missing --config file', () => {
     const unknown = fileWith('regoin: us-east-1\n');
-    expect(errorOf(() => loadConfig({ file: unknown.file, env: {} })).message).toMatch(/regoin: is not a known setting$/);
+    expect(errorOf(() => loadConfig({ file: unknown.file, env: {} })).message).toMatch(/regoin: is not a known setting \(did you mean `region`\?\)$/);
     const twoTargets = fileWith('functions:\n  f: { http: "http://x", lambda: f }\n');
     expect(errorOf(() => loadConfig({ file: twoTargets.file, env: {} })).message).toMatch(
       /functions\.f: needs exactly one target: http, module or lambda$/,
@@ -99,8 +99,30 @@ functions:
     );
   });
 
+  it('suggests the nearest known key beside an unknown one, keeping the names the user chose', () => {
+    const problemOf = (yaml: string) => errorOf(() => loadConfig({ file: fileWith(yaml).file, env: {} })).message.replace(/^Invalid configuration in \S+: /, '');
+    expect(problemOf('redis:\n  ulr: redis://x:6379\n')).toBe('redis.ulr: is not a known setting (did you mean `redis.url`?)');
+    expect(problemOf('supervisr:\n  enabled: false\n')).toBe('supervisr: is not a known setting (did you mean `supervisor`?)');
+    expect(problemOf('aws:\n  services:\n    sqs: { endpont: "http://x" }\n')).toBe(
+      'aws.services.sqs.endpont: is not a known setting (did you mean `aws.services.sqs.endpoint`?)',
+    );
+    expect(problemOf('functions:\n  orders: { http: "http://x", timout: 5 }\n')).toBe(
+      'functions.orders.timout: is not a known setting (did you mean `functions.orders.timeout`?)',
+    );
+    // Nothing near: no guess.
+    expect(problemOf('colour: red\n')).toBe('colour: is not a known setting');
+    expect(problemOf('api:\n  tls: true\n')).toBe('api.tls: is not a known setting');
+  });
+
+  it('a YAML error gives its position and reason on one line', () => {
+    const { file } = fileWith('region: us-east-1\napi:\n  port: 7070\nfunctions:\n  f: { http: "http://x" }\n - g\n');
+    expect(errorOf(() => loadConfig({ file, env: {} })).message).toBe(
+      `Config file ${file} is not valid YAML at line 6, column 1: A block sequence may not be used as an implicit map key`,
+    );
+  });
+
   it('refuses YAML that does not parse or is not a mapping', () => {
-    expect(errorOf(() => loadConfig({ file: fileWith('a: [').file, env: {} })).message).toMatch(/is not valid YAML/);
+    expect(errorOf(() => loadConfig({ file: fileWith('a: [').file, env: {} })).message).toMatch(/is not valid YAML at line \d+, column \d+: [^:]+$/);
     expect(errorOf(() => loadConfig({ file: fileWith('- 1\n').file, env: {} })).message).toMatch(/must hold a YAML mapping/);
   });
 });

@@ -152,4 +152,18 @@ describe('TerminalView', () => {
     expect(writes).toHaveLength(2);
     expect(writes[1]!.startsWith(`\x1b[${lines.length}F\x1b[J`)).toBe(true);
   });
+
+  it('a terminal that reports 0 columns and rows (size unknown) gets the default size, not 18-character lines', () => {
+    const logs = Array.from({ length: 5 }, (_, i) => `log line ${i}`);
+    const drawn = (size: { columns?: number; rows?: number }) => {
+      const { writes, out } = capture({ isTTY: true, ...size });
+      new TerminalView(out).update(frame(0, logs));
+      return writes[0]!;
+    };
+    const unknownSize = drawn({ columns: 0, rows: 0 });
+    expect(unknownSize).toBe(drawn({}));
+    expect(unknownSize).toContain('ITERATOR AGE');
+    expect(unknownSize).toContain('send with: sluice send sqs hi');
+    expect(unknownSize).toContain('log line 4');
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * The shared EventBridge corpus (outcomes recorded on AWS), run through the
- * Lambda filter compiler. Patterns with operators Lambda lacks (§3: wildcard,
+ * The EventBridge pattern corpus in test/fixtures/event-patterns (outcomes recorded
+ * on AWS), run through the Lambda filter compiler. Patterns with operators Lambda lacks (§3: wildcard,
  * cidr, anything-but wrapping prefix/suffix/equals-ignore-case/wildcard) must
  * be refused at compile time whatever EventBridge did with them.
  */

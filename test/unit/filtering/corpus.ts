@@ -1,12 +1,10 @@
-/** Loads the shared EventBridge pattern corpus (shared/data/event-patterns, see its NOTICE.md). */
+/** Loads the EventBridge pattern corpus (test/fixtures/event-patterns, see its NOTICE.md). */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseJson5Lite } from './json5-lite.js';
 
-/** shared/ sits beside the repository (locally and in CI). */
-export const CORPUS_DIR = fileURLToPath(
-  new URL('../../../../shared/data/event-patterns/', import.meta.url),
-);
+/** Kept inside the repository, so a fresh clone runs these tests with nothing beside it. */
+export const CORPUS_DIR = fileURLToPath(new URL('../../fixtures/event-patterns/', import.meta.url));
 
 export type CorpusOutcome = 'match' | 'no-match' | 'invalid';
 

@@ -1,5 +1,5 @@
 /**
- * Reads the JSON5 subset the shared event-pattern corpus uses: JSON plus
+ * Reads the JSON5 subset the event-pattern corpus (test/fixtures/event-patterns) uses: JSON plus
  * `//` and `/* *\/` comments and trailing commas. Written here instead of
  * adding the json5 package, so this work needs no package.json change. Any
  * other JSON5 feature (unquoted keys, single quotes, hex...) reaches
