@@ -23,7 +23,7 @@ export interface RawResponse {
  * `closed`: the server closed (or reset) the connection before a whole answer arrived;
  * `timeout`: nothing complete within the deadline, the request hung.
  */
-export type RawOutcome = RawResponse | { kind: 'closed' | 'timeout'; partial: string; elapsedMs: number };
+export type RawOutcome = RawResponse | { kind: 'closed'; partial: string; elapsedMs: number } | { kind: 'timeout'; partial: string; elapsedMs: number };
 
 export interface RawRequestOptions {
   host?: string;
