@@ -126,6 +126,24 @@ describe('V46 / V47 / V48 the resource', () => {
     }
   });
 
+  it('V47 for a path that decodes to a non-ARN, decoded exactly once (%25 is "%", %25E0 is "%E0"); an undecodable one is quoted as sent', async () => {
+    const paths: [string, string][] = [
+      ['%25', '%'],
+      ['%25E0', '%E0'],
+      ['%2525', '%25'],
+      ['%zz', '%zz'],
+      ['%E0%A4%A', '%E0%A4%A'],
+    ];
+    for (const [path, arn] of paths) {
+      for (const method of ['GET', 'POST', 'DELETE']) {
+        const response = await fetch(`${sluice.url}/2017-03-31/tags/${path}`, { method, body: method === 'POST' ? '{"Tags": {"a": "b"}}' : undefined });
+        await expectRawError(response, 'ValidationException', {
+          message: `1 validation error detected: ${item(arn, 'resource', `Member must satisfy regular expression pattern: ${TAGGABLE_PATTERN}`)}`,
+        });
+      }
+    }
+  });
+
   it.each(operations)('%s on a layer or capacity-provider ARN: inside the V47 pattern, so not a ValidationException', async (_op, call) => {
     for (const arn of [`arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:layer:my-layer`, `arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:capacity-provider:my-provider`]) {
       expect((await rejectionOf(call(arn))).name).toBe('ResourceNotFoundException');
