@@ -19,12 +19,7 @@ import { LambdaApiError, invalidRequestContent, mappingNotFound, requestTooLarge
 import { notATaggableResource } from '../mappings/tag-service.js';
 import type { Logger } from '../observability/logger.js';
 import { lambdaErrorBody, sendLambdaError } from './error-response.js';
-
-export const ESM_PATH = '/2015-03-31/event-source-mappings';
-export const TAGS_PATH = '/2017-03-31/tags';
-
-/** Bodies above 1 MiB fail with V2a (chosen, api.md §1). */
-export const MAX_BODY_BYTES = 1_048_576;
+import { ESM_PATH, MAX_BODY_BYTES, TAGS_PATH } from './protocol.js';
 
 const malformedRequest = (detail: string, status = 400) => new LambdaApiError('InvalidRequestContentException', `Malformed HTTP request: ${detail}`, status);
 

@@ -14,11 +14,9 @@ import {
   answerNotFound,
   answerUnsupportedExpectation,
   createClientErrorHandler,
-  ESM_PATH as ESM,
   lambdaErrorForFastifyError,
-  MAX_BODY_BYTES,
-  TAGS_PATH as TAGS,
 } from './framework-errors.js';
+import { ESM_PATH as ESM, MAX_BODY_BYTES, TAGS_PATH as TAGS } from './protocol.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
 import type { Queue } from 'bullmq';
