@@ -141,6 +141,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     },
     metrics,
     invokeQueue,
+    timeouts: config.api,
   });
   try {
     await api.listen({ host: config.api.host, port: config.api.port });

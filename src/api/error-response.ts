@@ -15,12 +15,20 @@ const bodyForm: Record<LambdaErrorType, { type?: 'User' | 'Service'; messageKey:
   ResourceNotFoundException: { type: 'User', messageKey: 'Message' },
   ResourceConflictException: { type: 'User', messageKey: 'message' },
   ServiceException: { type: 'Service', messageKey: 'Message' },
+  UnknownOperationException: { type: 'User', messageKey: 'message' },
+  UnsupportedMediaTypeException: { type: 'User', messageKey: 'message' },
+  RequestTimeoutException: { type: 'User', messageKey: 'message' },
 };
 
-export function sendLambdaError(reply: FastifyReply, error: LambdaApiError): FastifyReply {
+/** The JSON body of an error answer. */
+export function lambdaErrorBody(error: LambdaApiError): string {
   const form = bodyForm[error.type];
   const body: Record<string, string> = {};
   if (form.type) body.Type = form.type;
   body[form.messageKey] = error.message;
-  return reply.code(error.status).header('x-amzn-ErrorType', error.type).type('application/json').send(JSON.stringify(body));
+  return JSON.stringify(body);
+}
+
+export function sendLambdaError(reply: FastifyReply, error: LambdaApiError): FastifyReply {
+  return reply.code(error.status).header('x-amzn-ErrorType', error.type).type('application/json').send(lambdaErrorBody(error));
 }

@@ -3,18 +3,29 @@
  * the mapping and tag services; every error leaves through sendLambdaError.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError } from 'fastify';
 import type { Logger } from '../observability/logger.js';
-import { LambdaApiError, requestTooLarge, serviceError, invalidRequestContent } from '../mappings/errors.js';
+import { LambdaApiError, serviceError } from '../mappings/errors.js';
 import type { MappingService, ListQuery } from '../mappings/mapping-service.js';
 import type { TagService } from '../mappings/tag-service.js';
 import { sendLambdaError } from './error-response.js';
+import {
+  answerFrameworkError,
+  answerNotFound,
+  answerUnsupportedExpectation,
+  createClientErrorHandler,
+  lambdaErrorForFastifyError,
+} from './framework-errors.js';
+import { ESM_PATH as ESM, MAX_BODY_BYTES, TAGS_PATH as TAGS } from './protocol.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
 import type { Queue } from 'bullmq';
 
-/** Bodies above 1 MiB fail with V2a (chosen, api.md §1). */
-export const MAX_BODY_BYTES = 1_048_576;
+/** How long clients may take (config `api.*`); see connectionLimits. */
+export interface ApiTimeouts {
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
 
 export interface ApiDependencies {
   mappings: MappingService;
@@ -26,19 +37,42 @@ export interface ApiDependencies {
   metrics?: SluiceMetrics;
   /** The BullMQ queue `invoke`, shown at `GET /ui`. */
   invokeQueue?: Queue;
+  timeouts: ApiTimeouts;
 }
 
-const ESM = '/2015-03-31/event-source-mappings';
-const TAGS = '/2017-03-31/tags';
+/**
+ * Node's limits on a connection: a request (head and body) must arrive within
+ * requestTimeoutMs or is answered 408 and dropped, so a client announcing more body than
+ * it sends holds nothing for long; an idle keep-alive connection closes after
+ * keepAliveTimeoutMs. Node enforces request timeouts on a timer, checked here a few
+ * times per timeout. The Host header is not required: Lambda's API does not need it.
+ */
+function connectionLimits({ requestTimeoutMs, keepAliveTimeoutMs }: ApiTimeouts) {
+  return {
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    http: {
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeoutMs / 4))),
+      requireHostHeader: false,
+    },
+  };
+}
 
 export function buildApiServer(deps: ApiDependencies) {
+  const apiLogger = deps.logger.child({ component: 'api' });
   const app = Fastify({
-    loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    loggerInstance: apiLogger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
+    ...connectionLimits(deps.timeouts),
+    // Whatever the framework or Node's HTTP parser refuses is answered in Lambda's shape too.
+    clientErrorHandler: createClientErrorHandler(apiLogger, deps.timeouts.requestTimeoutMs),
+    frameworkErrors: answerFrameworkError,
   });
+  app.server.on('checkExpectation', answerUnsupportedExpectation);
 
   // Bodies are read as text whatever their Content-Type (the CLI and SDKs differ), and
   // parsed by the services so that V1 is checked before the body (api.md §10).
@@ -51,20 +85,13 @@ export function buildApiServer(deps: ApiDependencies) {
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof LambdaApiError) return sendLambdaError(reply, error);
-    const code = (error as { code?: string }).code;
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendLambdaError(reply, requestTooLarge(MAX_BODY_BYTES));
-    if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return sendLambdaError(reply, invalidRequestContent('invalid Content-Length'));
+    const refused = lambdaErrorForFastifyError(error as FastifyError);
+    if (refused) return sendLambdaError(reply, refused);
     request.log.error({ err: error }, 'request failed');
     return sendLambdaError(reply, serviceError(`Internal error: ${(error as Error).message}`));
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .header('x-amzn-ErrorType', 'UnknownOperationException')
-      .type('application/json')
-      .send(JSON.stringify({ Type: 'User', message: `Unknown operation ${request.method} ${request.url.split('?')[0]}` }));
-  });
+  app.setNotFoundHandler(answerNotFound);
 
   const text = (body: unknown): string => (typeof body === 'string' ? body : '');
   const json = (value: unknown) => JSON.stringify(value);
@@ -90,8 +117,9 @@ export function buildApiServer(deps: ApiDependencies) {
   );
 
   // Tag routes take the ARN as one URL-encoded path segment; a wildcard also accepts an
-  // unencoded one.
-  const arnOf = (params: unknown) => decodeURIComponent((params as { '*': string })['*']);
+  // unencoded one. The router has decoded it already: decoding again would turn `%25E0`
+  // into a malformed sequence (and an ARN holding `%` into another string).
+  const arnOf = (params: unknown) => (params as { '*': string })['*'];
   app.get(`${TAGS}/*`, async (request, reply) => reply.type('application/json').send(json({ Tags: await deps.tags.list(arnOf(request.params)) })));
   app.post(`${TAGS}/*`, async (request, reply) => {
     await deps.tags.tag(arnOf(request.params), text(request.body));

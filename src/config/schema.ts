@@ -66,6 +66,18 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1').describe('Address the Lambda-compatible API listens on (`0.0.0.0` in containers).'),
         port: z.number().int().min(0).max(65535).default(7070).describe('Port of the API; 0 picks a free one.'),
+        requestTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(30_000)
+          .describe('Milliseconds a client has to send a whole request (head and body); a slower one is answered 408 and dropped.'),
+        keepAliveTimeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(72_000)
+          .describe('Milliseconds an idle keep-alive connection stays open (longer than the 60 s of common load balancers).'),
       })
       .strict()
       .prefault({}),

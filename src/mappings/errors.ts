@@ -11,7 +11,11 @@ export type LambdaErrorType =
   | 'ResourceInUseException'
   | 'ResourceNotFoundException'
   | 'ResourceConflictException'
-  | 'ServiceException';
+  | 'ServiceException'
+  // HTTP-level failures of a request no operation could read (src/api/framework-errors.ts).
+  | 'UnknownOperationException'
+  | 'UnsupportedMediaTypeException'
+  | 'RequestTimeoutException';
 
 export const httpStatusOf: Record<LambdaErrorType, number> = {
   InvalidParameterValueException: 400,
@@ -22,19 +26,20 @@ export const httpStatusOf: Record<LambdaErrorType, number> = {
   ResourceNotFoundException: 404,
   ResourceConflictException: 409,
   ServiceException: 500,
+  UnknownOperationException: 404,
+  UnsupportedMediaTypeException: 415,
+  RequestTimeoutException: 408,
 };
 
 export class LambdaApiError extends Error {
+  /** `status` defaults to the type's; HTTP-level errors pick their own (e.g. 431). */
   constructor(
     readonly type: LambdaErrorType,
     message: string,
+    readonly status: number = httpStatusOf[type],
   ) {
     super(message);
     this.name = type;
-  }
-
-  get status(): number {
-    return httpStatusOf[this.type];
   }
 }
 

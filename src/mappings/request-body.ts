@@ -52,7 +52,13 @@ const mappingBodySchema = z.looseObject({
 
 const tagBodySchema = z.looseObject({ Tags: z.record(z.string(), str).optional() });
 
-/** Parses raw request text as a JSON object (V2). */
+/**
+ * Deeper bodies fail V2 (chosen: the nesting limit of common JSON parsers, e.g. Jackson's
+ * default). No member of Lambda's model is nested more than a few levels.
+ */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** Parses raw request text as a JSON object (V2), cleaned as `cleanBody` says. */
 export function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
@@ -63,21 +69,43 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalidRequestContent(`expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
   }
-  return value as Record<string, unknown>;
+  return cleanBody(value as Record<string, unknown>);
 }
 
+type Container = Record<string, unknown> | unknown[];
+const isContainer = (value: unknown): value is Container => typeof value === 'object' && value !== null;
+
 /**
- * Object members sent as JSON `null` count as absent (chosen, V3). Array items are left
- * alone, so `[null]` where strings are expected is a type error.
+ * A copy of a parsed body without what no check may see:
+ * - object members sent as JSON `null`: they count as absent (chosen, V3). Array items are
+ *   kept, so `[null]` where strings are expected is a type error;
+ * - `__proto__` members: unknown members are ignored (api.md §1), and copied into a plain
+ *   object this one would set its prototype, through which validation would read members
+ *   the body hides there (`{"__proto__": {"BatchSize": 0}}`).
+ * It walks with its own stack, not the call stack, so a deep body costs no recursion;
+ * one deeper than MAX_NESTING_DEPTH fails V2.
  */
-export function dropNullMembers(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropNullMembers);
-  if (typeof value !== 'object' || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, member] of Object.entries(value)) {
-    if (member !== null) out[key] = dropNullMembers(member);
+function cleanBody(body: Record<string, unknown>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  const pending: { from: Container; to: Container; depth: number }[] = [{ from: body, to: root, depth: 1 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { from, to, depth } = next;
+    const copy = (value: unknown): unknown => {
+      if (!isContainer(value)) return value;
+      if (depth >= MAX_NESTING_DEPTH) throw invalidRequestContent(`nesting depth exceeds the maximum of ${MAX_NESTING_DEPTH}`);
+      const child: Container = Array.isArray(value) ? [] : {};
+      pending.push({ from: value, to: child, depth: depth + 1 });
+      return child;
+    };
+    if (Array.isArray(from)) {
+      for (const item of from) (to as unknown[]).push(copy(item));
+    } else {
+      for (const [key, member] of Object.entries(from)) {
+        if (member !== null && key !== '__proto__') (to as Record<string, unknown>)[key] = copy(member);
+      }
+    }
   }
-  return out;
+  return root;
 }
 
 /** `FilterCriteria.Filters[0].Pattern`: the member path a V3 message names (format chosen). */
@@ -86,7 +114,7 @@ function memberPath(path: PropertyKey[]): string {
 }
 
 function checkTypes<T>(schema: z.ZodType<T>, body: Record<string, unknown>): T {
-  const result = schema.safeParse(dropNullMembers(body));
+  const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw invalidRequestContent(`${memberPath(issue.path)} has the wrong type`);

@@ -7,7 +7,7 @@ import { parseTagBody } from './request-body.js';
 import type { MappingStore } from './store.js';
 
 /** The resource pattern the V47 message quotes. */
-export const TAGGABLE_RESOURCE_PATTERN = String.raw`arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})`;
+export const TAGGABLE_RESOURCE_PATTERN = String.raw`arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)`;
 const taggableResource = new RegExp(`^${TAGGABLE_RESOURCE_PATTERN}$`);
 const mappingArn = /^arn:([^:]+):lambda:([^:]+):(\d{12}):event-source-mapping:([0-9a-fA-F-]{36})$/;
 
@@ -46,12 +46,7 @@ export class TagService {
 
   /** V47 for anything that is not a taggable Lambda ARN, V48 for functions, V46 for foreign mappings (partition, region, account). */
   private async mappingUuid(arn: string): Promise<string> {
-    if (!taggableResource.test(arn)) {
-      throw new LambdaApiError(
-        'ValidationException',
-        `1 validation error detected: Value '${arn}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: ${TAGGABLE_RESOURCE_PATTERN}`,
-      );
-    }
+    if (!taggableResource.test(arn)) throw notATaggableResource(arn);
     const match = mappingArn.exec(arn);
     if (!match) throw new LambdaApiError('ResourceNotFoundException', `Function not found: ${arn}`);
     const [, partition, region, account, uuid] = match;
@@ -59,6 +54,13 @@ export class TagService {
     return uuid!.toLowerCase();
   }
 }
+
+/** V47 */
+export const notATaggableResource = (arn: string) =>
+  new LambdaApiError(
+    'ValidationException',
+    `1 validation error detected: Value '${arn}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: ${TAGGABLE_RESOURCE_PATTERN}`,
+  );
 
 /** V46 */
 const mappingNotFoundByArn = (arn: string) => new LambdaApiError('ResourceNotFoundException', `Event source mapping not found: ${arn}`);

@@ -248,6 +248,59 @@ describe('phase B: body parsing (V2a, V2, V3)', () => {
     expect(updated).toMatchObject({ BatchSize: 10, MaximumBatchingWindowInSeconds: 2, State: 'Updating' });
   });
 
+  /** `depth` objects, each the only member of the one around it. */
+  const deep = (depth: number, leaf = '1') => `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
+  const tooDeep = errorBody('InvalidRequestContentException', 'Could not parse request body into json: nesting depth exceeds the maximum of 1000');
+
+  it.each([
+    ['the whole body', (d: number) => deep(d)],
+    ['an unknown member', (d: number) => `{"FunctionName": "my-function", "Extra": ${deep(d - 1)}}`],
+    ['a known member', (d: number) => `{"FunctionName": "my-function", "FilterCriteria": {"Filters": [${deep(d - 3)}]}}`],
+    ['members that are all null', (d: number) => deep(d, 'null')],
+  ])('V2: %s nested deeper than 1000 levels (10,000, 100,000)', async (_where, body) => {
+    for (const depth of [1_001, 10_000, 100_000]) {
+      await expectRawError(await send('POST', ESM_PATH, body(depth)), 'InvalidRequestContentException', tooDeep);
+    }
+    const uuid = randomUUID();
+    // 1000 levels are read (and, unknown, ignored); Update answers V1 before reading a body at all.
+    await expectRawError(await send('POST', ESM_PATH, `{"FunctionName": "my-function", "Extra": ${deep(999)}}`), 'InvalidParameterValueException', errorBody('InvalidParameterValueException', 'Unrecognized event source.'));
+    await expectRawError(await send('PUT', `${ESM_PATH}/${uuid}`, deep(10_000)), 'ResourceNotFoundException', errorBody('ResourceNotFoundException', NOT_FOUND));
+  });
+
+  it('V2 on Update of an existing mapping: a body nested 10,000 levels deep', async () => {
+    const uuid = await settledSqsMapping();
+    await expectRawError(await send('PUT', `${ESM_PATH}/${uuid}`, `{"BatchSize": 5, "Extra": ${deep(10_000)}}`), 'InvalidRequestContentException', tooDeep);
+  });
+
+  it('__proto__ members are ignored like any unknown member: nothing hidden in them is read', async () => {
+    const queue = await createQueue();
+    onTestFinished(queue.cleanup);
+    // Members that would fail validation (BatchSize 0, a bad FunctionName) have no effect...
+    const hidden = `"__proto__": {"BatchSize": 0, "FunctionName": "bad name", "StartingPosition": "LATEST"}`;
+    const created = await send('POST', ESM_PATH, `{${hidden}, "FunctionName": "my-function", "EventSourceArn": "${queue.queueArn}", "Enabled": false}`);
+    expect(created.status).toBe(202);
+    const mapping = (await created.json()) as Record<string, unknown>;
+    expect(mapping).toMatchObject({ BatchSize: 10, State: 'Disabled' });
+    // ...nor do members that would pass it, at the top or nested.
+    const updated = await send(
+      'PUT',
+      `${ESM_PATH}/${mapping.UUID as string}`,
+      '{"__proto__": {"BatchSize": 5, "Enabled": true}, "ScalingConfig": {"__proto__": {"MaximumConcurrency": 7}}, "FilterCriteria": {"__proto__": {"Filters": [{"Pattern": "{\\"body\\": [\\"x\\"]}"}]}}}',
+    );
+    expect(updated.status).toBe(202);
+    const after = (await updated.json()) as Record<string, unknown>;
+    expect(after.BatchSize).toBe(10);
+    expect(after.State).not.toBe('Enabling');
+    expect(after).not.toHaveProperty('FilterCriteria');
+    expect(after.ScalingConfig ?? {}).toEqual({});
+    // A Create whose only EventSourceArn hides in __proto__ has none (V18).
+    await expectRawError(
+      await send('POST', ESM_PATH, `{"FunctionName": "my-function", "__proto__": {"EventSourceArn": "${queue.queueArn}"}}`),
+      'InvalidParameterValueException',
+      errorBody('InvalidParameterValueException', 'Unrecognized event source.'),
+    );
+  });
+
   it('order: V2a before V2, V2 before V3, V3 before phase C', async () => {
     await expectRawError(await send('POST', ESM_PATH, `[${'1,'.repeat(MAX_BODY / 2)}1]`), 'RequestTooLargeException', tooLarge);
     await expectRawError(await send('POST', ESM_PATH, '{"BatchSize": "1", "StartingPosition": "bogus"'), 'InvalidRequestContentException', parseFailure);

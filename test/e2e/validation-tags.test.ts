@@ -27,7 +27,7 @@ afterAll(async () => {
   await queue?.cleanup();
 });
 
-const TAGGABLE_PATTERN = String.raw`arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})`;
+const TAGGABLE_PATTERN = String.raw`arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)`;
 const TAG_KEYS = String.raw`Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*]`;
 const TOO_MANY_TAGS = 'Number of tags exceeds resource tag limit.';
 const esmArn = (uuid: string, account = SLUICE_ACCOUNT_ID, region = 'us-east-1') =>
@@ -117,9 +117,36 @@ describe('V46 / V47 / V48 the resource', () => {
       `arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:event-source-mapping:not-a-uuid`,
       `arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:function:my function`,
       `arn:aws:lambda:us-east-1:12345:event-source-mapping:${randomUUID()}`,
+      // A layer version and a capacity provider name with a space are outside the pattern too.
+      `arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:layer:my-layer:1`,
+      `arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:capacity-provider:my provider`,
     ]) {
       const error = await expectValidation(call(arn), [item(arn, 'resource', `Member must satisfy regular expression pattern: ${TAGGABLE_PATTERN}`)]);
       expect(error.message.startsWith('1 validation error detected: ')).toBe(true);
+    }
+  });
+
+  it('V47 for a path that decodes to a non-ARN, decoded exactly once (%25 is "%", %25E0 is "%E0"); an undecodable one is quoted as sent', async () => {
+    const paths: [string, string][] = [
+      ['%25', '%'],
+      ['%25E0', '%E0'],
+      ['%2525', '%25'],
+      ['%zz', '%zz'],
+      ['%E0%A4%A', '%E0%A4%A'],
+    ];
+    for (const [path, arn] of paths) {
+      for (const method of ['GET', 'POST', 'DELETE']) {
+        const response = await fetch(`${sluice.url}/2017-03-31/tags/${path}`, { method, body: method === 'POST' ? '{"Tags": {"a": "b"}}' : undefined });
+        await expectRawError(response, 'ValidationException', {
+          message: `1 validation error detected: ${item(arn, 'resource', `Member must satisfy regular expression pattern: ${TAGGABLE_PATTERN}`)}`,
+        });
+      }
+    }
+  });
+
+  it.each(operations)('%s on a layer or capacity-provider ARN: inside the V47 pattern, so not a ValidationException', async (_op, call) => {
+    for (const arn of [`arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:layer:my-layer`, `arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:capacity-provider:my-provider`]) {
+      expect((await rejectionOf(call(arn))).name).toBe('ResourceNotFoundException');
     }
   });
 

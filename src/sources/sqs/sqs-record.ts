@@ -10,7 +10,8 @@ export interface SqsEventRecord {
   body: string;
   attributes: Record<string, string>;
   messageAttributes: Record<string, Record<string, unknown>>;
-  md5OfMessageAttributes?: string;
+  /** `null` when the message has no attributes: AWS always sends the key (sqs.md §5). */
+  md5OfMessageAttributes: string | null;
   md5OfBody: string;
   eventSource: 'aws:sqs';
   eventSourceARN: string;
@@ -55,8 +56,7 @@ export function toSqsEventRecord(message: Message, eventSourceArn: string, awsRe
     body: message.Body ?? '',
     attributes: orderedAttributes(message.Attributes as Record<string, string> | undefined),
     messageAttributes,
-    // Left out when the message has no attributes (chosen; AWS has shown absent and null).
-    ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
+    md5OfMessageAttributes: message.MD5OfMessageAttributes || null,
     md5OfBody: message.MD5OfBody!,
     eventSource: 'aws:sqs',
     eventSourceARN: eventSourceArn,

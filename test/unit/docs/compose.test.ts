@@ -104,7 +104,7 @@ describe('docker-compose.yml: Sluice configuration', () => {
   it('the mounted config loads with the environment: Redis and LocalStack by service name, API on every interface', () => {
     expect(config.redis.url).toBe('redis://redis:6379');
     expect(config.aws.endpoint).toBe('http://localstack:4566');
-    expect(config.api).toEqual({ host: '0.0.0.0', port: 7070 });
+    expect(config.api).toMatchObject({ host: '0.0.0.0', port: 7070 });
     expect(config.accountId).toBe('000000000000');
   });
 
