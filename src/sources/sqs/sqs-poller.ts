@@ -221,10 +221,10 @@ export class SqsPoller {
 
   /** One ReceiveMessage; filtered-out messages are deleted at once. Undefined on a reading error. */
   private async receive(maxMessages: number, waitSeconds: number): Promise<BatchEntry[] | undefined> {
-    // The queue's URL and visibility are asked first when not known (GetQueueAttributes with it).
-    const operation = this.queueUrl ? 'ReceiveMessage' : 'GetQueueUrl';
+    let operation = 'GetQueueUrl'; // (and GetQueueAttributes), when the queue is not known yet
     try {
       const queueUrl = await this.resolveQueue();
+      operation = 'ReceiveMessage';
       // Visibility runs from when SQS answers; counting from the request errs on the safe side.
       const requestedAt = Date.now();
       const response = await this.deps.sqs.send(
@@ -276,15 +276,7 @@ export class SqsPoller {
   private async invoke(batch: SqsBatch): Promise<boolean> {
     const { settings, deps } = this;
     const records = batch.entries.map((e) => e.record);
-    // A batch that waited (window, leftovers) may need more visibility before it is invoked.
-    // The queue's URL is asked again if a failed receive of another loop forgot it: that may
-    // fail too, and is then handled like a failed extension (the batch is invoked anyway).
-    const visibleUntil = await this.resolveQueue()
-      .then((queueUrl) => ensureVisibleUntil(deps.sqs, queueUrl, batch.entries, Date.now() + (settings.invocationLimitMs ?? settings.functionTimeoutMs)))
-      .catch((error: unknown) => {
-        this.warn({ operation: 'ChangeMessageVisibilityBatch', cause: sourceErrorCode(error), error, next: 'invoking with the visibility the messages have' });
-        return Math.min(...batch.entries.map((e) => e.visibleUntil));
-      });
+    const visibleUntil = await this.extendVisibility(batch);
     let outcome: InvocationOutcome;
     try {
       ({ outcome } = await deps.submit({
@@ -305,6 +297,25 @@ export class SqsPoller {
     // Deleting (and then reporting) overlaps the next receive; stop() waits for it.
     this.track(this.apply(verdict.toDelete, result(outcome, verdict.failed)));
     return verdict.backOff;
+  }
+
+  /**
+   * A batch that waited (window, leftovers) may need more visibility before it is invoked;
+   * returns when its first message becomes visible. The queue's URL is asked again if a
+   * failed receive of another loop forgot it: when that fails too, the batch is invoked
+   * with the visibility it has, like when the extension fails.
+   */
+  private async extendVisibility(batch: SqsBatch): Promise<number> {
+    const { settings } = this;
+    let operation = 'GetQueueUrl';
+    try {
+      const queueUrl = await this.resolveQueue();
+      operation = 'ChangeMessageVisibilityBatch';
+      return await ensureVisibleUntil(this.deps.sqs, queueUrl, batch.entries, Date.now() + (settings.invocationLimitMs ?? settings.functionTimeoutMs));
+    } catch (error) {
+      this.warn({ operation, cause: sourceErrorCode(error), error, next: 'invoking with the visibility the messages have' });
+      return Math.min(...batch.entries.map((e) => e.visibleUntil));
+    }
   }
 
   /** Deletes what the verdict says, then reports LastProcessingResult (api.md §6.2). */
