@@ -107,7 +107,8 @@ function warnAttemptFailed(warnings: RateLimitedWarnings, logger: Logger | undef
     key: `${data.mappingId}|${cause}`,
     ...(logger ? { logger } : {}),
     fields: {
-      mappingId: data.mappingId,
+      // The batch's logger says which mapping already; a line without it must say it itself.
+      ...(logger ? {} : { mappingId: data.mappingId }),
       function: functionName,
       functionArn: data.functionArn,
       ...(resolved ? { targetKind: resolved.description.kind, target: resolved.description.endpoint } : {}),

@@ -110,7 +110,8 @@ export class HandlerWorker {
       const id = this.nextId++;
       const timer = setTimeout(() => {
         this.settle({ kind: 'timed-out' });
-        this.logger.warn({ requestId: request.awsRequestId, timeoutMs }, 'handler timed out; worker terminated');
+        // debug: the pipeline warns about the timeout (rate-limited, with mapping and cause).
+        this.logger.debug({ requestId: request.awsRequestId, timeoutMs }, 'handler timed out; worker terminated');
         this.markGone();
       }, timeoutMs);
       this.pending = { id, resolve, timer };

@@ -35,6 +35,12 @@ interface LambdaContext {
   fail(error?: unknown): void;
 }
 
+/**
+ * Errors meaning "this file, or one it imports, does not exist" (ESM, CommonJS, a
+ * directory). Up here: the top-level await below loads the handler before later lines run.
+ */
+const MODULE_NOT_FOUND_CODES = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_DIR_IMPORT']);
+
 const port = parentPort;
 if (!port) throw new Error('module-worker runs only as a worker thread');
 const data = workerData as HandlerWorkerData;
@@ -77,9 +83,6 @@ async function loadHandler(): Promise<Handler | LoadFailedMessage> {
   }
   return handler as Handler;
 }
-
-/** Errors meaning "this file, or one it imports, does not exist" (ESM, CommonJS, a directory). */
-const MODULE_NOT_FOUND_CODES = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_DIR_IMPORT']);
 
 /**
  * The errorCode of a module that failed to load, as Lambda's Node.js runtime names it: a
