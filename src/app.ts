@@ -20,6 +20,8 @@ import { buildApiServer } from './api/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { SluiceMetrics } from './observability/metrics.js';
 import { registerPipelineJobsGauge } from './observability/pipeline-jobs-gauge.js';
+import { RateLimitedWarnings } from './observability/rate-limited-warnings.js';
+import { findBrokenModuleTargets } from './targets/index.js';
 
 export interface RunningSluice {
   /** Base URL of the API, e.g. http://127.0.0.1:7070 */
@@ -52,6 +54,9 @@ async function connectRedis(url: string, name: string): Promise<Redis> {
 }
 
 export async function startSluice(config: LoadedConfig, logger: Logger = createLogger()): Promise<RunningSluice> {
+  // A module target whose file or export is missing stops the start (only where mappings run).
+  const brokenModules = config.supervisor.enabled ? await findBrokenModuleTargets(config.functions, { baseDir: config.baseDir, logger }) : undefined;
+  if (brokenModules) throw new StartupError(brokenModules);
   const redis = await connectRedis(config.redis.url, 'sluice');
   const subscriber = config.supervisor.enabled ? await connectRedis(config.redis.url, 'sluice-changes') : undefined;
   const clients = new AwsClients(config);
@@ -80,13 +85,14 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   registerPipelineJobsGauge(metrics, invokeQueue);
   const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
   const pipelineLogger = logger.child({ component: 'pipeline' });
+  const invocationWarnings = new RateLimitedWarnings(pipelineLogger);
   const pipeline = subscriber
     ? new InvokePipeline({
         redisUrl: config.redis.url,
         prefix: config.redis.keyPrefix,
         workerConcurrency: config.pipeline.workerConcurrency,
         processor: (data, signal, batchId) =>
-          invokeBatch(data, targets, { signal, metrics, logger: pipelineLogger.child({ mappingId: data.mappingId, batchId }) }),
+          invokeBatch(data, targets, { signal, metrics, logger: pipelineLogger.child({ mappingId: data.mappingId, batchId }), warnings: invocationWarnings }),
         logger: pipelineLogger,
         // A batch running in a process that died is taken over about as fast as its shards (streams.md §17).
         jobLockMs: config.streams.leaseMs,
@@ -117,6 +123,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     await supervisor?.stop();
     await pipeline?.close(config.supervisor.shutdownTimeoutMs);
     await targets.close();
+    invocationWarnings.close();
     await invokeQueue.close().catch(() => undefined);
     clients.destroy();
     await Promise.allSettled([redis.quit(), subscriber?.quit()]);

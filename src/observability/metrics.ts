@@ -27,6 +27,34 @@ export type InvocationOutcomeLabel =
   | 'throttled'
   | 'invocation_error';
 
+/**
+ * `cause` of `sluice_invocation_errors_total`: why an attempt did not succeed, from a small
+ * fixed set (README, Observability) so it can be alerted on. The log line of the attempt
+ * carries the details (errno, status, message).
+ */
+export const INVOCATION_ERROR_CAUSES = [
+  'connection_refused',
+  'connection_reset',
+  'dns',
+  'host_unreachable',
+  'tls',
+  'timeout',
+  'http_4xx',
+  'http_5xx',
+  'throttled',
+  'module_not_found',
+  'export_not_found',
+  'module_init_failed',
+  'handler_error',
+  'crashed',
+  'lambda_service',
+  'function_not_configured',
+  'invalid_response',
+  'other',
+] as const;
+
+export type InvocationErrorCause = (typeof INVOCATION_ERROR_CAUSES)[number];
+
 export type LeaseChange = 'acquired' | 'released' | 'lost' | 'stolen';
 
 /** One invocation attempt, as the pipeline saw it. */
@@ -112,6 +140,11 @@ export class SluiceMetrics {
     'sluice_invocation_duration_seconds',
     'Seconds from sending the event to the result, for attempts that reached the target (Duration).',
     durationBuckets,
+  );
+  private readonly invocationErrors = this.counter(
+    'sluice_invocation_errors_total',
+    'Invocation attempts that did not succeed (invocation errors, function errors, invalid responses), by cause.',
+    ['cause'],
   );
   private readonly concurrentInvocations = this.gauge('sluice_concurrent_invocations', 'Invocations in flight for the mapping in this process (ConcurrentExecutions).');
   private readonly batchRecords = this.histogram('sluice_batch_records', 'Records per invocation attempt.', batchRecordBuckets);
@@ -218,6 +251,11 @@ export class SluiceMetrics {
     this.observe(this.batchRecords, l, attempt.records);
     this.observe(this.batchPayloadBytes, l, attempt.payloadBytes);
     if (attempt.durationSeconds !== undefined) this.observe(this.invocationDuration, l, attempt.durationSeconds);
+  }
+
+  /** One attempt did not succeed, for this cause (one cause per attempt). */
+  invocationError(labels: MappingLabels, cause: InvocationErrorCause): void {
+    this.add(this.invocationErrors, { ...promLabels(labels), cause }, 1);
   }
 
   // ---- streams ----

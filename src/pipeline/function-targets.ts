@@ -5,12 +5,14 @@
 import type { AwsClients } from '../aws/clients.js';
 import type { FunctionRegistry } from '../functions/index.js';
 import type { Logger } from '../observability/logger.js';
-import { createTarget, type InvocationContext, type Target } from '../targets/index.js';
+import { createTarget, describeTarget, type InvocationContext, type Target, type TargetDescription } from '../targets/index.js';
 import { LAMBDA_ANSWER_GRACE_MS } from '../targets/lambda-target.js';
 
 export interface ResolvedTarget {
   target: Target;
   context: InvocationContext;
+  /** Its kind and endpoint, for the warning when an attempt fails. */
+  description: TargetDescription;
 }
 
 export class FunctionTargets {
@@ -32,6 +34,7 @@ export class FunctionTargets {
     }
     return {
       target,
+      description: describeTarget(fn.config),
       context: {
         functionArn,
         functionName: fn.name,

@@ -24,6 +24,21 @@ export interface CreateTargetOptions {
   lambda?: LambdaTargetOptions;
 }
 
+export type TargetKind = 'http' | 'module' | 'lambda';
+
+/** Which kind of target a function has, and where it points as configured (logs). */
+export interface TargetDescription {
+  kind: TargetKind;
+  /** The URL, `path#export` or Lambda function name / ARN. */
+  endpoint: string;
+}
+
+export function describeTarget(fn: FunctionConfig): TargetDescription {
+  if (fn.http !== undefined) return { kind: 'http', endpoint: fn.http };
+  if (fn.module !== undefined) return { kind: 'module', endpoint: fn.module };
+  return { kind: 'lambda', endpoint: fn.lambda ?? '' };
+}
+
 export function createTarget(fn: FunctionConfig, options: CreateTargetOptions): Target {
   if (fn.http !== undefined) return new HttpTarget(fn.http, options.http);
   if (fn.module !== undefined) {

@@ -1,7 +1,8 @@
 /**
  * A module target's handler reference, `path/to/file.js#exportName` (config `module`),
  * resolved against the config file's directory. Only the syntax is checked here; whether
- * the file and export exist is learnt when a worker loads it (an invocation error then).
+ * the file and export exist is checked at start (check-module-targets.ts) and learnt again
+ * each time a worker loads it (an invocation error then).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -110,7 +110,8 @@ export class HandlerWorker {
       const id = this.nextId++;
       const timer = setTimeout(() => {
         this.settle({ kind: 'timed-out' });
-        this.logger.warn({ requestId: request.awsRequestId, timeoutMs }, 'handler timed out; worker terminated');
+        // debug: the pipeline warns about the timeout (rate-limited, with mapping and cause).
+        this.logger.debug({ requestId: request.awsRequestId, timeoutMs }, 'handler timed out; worker terminated');
         this.markGone();
       }, timeoutMs);
       this.pending = { id, resolve, timer };
@@ -158,7 +159,9 @@ export class HandlerWorker {
     const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
     const errorType = outOfMemory ? 'Runtime.OutOfMemory' : error.name || 'Error';
     this.logger.warn({ err: error, loaded: this.loaded }, 'handler worker crashed');
-    if (!this.loaded) this.failLoad(outOfMemory ? errorType : 'Runtime.ImportModuleError', `${errorType}: ${error.message}`);
+    // Thrown while loading: named after the error, as Lambda names an init failure that is
+    // neither a syntax error nor a missing module (module-worker.ts, loadErrorCode).
+    if (!this.loaded) this.failLoad(errorType, `${errorType}: ${error.message}`);
     this.settle({ kind: 'crashed', errorType, errorMessage: error.message });
     this.markGone();
   }

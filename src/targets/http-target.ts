@@ -28,6 +28,12 @@ export interface HttpTargetOptions {
   maxFreeSockets?: number;
 }
 
+/**
+ * errorType of a function error whose response began but never ended (the connection
+ * closed mid-body): the target ran, but its answer was lost on the way.
+ */
+export const RESPONSE_INCOMPLETE_ERROR_TYPE = 'Sluice.ResponseIncomplete';
+
 /** Node error codes a stale keep-alive connection produces when the server already closed it. */
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
@@ -159,7 +165,7 @@ export class HttpTarget implements Target {
         const cutShort = (): void => {
           if (settled) return;
           if (this.closed) return settle(targetClosedOutcome(start));
-          settle(functionError(start, requestId, 'connection closed before the response ended', undefined, res.statusCode));
+          settle(functionError(start, requestId, 'connection closed before the response ended', RESPONSE_INCOMPLETE_ERROR_TYPE, res.statusCode));
         };
         res.on('error', cutShort);
         res.on('close', () => {

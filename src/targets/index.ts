@@ -8,8 +8,9 @@ export type {
   InvocationErrorOutcome,
   Target,
 } from './target.js';
-export { createTarget, type CreateTargetOptions } from './create-target.js';
+export { createTarget, describeTarget, type CreateTargetOptions, type TargetDescription, type TargetKind } from './create-target.js';
 export { HttpTarget, type HttpTargetOptions } from './http-target.js';
 export { ModuleTarget, MODULE_TARGET_DEFAULTS, type ModuleTargetOptions } from './module-target.js';
 export { LambdaTarget, parseLambdaFunctionRef, type LambdaTargetOptions, type LambdaFunctionRef } from './lambda-target.js';
 export { decodeResponseBody } from './response-body.js';
+export { findBrokenModuleTargets, type ModuleTargetCheckOptions } from './check-module-targets.js';

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
 import type { InvocationContext, InvocationOutcome, Target } from './target.js';
-import { HandlerWorker, type RunResult } from './handler-worker.js';
+import { HandlerWorker, type HandlerWorkerSpec, type RunResult } from './handler-worker.js';
 import { WorkerPool } from './worker-pool.js';
 import { resolveHandlerRef, type HandlerRef } from './handler-ref.js';
 import { elapsedMs } from './elapsed.js';
@@ -106,24 +106,34 @@ export class ModuleTarget implements Target {
   }
 
   private startWorker(context: InvocationContext): HandlerWorker {
-    const { memoryLimitMb } = this.options;
-    return new HandlerWorker({
-      moduleUrl: this.handler.moduleUrl,
-      exportName: this.handler.exportName,
-      handlerRef: this.handler.ref,
-      memoryLimitMb,
-      initTimeoutMs: this.options.initTimeoutMs,
-      // What Lambda's runtime sets and handlers (and tools such as Powertools) read.
-      env: {
-        ...process.env,
-        AWS_LAMBDA_FUNCTION_NAME: context.functionName,
-        AWS_LAMBDA_FUNCTION_VERSION: LATEST,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryLimitMb),
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${context.functionName}`,
-      },
-      logger: this.deps.logger,
-    });
+    return new HandlerWorker(handlerWorkerSpec(this.handler, context.functionName, this.options, this.deps.logger));
   }
+}
+
+/** How a handler worker of `functionName` is started: by invocations, and by the start-up check. */
+export function handlerWorkerSpec(
+  handler: HandlerRef,
+  functionName: string,
+  options: Pick<Required<ModuleTargetOptions>, 'memoryLimitMb' | 'initTimeoutMs'>,
+  logger: Logger,
+): HandlerWorkerSpec {
+  const { memoryLimitMb, initTimeoutMs } = options;
+  return {
+    moduleUrl: handler.moduleUrl,
+    exportName: handler.exportName,
+    handlerRef: handler.ref,
+    memoryLimitMb,
+    initTimeoutMs,
+    // What Lambda's runtime sets and handlers (and tools such as Powertools) read.
+    env: {
+      ...process.env,
+      AWS_LAMBDA_FUNCTION_NAME: functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: LATEST,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryLimitMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+    },
+    logger,
+  };
 }
 
 function toOutcome(result: RunResult, requestId: string, context: InvocationContext, start: number): InvocationOutcome {

@@ -35,6 +35,12 @@ interface LambdaContext {
   fail(error?: unknown): void;
 }
 
+/**
+ * Errors meaning "this file, or one it imports, does not exist" (ESM, CommonJS, a
+ * directory). Up here: the top-level await below loads the handler before later lines run.
+ */
+const MODULE_NOT_FOUND_CODES = new Set(['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_DIR_IMPORT']);
+
 const port = parentPort;
 if (!port) throw new Error('module-worker runs only as a worker thread');
 const data = workerData as HandlerWorkerData;
@@ -58,11 +64,7 @@ async function loadHandler(): Promise<Handler | LoadFailedMessage> {
     namespace = (await import(data.moduleUrl)) as Record<string, unknown>;
   } catch (error) {
     const { errorType, errorMessage } = describeError(error);
-    return {
-      type: 'load-failed',
-      errorCode: error instanceof SyntaxError ? 'Runtime.UserCodeSyntaxError' : 'Runtime.ImportModuleError',
-      errorMessage: `${data.handlerRef}: ${errorType}: ${errorMessage}`,
-    };
+    return { type: 'load-failed', errorCode: loadErrorCode(error, errorType), errorMessage: `${data.handlerRef}: ${errorType}: ${errorMessage}` };
   }
   // CommonJS modules whose exports Node cannot detect statically (module.exports built at
   // run time) show them only on `default`, which is module.exports.
@@ -80,6 +82,19 @@ async function loadHandler(): Promise<Handler | LoadFailedMessage> {
     };
   }
   return handler as Handler;
+}
+
+/**
+ * The errorCode of a module that failed to load, as Lambda's Node.js runtime names it: a
+ * syntax error, a module not found, or else the error the module's top level threw (its
+ * type, e.g. `Error`). Logs and the `cause` of sluice_invocation_errors_total tell a
+ * missing file from a failing one by it.
+ */
+function loadErrorCode(error: unknown, errorType: string): string {
+  if (error instanceof SyntaxError) return 'Runtime.UserCodeSyntaxError';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && MODULE_NOT_FOUND_CODES.has(code)) return 'Runtime.ImportModuleError';
+  return errorType;
 }
 
 async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {

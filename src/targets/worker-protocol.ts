@@ -39,7 +39,11 @@ export interface ReadyMessage {
 /** Worker -> main: the module or export could not be loaded. */
 export interface LoadFailedMessage {
   type: 'load-failed';
-  /** `Runtime.ImportModuleError`, `Runtime.UserCodeSyntaxError`, `Runtime.HandlerNotFound`, or the thrown error's name. */
+  /**
+   * `Runtime.ImportModuleError` (the module, or one it imports, does not exist),
+   * `Runtime.UserCodeSyntaxError`, `Runtime.HandlerNotFound` (no such export, or not a
+   * function), or the name of what the module's top level threw (`Error`...).
+   */
   errorCode: string;
   errorMessage: string;
 }

@@ -3,6 +3,8 @@
  * the process with one clear line.
  */
 import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { GetEventSourceMappingCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { allocateRedisDb, createQueue, createStream, pollUntil } from '../support/index.js';
@@ -55,6 +57,19 @@ describe('declared mappings', () => {
   });
 });
 
+/** The handler fixtures, as absolute paths (a config file lives in a temp dir). */
+const HANDLERS_DIR = fileURLToPath(new URL('../fixtures/handlers/', import.meta.url));
+
+describe('module targets are checked at start', () => {
+  it('a module that cannot load only because its top level threw does not stop the start: a warning names it', async () => {
+    // It may depend on something not up yet (a database): each invocation tries again.
+    const sluice = await startTestSluice({ functions: { flaky: { module: `${HANDLERS_DIR}throws-on-load.mjs#handler` } } });
+    onTestFinished(() => sluice.stop());
+    const warning = sluice.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.function === 'flaky' && l.level === 40);
+    expect(warning).toMatchObject({ errorCode: 'Error', msg: expect.stringContaining('failed to load at start') });
+  });
+});
+
 // Generous bounds: loading the CLI and the SDK's retries of a refused call take seconds on a busy machine.
 describe('sluice start failures', { timeout: 60_000 }, () => {
   const run = (args: string[], env: NodeJS.ProcessEnv) =>
@@ -69,6 +84,24 @@ describe('sluice start failures', { timeout: 60_000 }, () => {
     expect(result.stderr.trim().split('\n')).toEqual([
       `sluice: Invalid configuration in ${file}: functions.f.http: must be a URL such as http://127.0.0.1:4566`,
     ]);
+  });
+
+  it('a module target whose export does not exist exits 2 with one line naming the function, the file and the export', async () => {
+    const file = writeConfigFile({ functions: { ...TEST_FUNCTIONS, orders: { module: `${HANDLERS_DIR}handlers.mjs#nope` } } });
+    const result = run(['--config', file], sluiceEnvironment(0, 0));
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `sluice: function "orders": ${HANDLERS_DIR}handlers.mjs has no function export "nope" (${HANDLERS_DIR}handlers.mjs#nope is undefined or not exported)`,
+    ]);
+  });
+
+  it('a module target whose file does not exist exits 2 with one line naming the function and the file', async () => {
+    // Relative to the config file's directory, as at run time.
+    const file = writeConfigFile({ functions: { orders: { module: './handlers/orders.mjs#handler' }, ok: { module: `${HANDLERS_DIR}handlers.mjs#echo` } } });
+    const result = run(['--config', file], sluiceEnvironment(0, 0));
+    expect(result.status).toBe(2);
+    const missing = join(dirname(file), 'handlers', 'orders.mjs');
+    expect(result.stderr.trim().split('\n')).toEqual([`sluice: function "orders": module file ${missing} does not exist (module: ./handlers/orders.mjs#handler)`]);
   });
 
   it('an unreachable Redis exits 2 and says so', async () => {

@@ -18,6 +18,8 @@ import { deleteMessages, type DeleteFailure } from './delete-messages.js';
 import { ensureVisibleUntil } from './extend-visibility.js';
 import { SqsBatch, toBatchEntry, type BatchEntry } from './sqs-batch.js';
 import { toSqsEventRecord, type SqsEventRecord } from './sqs-record.js';
+import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
+import { sourceErrorCode, warnSourceCallFailed, type SourceCallFailure, type SourceWarningContext } from '../source-warnings.js';
 
 export interface SqsPollerSettings {
   mappingId: string;
@@ -54,9 +56,6 @@ const MAX_BACKOFF_MS = 30_000;
 /** Extra visibility Lambda gives when window + timeout exceed the queue's (sqs.md §6). */
 const VISIBILITY_EXTRA_SECONDS = 30;
 
-const errorCode = (error: unknown): string =>
-  (error as { Code?: string }).Code ?? (error as { code?: string }).code ?? (error as Error).name ?? 'UnknownError';
-
 /** Exponential backoff state of one loop: 1 s doubling to 30 s, reset by a success. */
 class Backoff {
   private delay = 0;
@@ -83,12 +82,15 @@ export class SqsPoller {
   private readErrorShown = false;
   private readonly leftovers: BatchEntry[] = [];
   private readonly labels: MappingLabels;
+  /** Failed calls, warned about once per mapping, operation and cause (then a count per minute). */
+  private readonly warnings: SourceWarningContext;
 
   constructor(
     readonly settings: SqsPollerSettings,
     private readonly deps: SqsPollerDependencies,
   ) {
     this.labels = mappingLabels(settings.mappingId, 'sqs', settings.functionArn);
+    this.warnings = { warnings: new RateLimitedWarnings(deps.logger), logger: deps.logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
   }
 
   /** Starts `localSlots` receive loops (window 0) or one batch filler (window > 0). */
@@ -121,6 +123,7 @@ export class SqsPoller {
     this.stopController.abort();
     await Promise.allSettled([...this.loopPromises]);
     await Promise.allSettled([...this.inFlight]);
+    this.warnings.warnings.close();
     // Leftovers are received but not invoked: they come back after their visibility.
   }
 
@@ -218,8 +221,10 @@ export class SqsPoller {
 
   /** One ReceiveMessage; filtered-out messages are deleted at once. Undefined on a reading error. */
   private async receive(maxMessages: number, waitSeconds: number): Promise<BatchEntry[] | undefined> {
+    let operation = 'GetQueueUrl'; // (and GetQueueAttributes), when the queue is not known yet
     try {
       const queueUrl = await this.resolveQueue();
+      operation = 'ReceiveMessage';
       // Visibility runs from when SQS answers; counting from the request errs on the safe side.
       const requestedAt = Date.now();
       const response = await this.deps.sqs.send(
@@ -242,9 +247,9 @@ export class SqsPoller {
     } catch (error) {
       if (this.stopped) return [];
       this.queueUrl = undefined; // the queue may have been deleted and recreated
-      const code = errorCode(error);
+      const code = sourceErrorCode(error);
       this.deps.metrics?.sourceError(this.labels, errorLabel(error));
-      this.deps.logger.warn({ err: error, code }, 'receiving from SQS failed; backing off');
+      this.warn({ operation, cause: code, error, next: 'backing off' });
       this.readErrorShown = true;
       await this.deps.report({ readError: `PROBLEM: Error reading from event source: ${code}` }).catch(() => undefined);
       return undefined;
@@ -271,13 +276,7 @@ export class SqsPoller {
   private async invoke(batch: SqsBatch): Promise<boolean> {
     const { settings, deps } = this;
     const records = batch.entries.map((e) => e.record);
-    // A batch that waited (window, leftovers) may need more visibility before it is invoked.
-    const visibleUntil = await ensureVisibleUntil(deps.sqs, await this.resolveQueue(), batch.entries, Date.now() + (settings.invocationLimitMs ?? settings.functionTimeoutMs)).catch(
-      (error: unknown) => {
-        deps.logger.warn({ err: error }, 'could not extend message visibility');
-        return Math.min(...batch.entries.map((e) => e.visibleUntil));
-      },
-    );
+    const visibleUntil = await this.extendVisibility(batch);
     let outcome: InvocationOutcome;
     try {
       ({ outcome } = await deps.submit({
@@ -290,13 +289,33 @@ export class SqsPoller {
         reportBatchItemFailures: settings.reportBatchItemFailures,
       }));
     } catch (error) {
-      deps.logger.warn({ err: error }, 'batch job failed; messages come back after their visibility timeout');
+      // Not the target's failure but Sluice's own (Redis, the queue `invoke`).
+      this.warn({ operation: 'invoke batch job', cause: sourceErrorCode(error), error, next: 'the messages come back after their visibility timeout' });
       outcome = { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 };
     }
     const verdict = sqsBatchVerdict(records, outcome, { reportBatchItemFailures: settings.reportBatchItemFailures, fifo: settings.source.fifo ?? false });
     // Deleting (and then reporting) overlaps the next receive; stop() waits for it.
     this.track(this.apply(verdict.toDelete, result(outcome, verdict.failed)));
     return verdict.backOff;
+  }
+
+  /**
+   * A batch that waited (window, leftovers) may need more visibility before it is invoked;
+   * returns when its first message becomes visible. The queue's URL is asked again if a
+   * failed receive of another loop forgot it: when that fails too, the batch is invoked
+   * with the visibility it has, like when the extension fails.
+   */
+  private async extendVisibility(batch: SqsBatch): Promise<number> {
+    const { settings } = this;
+    let operation = 'GetQueueUrl';
+    try {
+      const queueUrl = await this.resolveQueue();
+      operation = 'ChangeMessageVisibilityBatch';
+      return await ensureVisibleUntil(this.deps.sqs, queueUrl, batch.entries, Date.now() + (settings.invocationLimitMs ?? settings.functionTimeoutMs));
+    } catch (error) {
+      this.warn({ operation, cause: sourceErrorCode(error), error, next: 'invoking with the visibility the messages have' });
+      return Math.min(...batch.entries.map((e) => e.visibleUntil));
+    }
   }
 
   /** Deletes what the verdict says, then reports LastProcessingResult (api.md §6.2). */
@@ -317,17 +336,23 @@ export class SqsPoller {
 
   private countDeleteFailures(failures: DeleteFailure[]): void {
     if (failures.length === 0) return;
-    this.deps.logger.warn({ failures }, 'could not delete messages; they will be delivered again');
-    const byError = new Map<string, number>();
-    for (const { error } of failures) byError.set(error, (byError.get(error) ?? 0) + 1);
-    for (const [error, n] of byError) this.deps.metrics?.sqsDeleteFailed(this.labels, error, n);
+    const byError = new Map<string, DeleteFailure[]>();
+    for (const failure of failures) byError.set(failure.error, [...(byError.get(failure.error) ?? []), failure]);
+    for (const [error, failed] of byError) {
+      this.deps.metrics?.sqsDeleteFailed(this.labels, error, failed.length);
+      this.warn({ operation: 'DeleteMessageBatch', cause: error, next: 'the messages will be delivered again', fields: { messageIds: failed.map((f) => f.messageId) } });
+    }
+  }
+
+  private warn(failure: SourceCallFailure): void {
+    warnSourceCallFailed(this.warnings, failure);
   }
 
   /** Work that must end before stop() resolves (invocations, deletes). */
   private track(work: Promise<unknown>): void {
     const tracked: Promise<void> = work.then(
       () => undefined,
-      (error: unknown) => this.deps.logger.warn({ err: error }, 'batch follow-up failed'),
+      (error: unknown) => this.warn({ operation: 'delete and report a batch', cause: sourceErrorCode(error), error, next: 'its messages come back after their visibility timeout' }),
     );
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
@@ -360,7 +385,7 @@ export class SqsPoller {
         const token = await this.deps.slots.tryAcquire(this.settings.cap);
         if (token) return token;
       } catch (error) {
-        this.deps.logger.warn({ err: error }, 'could not take a concurrency slot');
+        this.warn({ operation: 'take a concurrency slot (Redis)', cause: sourceErrorCode(error), error, next: 'trying again' });
       }
       await this.pause(SLOT_WAIT_MS + Math.random() * SLOT_WAIT_MS);
     }
@@ -372,7 +397,11 @@ export class SqsPoller {
   }
 }
 
-/** LastProcessingResult for an applied outcome (api.md §6.2). */
+/**
+ * LastProcessingResult for an applied outcome (api.md §6.2). These are the spec's fixed
+ * strings, which clients and tests compare: the reason of a failure is not appended here;
+ * it is in the attempt's warning and in the `cause` of sluice_invocation_errors_total.
+ */
 function result(outcome: InvocationOutcome, failed: boolean): string {
   // Only a function missing from Sluice's configuration; a Lambda target's own
   // ResourceNotFound is an invocation that failed (api.md §6.2).

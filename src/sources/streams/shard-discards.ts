@@ -9,6 +9,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { DiscardGroup } from '../../pipeline/streams/index.js';
 import type { ShardMetrics } from './shard-metrics.js';
 import { payloadOf } from './stream-record.js';
+import { warnSourceCallFailed, type SourceWarningContext } from '../source-warnings.js';
 import type { StreamRecord, StreamSource } from './stream-source.js';
 
 export interface ShardDiscardsContext {
@@ -21,6 +22,8 @@ export interface ShardDiscardsContext {
   destinations?: OnFailureDestinations;
   metrics: ShardMetrics;
   logger: Logger;
+  /** Failed deliveries are logged through it, rate-limited. */
+  warnings: SourceWarningContext;
   report: (result: { invocation?: string }) => Promise<void>;
 }
 
@@ -50,6 +53,15 @@ export async function sendDiscard(context: ShardDiscardsContext, discard: Discar
   }
   metrics.destinationDeliveryFailure();
   metrics.dropped(indices.length);
-  logger.error({ onFailure: record, code: delivery.errorCode }, 'could not send to the on-failure destination');
+  // At error: these records are dropped. Rate-limited like every failed call: a destination
+  // that is gone fails for every discarded batch.
+  warnSourceCallFailed(context.warnings, {
+    operation: `on-failure delivery to ${context.destination}`,
+    cause: delivery.errorCode,
+    detail: delivery.errorMessage,
+    next: 'the records are dropped',
+    level: 'error',
+    fields: { onFailure: record },
+  });
   await context.report({ invocation: delivery.lastProcessingResult }).catch(() => undefined);
 }

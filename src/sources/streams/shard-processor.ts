@@ -41,6 +41,8 @@ import {
 import type { OnFailureDestinations } from '../../destinations/index.js';
 import { sendDiscard, type ShardDiscardsContext } from './shard-discards.js';
 import { payloadOf } from './stream-record.js';
+import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
+import { sourceErrorCode, warnSourceCallFailed, type SourceCallFailure, type SourceWarningContext } from '../source-warnings.js';
 
 import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES as ENVELOPE_BYTES } from '../../pipeline/payload-limit.js';
 const FIRST_BACKOFF_MS = 1000;
@@ -97,6 +99,8 @@ export interface ShardProcessorDependencies {
   /** The shard was read to its end and checkpointed SHARD_END. */
   onShardEnd: (shardId: string) => void;
   logger: Logger;
+  /** Where failed calls are warned about, rate-limited (shared by the mapping's shards); default: the shard's own. */
+  warnings?: SourceWarningContext;
 }
 
 
@@ -150,6 +154,7 @@ export class ShardProcessor {
   private caughtUpAt?: number;
   /** Where discarded records go (§14). */
   private readonly discards: ShardDiscardsContext;
+  private readonly warnings: SourceWarningContext;
 
   constructor(
     readonly settings: ShardProcessorSettings,
@@ -159,11 +164,18 @@ export class ShardProcessor {
     const lanes = Math.max(1, settings.parallelizationFactor);
     this.lanes = Array.from({ length: lanes }, (_, index) => ({ index, waiting: [], waitingBytes: 0, lastEndedAt: 0 }));
     this.pendingLimit = Math.max(MIN_PENDING_LIMIT, 4 * lanes * settings.batchSize);
+    this.warnings = deps.warnings ?? {
+      warnings: new RateLimitedWarnings(deps.logger),
+      logger: deps.logger,
+      mappingId: settings.mappingId,
+      functionArn: settings.functionArn,
+    };
     this.discards = {
       ...settings,
       source: deps.source,
       metrics: deps.metrics,
       logger: deps.logger,
+      warnings: this.warnings,
       report: deps.report,
       ...(deps.destinations ? { destinations: deps.destinations } : {}),
     };
@@ -483,6 +495,8 @@ export class ShardProcessor {
       },
       onAttempt: (report, outcome) => {
         this.windows?.afterAttempt(report.result, outcome);
+        // api.md §6.2's fixed strings, which clients and tests compare: why an attempt failed
+        // is in its warning (invoke-batch.ts) and in sluice_invocation_errors_total{cause}.
         const notConfigured = outcome.kind === 'invocation-error' && outcome.errorCode === FUNCTION_NOT_CONFIGURED;
         void this.reportInvocation(notConfigured ? 'PROBLEM: Function not found' : report.result === 'success' ? 'OK' : 'PROBLEM: Function call failed');
       },
@@ -540,7 +554,9 @@ export class ShardProcessor {
     const { shardId } = this.settings;
     const kind = error instanceof StreamSourceError ? error.kind : 'other';
     this.deps.metrics.sourceError(error instanceof StreamSourceError ? { name: error.code } : error);
+    const code = error instanceof StreamSourceError ? error.code : sourceErrorCode(error);
     if (kind === 'expiredIterator' || kind === 'invalidIterator') {
+      this.warnCallFailed({ operation: 'GetRecords', cause: code, error, next: 'getting a new iterator after the last record read' });
       const checkpoint = this.lastRead ?? (await this.deps.checkpoints.get(this.settings.mappingId, shardId));
       const position: IteratorPosition | undefined =
         checkpoint !== undefined ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint } : this.settings.start;
@@ -548,15 +564,19 @@ export class ShardProcessor {
     }
     if (kind === 'trimmed' || kind === 'positionNotFound') {
       // Behind the trim horizon: records lost to retention are not reported (AWS).
+      this.warnCallFailed({ operation: 'GetRecords', cause: code, error, next: 'resuming the shard at TRIM_HORIZON' });
       return { backoff, iterator: await this.withRetries(() => source.getIterator(shardId, { type: 'TRIM_HORIZON' })) };
     }
-    const code = error instanceof StreamSourceError ? error.code : ((error as Error).name ?? 'UnknownError');
     const next = backoff === 0 ? FIRST_BACKOFF_MS : Math.min(backoff * 2, MAX_READ_BACKOFF_MS);
-    this.deps.logger.warn({ err: error, code }, 'reading the shard failed; backing off');
+    this.warnCallFailed({ operation: 'GetRecords', cause: code, error, next: 'backing off' });
     await this.deps.report({ readError: `PROBLEM: Error reading from event source: ${code}` }).catch(() => undefined);
     this.lastReport = 'PROBLEM: Error reading';
     await this.pause(next);
     return { backoff: next };
+  }
+
+  private warnCallFailed(failure: SourceCallFailure): void {
+    warnSourceCallFailed(this.warnings, failure);
   }
 
   private async clearReadError(): Promise<void> {
@@ -576,7 +596,8 @@ export class ShardProcessor {
         return await call();
       } catch (error) {
         backoff = backoff === 0 ? FIRST_BACKOFF_MS : Math.min(backoff * 2, MAX_READ_BACKOFF_MS);
-        this.deps.logger.warn({ err: error }, 'stream call failed; backing off');
+        const failed = error instanceof StreamSourceError ? { operation: error.operation, cause: error.code } : { operation: 'GetShardIterator', cause: sourceErrorCode(error) };
+        this.warnCallFailed({ ...failed, error, next: 'backing off' });
         await this.pause(backoff);
       }
     }

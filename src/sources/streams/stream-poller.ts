@@ -22,6 +22,9 @@ import { errorLabel, mappingLabels, type MappingLabels, type SluiceMetrics } fro
 import type { StreamBatchConfig } from '../../pipeline/streams/index.js';
 import type { OnFailureDestinations } from '../../destinations/index.js';
 import type { IteratorPosition, ShardInfo, StreamSource } from './stream-source.js';
+import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
+import { sourceErrorCode, warnSourceCallFailed, type SourceWarningContext } from '../source-warnings.js';
+import { StreamSourceError } from './stream-errors.js';
 
 export interface StreamPollerSettings {
   mappingId: string;
@@ -81,6 +84,8 @@ export class StreamPoller {
   private readonly windowStates: WindowStates;
   private readonly pinned: PinnedPositions;
   private readonly balancer: LeaseBalancer;
+  /** Failed calls of this mapping, its shards' included: one warning per operation and cause, then a count. */
+  private readonly warnings: SourceWarningContext;
 
   constructor(
     readonly settings: StreamPollerSettings,
@@ -93,6 +98,7 @@ export class StreamPoller {
     this.pinned = new PinnedPositions(deps.redis, deps.prefix);
     this.balancer = new LeaseBalancer(this.leases, deps.workerId);
     this.labels = mappingLabels(settings.mappingId, deps.source.traits.type, settings.functionArn);
+    this.warnings = { warnings: new RateLimitedWarnings(deps.logger), logger: deps.logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
   }
 
   start(): void {
@@ -100,7 +106,10 @@ export class StreamPoller {
     const tick = () => {
       if (!this.running || this.roundInFlight) return;
       this.roundInFlight = this.round()
-        .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'stream round failed; retrying'))
+        .catch((error: unknown) =>
+          // Leases and checkpoints live in Redis: this is Redis failing, not the stream.
+          warnSourceCallFailed(this.warnings, { operation: 'lease round (Redis)', cause: sourceErrorCode(error), error, next: 'retrying' }),
+        )
         .finally(() => (this.roundInFlight = undefined));
     };
     tick();
@@ -119,6 +128,7 @@ export class StreamPoller {
     const released = await this.balancer.release(this.settings.mappingId).catch(() => []);
     for (const _ of released) this.deps.metrics?.leaseChange(this.settings.mappingId, 'released');
     this.deps.metrics?.shardLeases(this.settings.mappingId, 0);
+    this.warnings.warnings.close();
   }
 
   private async round(): Promise<void> {
@@ -133,9 +143,10 @@ export class StreamPoller {
         this.relistSoon = false;
         await this.deps.report({ readError: null });
       } catch (error) {
-        const code = (error as { code?: string }).code ?? (error as Error).name;
+        const code = error instanceof StreamSourceError ? error.code : sourceErrorCode(error);
         this.deps.metrics?.sourceError(this.labels, errorLabel(error));
-        this.deps.logger.warn({ err: error }, 'listing shards failed');
+        const operation = error instanceof StreamSourceError ? error.operation : 'ListShards';
+        warnSourceCallFailed(this.warnings, { operation, cause: code, error, next: 'listing again at the next round' });
         await this.deps.report({ readError: `PROBLEM: Error reading from event source: ${code}` });
         return;
       }
@@ -217,6 +228,7 @@ export class StreamPoller {
         report: this.deps.report,
         ...(this.deps.destinations ? { destinations: this.deps.destinations } : {}),
         onLeaseLost: (shardId) => this.processors.get(shardId)?.processor === processor && this.loseShard(shardId),
+        warnings: { ...this.warnings, logger },
         onShardEnd: (shardId) => {
           if (this.processors.get(shardId)?.processor === processor) this.processors.delete(shardId);
           metrics.remove();

@@ -191,10 +191,11 @@ describe('module target: function errors', () => {
 describe('module target: invocation errors (load-failed)', () => {
   it.each([
     ['./missing.mjs#handler', 'Runtime.ImportModuleError', /missing\.mjs/],
+    ['./imports-missing.mjs#handler', 'Runtime.ImportModuleError', /not-there\.mjs/],
     ['./handlers.mjs#nope', 'Runtime.HandlerNotFound', /handlers\.mjs#nope is undefined or not exported/],
     ['./handlers.mjs#notAFunction', 'Runtime.HandlerNotFound', /is not a function \(number\)/],
     ['./syntax-error.mjs#handler', 'Runtime.UserCodeSyntaxError', /SyntaxError/],
-    ['./throws-on-load.mjs#handler', 'Runtime.ImportModuleError', /cannot initialise/],
+    ['./throws-on-load.mjs#handler', 'Error', /cannot initialise/],
     ['./exits-on-load.mjs#handler', 'Runtime.ExitError', /exit status 3/],
   ])('%s: %s', async (handler, errorCode, message) => {
     const target = moduleTarget(handler);
