@@ -24,7 +24,7 @@ const DELIVERY_MS = 8000;
 const bed = useSqsTestbed('stop-fn');
 
 /** A queue with a running mapping whose long polls are open (a first message went through). */
-async function pollingMapping(): Promise<{ queue: TestQueue; uuid: string }> {
+async function pollingMapping(onTestFinished: (fn: () => Promise<void>) => void): Promise<{ queue: TestQueue; uuid: string }> {
   const queue = await createQueue({ prefix: 'stop', visibilityTimeoutSeconds: VISIBILITY_SECONDS });
   onTestFinished(queue.cleanup);
   const uuid = await createMapping(bed.sluice.lambda, { FunctionName: 'stop-fn', EventSourceArn: queue.queueArn, BatchSize: 1 });
@@ -41,8 +41,8 @@ async function update(input: UpdateEventSourceMappingCommandInput, settled: stri
 const bodiesFrom = (queueArn: string) => bed.router.records(queueArn).map((r) => r.body);
 
 describe.concurrent('SQS poller stops without stranding messages', () => {
-  it('a message sent while the mapping is disabled is delivered soon after Enable', async () => {
-    const { queue, uuid } = await pollingMapping();
+  it('a message sent while the mapping is disabled is delivered soon after Enable', async ({ expect, onTestFinished }) => {
+    const { queue, uuid } = await pollingMapping(onTestFinished);
     await update({ UUID: uuid, Enabled: false }, 'Disabled');
     await sendMessages(queue.queueUrl, ['sent while disabled']);
     await sleep(3000);
@@ -54,8 +54,8 @@ describe.concurrent('SQS poller stops without stranding messages', () => {
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
   });
 
-  it('a message sent after an Update (BatchSize) is delivered by the new poller', async () => {
-    const { queue, uuid } = await pollingMapping();
+  it('a message sent after an Update (BatchSize) is delivered by the new poller', async ({ expect, onTestFinished }) => {
+    const { queue, uuid } = await pollingMapping(onTestFinished);
     await update({ UUID: uuid, BatchSize: 5 }, 'Enabled');
     await sendMessages(queue.queueUrl, ['sent after the update']);
     await bed.router.waitForRecords(queue.queueArn, 2, DELIVERY_MS);
