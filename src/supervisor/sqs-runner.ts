@@ -22,6 +22,8 @@ export interface SqsRunnerDependencies {
   store: MappingStore;
   logger: Logger;
   defaultMaximumConcurrency: number;
+  /** How long a concurrency slot lasts unless renewed (concurrency-slots.ts). */
+  slotLeaseMs: number;
   metrics?: SluiceMetrics;
 }
 
@@ -63,7 +65,7 @@ export class SqsRunner {
     }
     const previous = this.poller;
     const source = parseEventSourceArn(mapping.EventSourceArn)!;
-    this.slots ??= new ConcurrencySlots(this.deps.redis, slotsKey(this.deps.prefix, this.uuid));
+    this.slots ??= new ConcurrencySlots(this.deps.redis, slotsKey(this.deps.prefix, this.uuid), this.deps.slotLeaseMs);
     const filters = mapping.settings.FilterCriteria?.Filters ?? [];
     const logger = this.deps.logger.child({ mappingId: this.uuid, source: 'sqs' });
     this.poller = new SqsPoller(

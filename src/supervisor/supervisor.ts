@@ -36,7 +36,7 @@ export interface SupervisorOptions {
   heartbeatIntervalMs: number;
   workerTimeoutMs: number;
   shutdownTimeoutMs: number;
-  sqs: Omit<SqsRunnerDependencies, 'redis' | 'prefix' | 'store' | 'logger' | 'metrics'>;
+  sqs: Omit<SqsRunnerDependencies, 'redis' | 'prefix' | 'store' | 'logger' | 'metrics' | 'slotLeaseMs'>;
   /** Account id for the ARNs in stream records. */
   accountId: string;
   /** Shard lease length (streams.md §2). */
@@ -216,8 +216,10 @@ export class Supervisor {
   }
 
   private sqsRunner(uuid: string): SqsRunner {
-    const { sqs, redis, prefix, store, logger, metrics } = this.options;
-    return new SqsRunner(uuid, { ...sqs, redis, prefix, store, logger, ...(metrics ? { metrics } : {}) });
+    const { sqs, redis, prefix, store, logger, metrics, workerTimeoutMs } = this.options;
+    // A slot lasts as long as a silent worker counts as alive: when its share of the cap
+    // goes to the others, its slots are free too (concurrency-slots.ts).
+    return new SqsRunner(uuid, { ...sqs, redis, prefix, store, logger, slotLeaseMs: workerTimeoutMs, ...(metrics ? { metrics } : {}) });
   }
 
   private streamRunner(uuid: string): StreamRunner {

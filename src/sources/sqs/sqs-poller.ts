@@ -180,10 +180,15 @@ export class SqsPoller {
    */
   private async receiveLoop(index: number): Promise<void> {
     const backoff = new Backoff();
-    const token = await this.acquireSlot();
-    if (!token) return;
+    let token = await this.acquireSlot();
     try {
-      while (this.wantsLoop(index)) {
+      while (token && this.wantsLoop(index)) {
+        if (!(await this.deps.slots.confirm(token))) {
+          // This process was frozen longer than the slot's lease and the slot went to another.
+          this.deps.logger.warn('lost a concurrency slot (this process was paused longer than its lease); waiting for a free one');
+          token = await this.acquireSlot();
+          continue;
+        }
         const entries = await this.receiveUnlessStopped(Math.min(10, this.settings.batchSize), LONG_POLL_SECONDS);
         if (entries === STOPPED) break;
         let backOffMs = 0;
@@ -199,7 +204,7 @@ export class SqsPoller {
         if (backOffMs > 0) await this.pause(backOffMs);
       }
     } finally {
-      await this.deps.slots.release(token).catch(() => undefined);
+      if (token) await this.deps.slots.release(token).catch(() => undefined);
     }
   }
 
