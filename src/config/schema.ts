@@ -168,13 +168,13 @@ export const configSchema = z
           .int()
           .min(500)
           .default(5000)
-          .describe('A worker silent this long is dead: its share of SQS concurrency and its vote on settling go to the others.'),
+          .describe('A worker silent this long is dead: its SQS concurrency slots expire, its share of SQS concurrency and its vote on settling go to the others.'),
         shutdownTimeoutMs: z
           .number()
           .int()
           .min(0)
           .default(30000)
-          .describe('On SIGTERM, how long in-flight batches may take to finish before they are abandoned (messages come back after their visibility timeout).'),
+          .describe('On SIGTERM, how long in-flight batches, then SQS long polls still open (up to 20 s), may take to end before they are abandoned (messages come back after their visibility timeout).'),
       })
       .strict()
       .prefault({}),

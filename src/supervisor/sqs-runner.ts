@@ -22,6 +22,8 @@ export interface SqsRunnerDependencies {
   store: MappingStore;
   logger: Logger;
   defaultMaximumConcurrency: number;
+  /** How long a concurrency slot lasts unless renewed (concurrency-slots.ts). */
+  slotLeaseMs: number;
   metrics?: SluiceMetrics;
 }
 
@@ -41,6 +43,8 @@ export class SqsRunner {
   private slots?: ConcurrencySlots;
   /** Replaced pollers still finishing their batches. */
   private readonly draining = new Set<Promise<void>>();
+  /** Stopped pollers whose receives may still be open (SqsPoller.stop, stage 2). */
+  private readonly receiving = new Set<Promise<void>>();
 
   constructor(
     private readonly uuid: string,
@@ -61,7 +65,7 @@ export class SqsRunner {
     }
     const previous = this.poller;
     const source = parseEventSourceArn(mapping.EventSourceArn)!;
-    this.slots ??= new ConcurrencySlots(this.deps.redis, slotsKey(this.deps.prefix, this.uuid));
+    this.slots ??= new ConcurrencySlots(this.deps.redis, slotsKey(this.deps.prefix, this.uuid), this.deps.slotLeaseMs);
     const filters = mapping.settings.FilterCriteria?.Filters ?? [];
     const logger = this.deps.logger.child({ mappingId: this.uuid, source: 'sqs' });
     this.poller = new SqsPoller(
@@ -92,17 +96,33 @@ export class SqsRunner {
     if (previous) {
       const drained = previous.stop().finally(() => this.draining.delete(drained));
       this.draining.add(drained);
+      this.awaitReceives(previous);
     }
   }
 
-  /** Stops polling and waits until in-flight batches are applied. */
+  /**
+   * Stops polling and waits until in-flight batches are applied; receives still open end
+   * later on their own (`receivesEnded`).
+   */
   async stop(): Promise<void> {
     const poller = this.poller;
     this.poller = undefined;
     this.settingsKey = undefined;
-    await Promise.allSettled([poller?.stop(), ...this.draining]);
+    const stopping = poller?.stop();
+    if (poller) this.awaitReceives(poller);
+    await Promise.allSettled([stopping, ...this.draining]);
     this.slots?.close();
     this.slots = undefined;
+  }
+
+  /** Every stopped poller's receives have ended and what they returned was given back. */
+  async receivesEnded(): Promise<void> {
+    while (this.receiving.size > 0) await Promise.allSettled([...this.receiving]);
+  }
+
+  private awaitReceives(poller: SqsPoller): void {
+    const ended = poller.receivesEnded().finally(() => this.receiving.delete(ended));
+    this.receiving.add(ended);
   }
 
   get isRunning(): boolean {

@@ -36,7 +36,7 @@ export interface SupervisorOptions {
   heartbeatIntervalMs: number;
   workerTimeoutMs: number;
   shutdownTimeoutMs: number;
-  sqs: Omit<SqsRunnerDependencies, 'redis' | 'prefix' | 'store' | 'logger' | 'metrics'>;
+  sqs: Omit<SqsRunnerDependencies, 'redis' | 'prefix' | 'store' | 'logger' | 'metrics' | 'slotLeaseMs'>;
   /** Account id for the ARNs in stream records. */
   accountId: string;
   /** Shard lease length (streams.md §2). */
@@ -58,6 +58,8 @@ export class Supervisor {
   /** UUIDs changed again while their reconcile ran: run once more after it. */
   private readonly dirty = new Set<string>();
   private readonly runners = new Map<string, SqsRunner | StreamRunner>();
+  /** SQS runners stopped by a Disable or Delete whose receives may still be open (SqsPoller.stop). */
+  private readonly receivingRunners = new Set<SqsRunner>();
   private readonly registry: WorkerRegistry;
   private readonly now: () => number;
   private liveCount = 1;
@@ -93,16 +95,31 @@ export class Supervisor {
   }
 
   /**
-   * Stops every poller; in-flight batches get `shutdownTimeoutMs` to finish (their messages
-   * come back after their visibility timeout otherwise), then the worker leaves.
+   * Stops every poller, then the worker leaves. `shutdownTimeoutMs` bounds both stages of
+   * the SQS pollers' stop: in-flight batches finish, then receives still open end and give
+   * back what they return. Receives end within their long poll (20 s) of the stop, so the
+   * default bound (30 s) strands nothing when invocations are short; what does not end in
+   * time is abandoned: the process exits, and messages come back after their visibility
+   * timeout (sqs.md §10).
    */
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.reconcileTimer);
     clearInterval(this.heartbeatTimer);
     await this.options.subscriber.unsubscribe().catch(() => undefined);
-    const stopping = Promise.allSettled([...this.runners.values()].map((r) => r.stop()));
-    await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, this.options.shutdownTimeoutMs).unref())]);
+    const runners = [...this.runners.values()];
+    const stopping = Promise.allSettled(runners.map((r) => r.stop())).then(() =>
+      Promise.allSettled([...runners, ...this.receivingRunners].map((r) => (r instanceof SqsRunner ? r.receivesEnded() : undefined))),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.shutdownTimeoutMs)));
+    if ((await Promise.race([stopping, timedOut])) === 'timeout') {
+      this.options.logger.warn(
+        { shutdownTimeoutMs: this.options.shutdownTimeoutMs },
+        'shutdown bound reached: batches or receives still open are abandoned; their messages come back after their visibility timeout',
+      );
+    }
+    clearTimeout(timer);
     this.runners.clear();
     await Promise.allSettled(this.pending.values());
     await this.registry.leave().catch(() => undefined);
@@ -155,8 +172,7 @@ export class Supervisor {
     if (!this.running) return;
     const current = await this.options.store.get(uuid);
     if (!current) {
-      await this.runners.get(uuid)?.stop();
-      this.runners.delete(uuid);
+      await this.stopRunner(uuid);
       // A deleted mapping's series go (metrics.md §1).
       this.options.metrics?.removeMapping(uuid);
       return;
@@ -171,13 +187,24 @@ export class Supervisor {
       }
       if (runner instanceof SqsRunner) runner.run(mapping, this.liveCount);
       else await runner.run(mapping);
-    } else if (this.runners.has(uuid)) {
-      const runner = this.runners.get(uuid)!;
-      this.runners.delete(uuid);
-      await runner.stop();
+    } else {
+      await this.stopRunner(uuid);
     }
     await this.registry.markApplied(uuid, mapping.generation);
     if (isTransitional(mapping.State)) await this.settle(uuid);
+  }
+
+  /** Stops the mapping's runner, if any; an SQS runner's receives end later (shutdown waits for them). */
+  private async stopRunner(uuid: string): Promise<void> {
+    const runner = this.runners.get(uuid);
+    if (!runner) return;
+    this.runners.delete(uuid);
+    const stopped = runner.stop();
+    if (runner instanceof SqsRunner) {
+      this.receivingRunners.add(runner);
+      void runner.receivesEnded().finally(() => this.receivingRunners.delete(runner));
+    }
+    await stopped;
   }
 
   /**
@@ -189,8 +216,10 @@ export class Supervisor {
   }
 
   private sqsRunner(uuid: string): SqsRunner {
-    const { sqs, redis, prefix, store, logger, metrics } = this.options;
-    return new SqsRunner(uuid, { ...sqs, redis, prefix, store, logger, ...(metrics ? { metrics } : {}) });
+    const { sqs, redis, prefix, store, logger, metrics, workerTimeoutMs } = this.options;
+    // A slot lasts as long as a silent worker counts as alive: when its share of the cap
+    // goes to the others, its slots are free too (concurrency-slots.ts).
+    return new SqsRunner(uuid, { ...sqs, redis, prefix, store, logger, slotLeaseMs: workerTimeoutMs, ...(metrics ? { metrics } : {}) });
   }
 
   private streamRunner(uuid: string): StreamRunner {

@@ -57,8 +57,8 @@ describe.concurrent('SQS concurrency cap', () => {
   });
 
   it('an Update of MaximumConcurrency applies to batches started after it', async ({ expect, onTestFinished }) => {
-    // A short visibility timeout: a message taken by a long poll of the replaced poller, cut
-    // short by the update, comes back once it runs out (function timeout 3 s, V41).
+    // A short visibility timeout (the function's 3 s, V41): a message that goes astray in the
+    // update comes back quickly rather than failing the test on time.
     const queue = await createQueue({ prefix: 'cap-update', visibilityTimeoutSeconds: 3 });
     onTestFinished(queue.cleanup);
     bed.router.on(queue.queueArn, { delayMs: 200 });

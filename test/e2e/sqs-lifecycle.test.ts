@@ -66,7 +66,6 @@ describe.concurrent('SQS mappings changed while messages flow', () => {
     expect((await queueCounts(queue.queueUrl)).visible).toBeGreaterThan(0);
 
     await update({ UUID: uuid, Enabled: true }, 'Enabled');
-    // (Messages taken by a long poll cut short at the stop come back after their visibility timeout.)
     await pollUntil(() => queueIsEmpty(queue.queueUrl), { description: 'queue empty' });
     expect(bed.router.invocations(queue.queueArn).length).toBeGreaterThan(delivered);
     expectAllDelivered(expect, queue.queueArn);
@@ -140,10 +139,9 @@ describe.concurrent('SQS mappings changed while messages flow', () => {
     await bed.router.quietFor(queue.queueArn, QUIET_MS);
     expect(bed.router.invocations(queue.queueArn).filter((r) => r.receivedAt > removedAt)).toEqual([]);
 
-    // Nothing lost: each message was delivered, or is still in the queue. Messages taken by a
-    // long poll cut short at the stop are in flight until their visibility timeout ends; fauxqs
-    // makes them visible only when someone receives (GetQueueAttributes keeps counting them as
-    // not visible), hence receiving here rather than reading queue counts.
+    // Nothing lost: each message was delivered, or is still in the queue. (fauxqs makes a
+    // message visible again only when someone receives, GetQueueAttributes keeps counting it
+    // as not visible, hence receiving here rather than reading queue counts.)
     const seen = new Set(bed.router.records(queue.queueArn).map((r) => r.body));
     const delivered = seen.size;
     await pollUntil(

@@ -1,7 +1,25 @@
 /**
  * A mapping's concurrency cap across every Sluice process (sqs.md §3): a semaphore in
  * Redis. A slot is a lease (sorted-set member scored by its expiry), renewed while held,
- * so a crashed process's slots free themselves within the lease time.
+ * so a crashed or frozen process's slots free themselves within the lease.
+ *
+ * The lease is the worker registry's `supervisor.workerTimeoutMs`: once a silent process
+ * counts as dead, the supervisors hand its share of the cap to the others, and its slots
+ * must be free by then or that share cannot be used. (With a fixed 30 s lease, a process
+ * stopped with SIGSTOP kept its slots 20-30 s after the others had taken over its share.)
+ *
+ * A process frozen for longer than the lease finds, when it resumes, that its slots may
+ * have gone to others: renewal drops the slots Redis no longer holds, and `confirm` asks
+ * Redis before the next receive, so a resumed process does not invoke beyond the cap.
+ *
+ * The other holder is the batch job: a live process's slot stays taken while the batch
+ * job it submitted runs, in any process's worker. If that worker is the frozen one, the
+ * batch is still in flight (its target may be running it) until BullMQ finds the job
+ * stalled and runs it elsewhere: its lock is `streams.leaseMs` (app.ts `jobLockMs`), found
+ * within 1.5 times that. The slot rightly stays taken until then. Measured with two
+ * processes (test/e2e/sqs-stopped-worker.test.ts), the live one reaches the full cap
+ * after the other froze in: 11.5 s with the defaults (slots 5 s, job locks 10 s); 4 s with
+ * workerTimeoutMs 2 s and leaseMs 3 s; 29 s there with the former fixed 30 s slot lease.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -16,27 +34,64 @@ end
 return 0
 `;
 
-export const SLOT_LEASE_MS = 30_000;
-const RENEW_EVERY_MS = 10_000;
+/**
+ * KEYS: slots. ARGV: expiry, tokens... Renews the tokens still in the set and returns the
+ * others (taken over once expired). An expired token still in the set is renewed: no slot
+ * was taken since it expired (taking one removes expired tokens first), so the cap holds.
+ */
+const RENEW = `
+local lost = {}
+for i = 2, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
+  else
+    table.insert(lost, ARGV[i])
+  end
+end
+return lost
+`;
+
+/** Renewals per lease: a slot survives two missed renewals. */
+const RENEWALS_PER_LEASE = 3;
 
 export class ConcurrencySlots {
-  private readonly held = new Set<string>();
+  /** Tokens held, with when their lease ends as last written. */
+  private readonly held = new Map<string, number>();
+  private readonly renewEveryMs: number;
   private renewTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly redis: Redis,
     readonly key: string,
-  ) {}
+    private readonly leaseMs: number,
+  ) {
+    this.renewEveryMs = Math.max(100, Math.floor(leaseMs / RENEWALS_PER_LEASE));
+  }
 
   /** Takes a slot if fewer than `cap` are held in total; returns its token. */
   async tryAcquire(cap: number): Promise<string | undefined> {
     const token = randomUUID();
     const now = Date.now();
-    const acquired = await this.redis.eval(ACQUIRE, 1, this.key, String(now), String(cap), String(now + SLOT_LEASE_MS), token);
+    const expiry = now + this.leaseMs;
+    const acquired = await this.redis.eval(ACQUIRE, 1, this.key, String(now), String(cap), String(expiry), token);
     if (acquired !== 1) return undefined;
-    this.held.add(token);
+    this.held.set(token, expiry);
     this.scheduleRenewal();
     return token;
+  }
+
+  /**
+   * Whether the slot is still this process's. Answered from memory while its lease has
+   * more than a renewal period left; past that (the process was frozen, or renewals
+   * failed) Redis decides, and a slot still there is renewed. When Redis cannot answer,
+   * the slot is assumed held: a Redis outage stops nothing by itself.
+   */
+  async confirm(token: string): Promise<boolean> {
+    const expiry = this.held.get(token);
+    if (expiry === undefined) return false;
+    if (expiry - Date.now() > this.renewEveryMs) return true;
+    await this.renew([token]).catch(() => undefined);
+    return this.held.has(token);
   }
 
   async release(token: string): Promise<void> {
@@ -44,15 +99,22 @@ export class ConcurrencySlots {
     await this.redis.zrem(this.key, token);
   }
 
+  private async renew(tokens: string[]): Promise<void> {
+    const expiry = Date.now() + this.leaseMs;
+    const lost = (await this.redis.eval(RENEW, 1, this.key, String(expiry), ...tokens)) as string[];
+    const gone = new Set(lost);
+    for (const token of tokens) {
+      if (!this.held.has(token)) continue; // released meanwhile
+      if (gone.has(token)) this.held.delete(token);
+      else this.held.set(token, expiry);
+    }
+  }
+
   private scheduleRenewal(): void {
     if (this.renewTimer) return;
     this.renewTimer = setInterval(() => {
-      if (this.held.size === 0) return;
-      const expiry = String(Date.now() + SLOT_LEASE_MS);
-      const pipeline = this.redis.pipeline();
-      for (const token of this.held) pipeline.zadd(this.key, 'XX', expiry, token);
-      pipeline.exec().catch(() => undefined);
-    }, RENEW_EVERY_MS);
+      if (this.held.size > 0) this.renew([...this.held.keys()]).catch(() => undefined);
+    }, this.renewEveryMs);
     this.renewTimer.unref();
   }
 

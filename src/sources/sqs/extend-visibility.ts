@@ -4,7 +4,8 @@
  * visibility extended with ChangeMessageVisibilityBatch. Never shortens, never makes a
  * message visible early.
  */
-import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { changeVisibility, MAX_VISIBILITY_SECONDS } from './change-visibility.js';
 import type { BatchEntry } from './sqs-batch.js';
 
 export const VISIBILITY_MARGIN_MS = 5000;
@@ -16,21 +17,18 @@ export const VISIBILITY_MARGIN_MS = 5000;
 export async function ensureVisibleUntil(sqs: SQSClient, queueUrl: string, entries: BatchEntry[], deadline: number): Promise<number> {
   const needed = deadline + VISIBILITY_MARGIN_MS;
   const short = entries.filter((e) => e.visibleUntil < needed);
-  // Visibility set now counts from now; SQS caps it at 12 hours.
-  const seconds = Math.min(43_200, Math.ceil((needed - Date.now()) / 1000));
-  for (let i = 0; i < short.length; i += 10) {
-    const group = short.slice(i, i + 10);
-    const result = await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: group.map((e, j) => ({ Id: String(j), ReceiptHandle: e.record.receiptHandle, VisibilityTimeout: seconds })),
-      }),
+  if (short.length > 0) {
+    // Visibility set now counts from when SQS applies it, a little after `setAt`.
+    const setAt = Date.now();
+    const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.ceil((needed - setAt) / 1000));
+    const refused = await changeVisibility(
+      sqs,
+      queueUrl,
+      short.map((e) => e.record.receiptHandle),
+      seconds,
     );
-    const failed = new Set((result.Failed ?? []).map((f) => Number(f.Id)));
-    group.forEach((e, j) => {
-      // A message that could not be extended keeps its old deadline (it may come back early: at least once).
-      if (!failed.has(j)) e.visibleUntil = Date.now() + seconds * 1000;
-    });
+    // A message that could not be extended keeps its old deadline (it may come back early: at least once).
+    for (const entry of short) if (!refused.has(entry.record.receiptHandle)) entry.visibleUntil = setAt + seconds * 1000;
   }
   return Math.min(...entries.map((e) => e.visibleUntil));
 }

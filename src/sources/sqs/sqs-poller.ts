@@ -16,6 +16,7 @@ import { sqsBatchVerdict } from './batch-outcome.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import { deleteMessages, type DeleteFailure } from './delete-messages.js';
 import { ensureVisibleUntil } from './extend-visibility.js';
+import { giveBack } from './give-back.js';
 import { SqsBatch, toBatchEntry, type BatchEntry } from './sqs-batch.js';
 import { toSqsEventRecord, type SqsEventRecord } from './sqs-record.js';
 import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
@@ -56,6 +57,10 @@ const MAX_BACKOFF_MS = 30_000;
 /** Extra visibility Lambda gives when window + timeout exceed the queue's (sqs.md §6). */
 const VISIBILITY_EXTRA_SECONDS = 30;
 
+/** What a receive resolves with when the poller stopped before it ended. */
+const STOPPED = Symbol('stopped');
+type Received = BatchEntry[] | undefined | typeof STOPPED;
+
 /** Exponential backoff state of one loop: 1 s doubling to 30 s, reset by a success. */
 class Backoff {
   private delay = 0;
@@ -72,10 +77,20 @@ export class SqsPoller {
   private running = false;
   private localSlots = 0;
   private loops = 0;
+  /** Aborts the poller's waits at a stop (pauses, slot waits, the queue lookup); never a receive. */
   private readonly stopController = new AbortController();
+  /** Resolves with STOPPED at stop(): a loop waiting for a receive goes on without it. */
+  private readonly stopping: Promise<typeof STOPPED>;
+  private resolveStopping!: (value: typeof STOPPED) => void;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly loopPromises = new Set<Promise<void>>();
+  /** Receives still open at the stop, each followed by the give-back of what it returns. */
+  private readonly openReceives = new Set<Promise<void>>();
   private queueUrl?: string;
+  /** The queue URL last resolved, kept when a reading error drops `queueUrl`: messages received from it go back there. */
+  private lastQueueUrl?: string;
+  /** Stage 1 of stop(), once asked for. */
+  private receivingStopped?: Promise<void>;
   private receiveVisibilitySeconds?: number;
   private visibilityMs = 30_000;
   private lastInvocationReport?: { value: string; at: number };
@@ -91,6 +106,7 @@ export class SqsPoller {
   ) {
     this.labels = mappingLabels(settings.mappingId, 'sqs', settings.functionArn);
     this.warnings = { warnings: new RateLimitedWarnings(deps.logger), logger: deps.logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
+    this.stopping = new Promise((resolve) => (this.resolveStopping = resolve));
   }
 
   /** Starts `localSlots` receive loops (window 0) or one batch filler (window > 0). */
@@ -115,16 +131,40 @@ export class SqsPoller {
   }
 
   /**
-   * Stops receiving, invokes a batch still being filled, and waits for in-flight batches
-   * to be applied (sqs.md §10).
+   * Stops the poller (sqs.md §10), in two stages.
+   *
+   * 1. This promise: no new receive; a batch still being filled is closed and invoked;
+   *    batches in flight finish and their outcome is applied; messages received but not
+   *    invoked (the leftovers of a batching window) are given back. Disable and Delete
+   *    settle after this stage: it lasts as long as the invocations in flight.
+   * 2. `receivesEnded()`: receives still open are NOT aborted. SQS would still hand a
+   *    message to an aborted long poll, and nobody could see it for the queue's visibility
+   *    timeout (test/integration/sqs/aborted-receive.test.ts). They end on their own
+   *    within their WaitTimeSeconds (20 s at most) and what they return is given back at
+   *    once (ChangeMessageVisibility 0), never invoked. Settling does not wait for them:
+   *    nothing they return is invoked, and on an idle queue they would hold `Disabling`
+   *    for up to 20 s where api.md §6 wants 10. A shutdown waits for them within
+   *    `supervisor.shutdownTimeoutMs` (Supervisor.stop).
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return (this.receivingStopped ??= this.stopReceiving());
+  }
+
+  private async stopReceiving(): Promise<void> {
     this.running = false;
+    this.resolveStopping(STOPPED);
     this.stopController.abort();
     await Promise.allSettled([...this.loopPromises]);
-    await Promise.allSettled([...this.inFlight]);
+    // An invocation tracks the deletion that follows it: wait until both are done.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.trackReceive(this.giveBack(this.leftovers.splice(0)));
     this.warnings.warnings.close();
-    // Leftovers are received but not invoked: they come back after their visibility.
+  }
+
+  /** Stage 2 of stop(): every receive open at the stop has ended and what it returned was given back. */
+  async receivesEnded(): Promise<void> {
+    await this.receivingStopped;
+    while (this.openReceives.size > 0) await Promise.allSettled([...this.openReceives]);
   }
 
   private get stopped(): boolean {
@@ -143,11 +183,17 @@ export class SqsPoller {
    */
   private async receiveLoop(index: number): Promise<void> {
     const backoff = new Backoff();
-    const token = await this.acquireSlot();
-    if (!token) return;
+    let token = await this.acquireSlot();
     try {
-      while (this.wantsLoop(index)) {
-        const entries = await this.receive(Math.min(10, this.settings.batchSize), LONG_POLL_SECONDS);
+      while (token && this.wantsLoop(index)) {
+        if (!(await this.deps.slots.confirm(token))) {
+          // This process was frozen longer than the slot's lease and the slot went to another.
+          this.deps.logger.warn('lost a concurrency slot (this process was paused longer than its lease); waiting for a free one');
+          token = await this.acquireSlot();
+          continue;
+        }
+        const entries = await this.receiveUnlessStopped(Math.min(10, this.settings.batchSize), LONG_POLL_SECONDS);
+        if (entries === STOPPED) break;
         let backOffMs = 0;
         if (entries === undefined) {
           backOffMs = backoff.fail();
@@ -161,7 +207,7 @@ export class SqsPoller {
         if (backOffMs > 0) await this.pause(backOffMs);
       }
     } finally {
-      await this.deps.slots.release(token).catch(() => undefined);
+      if (token) await this.deps.slots.release(token).catch(() => undefined);
     }
   }
 
@@ -194,29 +240,41 @@ export class SqsPoller {
     const batch = new SqsBatch(this.settings.batchSize);
     while (this.leftovers.length > 0 && batch.fits(this.leftovers[0]!)) batch.add(this.leftovers.shift()!);
     const windowMs = this.settings.windowSeconds * 1000;
-    while (!batch.isFull && this.leftovers.length === 0) {
+    // A stop closes the batch being filled: what it holds is invoked (sqs.md §10).
+    while (!batch.isFull && this.leftovers.length === 0 && !this.stopped) {
       let waitSeconds = LONG_POLL_SECONDS;
       if (batch.openedAt !== undefined) {
         const remainingMs = batch.openedAt + windowMs - Date.now();
         if (remainingMs <= 0) break;
         waitSeconds = Math.min(LONG_POLL_SECONDS, Math.floor(remainingMs / 1000));
-      } else if (this.stopped) {
-        break;
       }
       // Parallel receives once the batch has started, never asking for more than it has room for.
       const room = this.settings.batchSize - batch.size;
       const requests = batch.size === 0 ? [Math.min(10, room)] : chunks(room, 10, 10);
-      const received = await Promise.all(requests.map((max) => this.receive(max, waitSeconds)));
+      const received = await Promise.all(requests.map((max) => this.receiveUnlessStopped(max, waitSeconds)));
       if (received.some((r) => r === undefined) && batch.size === 0) break; // reading error: let the loop back off
-      const entries = received.flatMap((r) => r ?? []);
+      // Receives that ended before the stop count; the others give back what they get.
+      const entries = received.flatMap((r) => (Array.isArray(r) ? r : []));
       for (const entry of entries) {
         if (this.leftovers.length === 0 && batch.fits(entry)) batch.add(entry);
         else this.leftovers.push(entry);
       }
       if (entries.length === 0 && waitSeconds === 0) await sleep(50);
-      if (this.stopped && batch.size > 0) break; // Disable closes the batch being filled
     }
     return batch;
+  }
+
+  /**
+   * One receive, unless the poller stops first: the loop then goes on at once with
+   * STOPPED, while the receive ends on its own and gives back what it returns (stop()).
+   * Whatever reaches the loop was received before the stop.
+   */
+  private async receiveUnlessStopped(maxMessages: number, waitSeconds: number): Promise<Received> {
+    const receiving = this.receive(maxMessages, waitSeconds);
+    const first = await Promise.race([receiving, this.stopping]);
+    if (first !== STOPPED) return first;
+    this.trackReceive(receiving.then((entries) => this.giveBack(entries ?? [])));
+    return STOPPED;
   }
 
   /** One ReceiveMessage; filtered-out messages are deleted at once. Undefined on a reading error. */
@@ -224,19 +282,20 @@ export class SqsPoller {
     let operation = 'GetQueueUrl'; // (and GetQueueAttributes), when the queue is not known yet
     try {
       const queueUrl = await this.resolveQueue();
+      if (this.stopped) return [];
       operation = 'ReceiveMessage';
       // Visibility runs from when SQS answers; counting from the request errs on the safe side.
       const requestedAt = Date.now();
+      // Never aborted, not even by a stop: see stop().
       const response = await this.deps.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
           MaxNumberOfMessages: maxMessages,
-          WaitTimeSeconds: this.stopped ? 0 : waitSeconds,
+          WaitTimeSeconds: waitSeconds,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
           ...(this.receiveVisibilitySeconds !== undefined ? { VisibilityTimeout: this.receiveVisibilitySeconds } : {}),
         }),
-        { abortSignal: this.stopController.signal },
       );
       this.deps.metrics?.polled(this.labels, response.Messages?.length ?? 0);
       if (this.readErrorShown) {
@@ -348,6 +407,21 @@ export class SqsPoller {
     warnSourceCallFailed(this.warnings, failure);
   }
 
+  /** Messages received but never to be invoked go back to the queue at once (give-back.ts). */
+  private async giveBack(entries: BatchEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const failures = await giveBack(this.deps.sqs, this.lastQueueUrl!, entries.map((e) => e.record));
+    this.deps.logger.info({ count: entries.length - failures.length }, 'gave back messages received by a stopping poller');
+    if (failures.length > 0) this.deps.logger.warn({ failures }, 'could not give messages back; they come back after their visibility timeout');
+  }
+
+  /** Receives open at the stop and give-backs: receivesEnded() waits for them. */
+  private trackReceive(work: Promise<void>): void {
+    const tracked: Promise<void> = work.catch((error: unknown) => this.deps.logger.warn({ err: error }, 'receive after the stop failed'));
+    this.openReceives.add(tracked);
+    void tracked.finally(() => this.openReceives.delete(tracked));
+  }
+
   /** Work that must end before stop() resolves (invocations, deletes). */
   private track(work: Promise<unknown>): void {
     const tracked: Promise<void> = work.then(
@@ -375,6 +449,7 @@ export class SqsPoller {
     this.receiveVisibilitySeconds = needed > queueVisibility ? needed + VISIBILITY_EXTRA_SECONDS : undefined;
     this.visibilityMs = (this.receiveVisibilitySeconds ?? queueVisibility) * 1000;
     this.queueUrl = QueueUrl!;
+    this.lastQueueUrl = this.queueUrl;
     return this.queueUrl;
   }
 

@@ -1,0 +1,71 @@
+/**
+ * ConcurrencySlots against a real Redis: a slot lasts its lease unless renewed, so a
+ * frozen or dead process's slots go to the others within the lease, and the frozen
+ * process learns it lost them when it resumes (sqs.md §3).
+ *
+ * "Frozen" is played by close(): it stops the renewals, which is what a SIGSTOP does.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { ConcurrencySlots } from '../../../src/sources/sqs/concurrency-slots.js';
+import { allocateRedisDb, createRedis, uniqueName } from '../../support/index.js';
+
+const LEASE_MS = 600;
+/** Well past the lease on a busy machine. */
+const PAST_LEASE_MS = 1500;
+
+let redis: Redis;
+beforeAll(async () => {
+  redis = createRedis({ db: await allocateRedisDb() });
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+/** Two processes' views of one mapping's slots. */
+function twoProcesses(): [ConcurrencySlots, ConcurrencySlots] {
+  const key = uniqueName('slots');
+  return [new ConcurrencySlots(redis, key, LEASE_MS), new ConcurrencySlots(redis, key, LEASE_MS)];
+}
+
+describe('ConcurrencySlots', () => {
+  it('a renewed slot stays taken past its lease', async () => {
+    const [a, b] = twoProcesses();
+    const token = await a.tryAcquire(1);
+    expect(token).toBeDefined();
+    await sleep(PAST_LEASE_MS);
+    expect(await b.tryAcquire(1)).toBeUndefined();
+    expect(await a.confirm(token!)).toBe(true);
+    a.close();
+  });
+
+  it("a frozen process's slot is free for the others once its lease is over", async () => {
+    const [a, b] = twoProcesses();
+    await a.tryAcquire(1);
+    a.close();
+    expect(await b.tryAcquire(1)).toBeUndefined();
+    await sleep(PAST_LEASE_MS);
+    expect(await b.tryAcquire(1)).toBeDefined();
+    b.close();
+  });
+
+  it('a process resuming after its slot went to another learns that it lost it', async () => {
+    const [a, b] = twoProcesses();
+    const token = await a.tryAcquire(1);
+    a.close();
+    await sleep(PAST_LEASE_MS);
+    expect(await b.tryAcquire(1)).toBeDefined();
+    expect(await a.confirm(token!)).toBe(false);
+    b.close();
+  });
+
+  it('a process resuming after its lease ended keeps a slot nobody took, and renews it', async () => {
+    const [a, b] = twoProcesses();
+    const token = await a.tryAcquire(1);
+    a.close();
+    await sleep(PAST_LEASE_MS);
+    expect(await a.confirm(token!)).toBe(true);
+    expect(await b.tryAcquire(1)).toBeUndefined();
+  });
+});
