@@ -5,12 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger } from '../observability/logger.js';
-import { LambdaApiError, requestTooLarge, serviceError, invalidRequestContent } from '../mappings/errors.js';
+import { LambdaApiError, requestTooLarge, serviceError, invalidRequestContent, storeUnavailable } from '../mappings/errors.js';
+import { describeUnavailable, isRedisUnavailable } from '../redis/redis-errors.js';
 import type { MappingService, ListQuery } from '../mappings/mapping-service.js';
 import type { TagService } from '../mappings/tag-service.js';
 import { sendLambdaError } from './error-response.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
+import { registerStoreRoutes, type StoreRoutesDependencies } from './store-routes.js';
 import type { Queue } from 'bullmq';
 
 /** Bodies above 1 MiB fail with V2a (chosen, api.md §1). */
@@ -26,6 +28,8 @@ export interface ApiDependencies {
   metrics?: SluiceMetrics;
   /** The BullMQ queue `invoke`, shown at `GET /ui`. */
   invokeQueue?: Queue;
+  /** The store marker and its loss, under `/sluice/v1/store`. */
+  store?: StoreRoutesDependencies;
 }
 
 const ESM = '/2015-03-31/event-source-mappings';
@@ -54,6 +58,10 @@ export function buildApiServer(deps: ApiDependencies) {
     const code = (error as { code?: string }).code;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendLambdaError(reply, requestTooLarge(MAX_BODY_BYTES));
     if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return sendLambdaError(reply, invalidRequestContent('invalid Content-Length'));
+    if (isRedisUnavailable(error)) {
+      request.log.warn({ err: error, url: request.url }, 'request failed: Redis unavailable');
+      return sendLambdaError(reply, storeUnavailable(describeUnavailable(error)));
+    }
     request.log.error({ err: error }, 'request failed');
     return sendLambdaError(reply, serviceError(`Internal error: ${(error as Error).message}`));
   });
@@ -108,6 +116,7 @@ export function buildApiServer(deps: ApiDependencies) {
     app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   }
   if (deps.invokeQueue) registerQueueDashboard(app, deps.invokeQueue);
+  if (deps.store) registerStoreRoutes(app, deps.store);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -28,12 +28,24 @@ export interface InvokePipelineOptions {
   jobLockMs?: number;
 }
 
-/** BullMQ connection options for Sluice's Redis (blocking commands must not give up). */
-const bullConnection = (redisUrl: string) => ({ url: redisUrl, maxRetriesPerRequest: null });
+/**
+ * BullMQ connection options for Sluice's Redis: blocking commands must not give up, and
+ * reconnecting tries every 2 s at most, so batches run again within about 2 s of Redis
+ * coming back (BullMQ's own strategy backs off to 20 s).
+ */
+const bullConnection = (redisUrl: string) => ({
+  url: redisUrl,
+  maxRetriesPerRequest: null,
+  retryStrategy: (attempt: number) => Math.min(attempt * 250, 2_000),
+});
 
-/** The queue `invoke` (BullMQ prefix = Sluice's `redis.keyPrefix`), e.g. to observe it. */
-export function openInvokeQueue(redisUrl: string, prefix: string): Queue<BatchJobData, BatchJobResult> {
-  return new Queue<BatchJobData, BatchJobResult>(INVOKE_QUEUE, { connection: bullConnection(redisUrl), prefix });
+/**
+ * The queue `invoke` (BullMQ prefix = Sluice's `redis.keyPrefix`), e.g. to observe it.
+ * An observer (`observe`) writes nothing to Redis, not even the queue's meta hash, so a
+ * process that fails to start leaves no trace.
+ */
+export function openInvokeQueue(redisUrl: string, prefix: string, options: { observe?: boolean } = {}): Queue<BatchJobData, BatchJobResult> {
+  return new Queue<BatchJobData, BatchJobResult>(INVOKE_QUEUE, { connection: bullConnection(redisUrl), prefix, ...(options.observe ? { skipMetasUpdate: true } : {}) });
 }
 
 interface Waiter {
@@ -52,6 +64,7 @@ export class InvokePipeline {
   private worker?: Worker<BatchJobData, BatchJobResult>;
   private readonly waiters = new Map<string, Waiter>();
   private readonly aborts = new AbortController();
+  private running = 0;
 
   constructor(private readonly options: InvokePipelineOptions) {}
 
@@ -72,7 +85,14 @@ export class InvokePipeline {
     if (this.options.workerConcurrency > 0) {
       this.worker = new Worker<BatchJobData, BatchJobResult>(
         INVOKE_QUEUE,
-        (job: Job<BatchJobData, BatchJobResult>) => this.options.processor(job.data, this.aborts.signal, job.id!),
+        async (job: Job<BatchJobData, BatchJobResult>) => {
+          this.running++;
+          try {
+            return await this.options.processor(job.data, this.aborts.signal, job.id!);
+          } finally {
+            this.running--;
+          }
+        },
         {
           connection,
           prefix,
@@ -102,6 +122,26 @@ export class InvokePipeline {
     return result;
   }
 
+  /**
+   * Rejects every batch still waiting for its job: Redis lost the jobs (the store was
+   * lost), so no result will come. Their sources treat it as a failed batch job (SQS
+   * messages come back after their visibility timeout).
+   */
+  abandonWaiters(reason: string): void {
+    for (const [jobId] of this.waiters) this.settle(jobId, (w) => w.reject(new BatchJobError(reason)));
+  }
+
+  /** Jobs this process runs right now (shutdown reports them when they do not finish). */
+  get runningJobs(): number {
+    return this.running;
+  }
+
+  /** Drops BullMQ's connections at once, whatever is pending (a shutdown out of time). */
+  disconnect(): void {
+    this.aborts.abort();
+    for (const part of [this.worker, this.events, this.queue]) void part?.disconnect().catch(() => undefined);
+  }
+
   private settle(jobId: string, action: (waiter: Waiter) => void): void {
     const waiter = this.waiters.get(jobId);
     if (!waiter) return;
@@ -120,12 +160,13 @@ export class InvokePipeline {
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
       if ((await Promise.race([worker.close(), graceOver])) === 'timeout') {
+        if (this.running > 0) this.options.logger.warn({ running: this.running, graceMs }, 'batch jobs still running at the end of the shutdown grace are abandoned');
         this.aborts.abort();
         await worker.close(true);
       }
       clearTimeout(timer);
     }
-    for (const [jobId] of this.waiters) this.settle(jobId, (w) => w.reject(new BatchJobError('pipeline closed')));
+    this.abandonWaiters('pipeline closed');
     await Promise.allSettled([this.events?.close(), this.queue?.close()]);
   }
 }

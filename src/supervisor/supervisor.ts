@@ -43,6 +43,8 @@ export interface SupervisorOptions {
   leaseMs: number;
   /** This process's metrics: mapping states here, the pollers' counts through the runners. */
   metrics?: SluiceMetrics;
+  /** Runs before every full reconcile: the store-loss check (src/mappings/store-guard.ts). */
+  beforeReconcile?: () => Promise<unknown>;
   now?: () => number;
 }
 
@@ -58,6 +60,8 @@ export class Supervisor {
   /** UUIDs changed again while their reconcile ran: run once more after it. */
   private readonly dirty = new Set<string>();
   private readonly runners = new Map<string, SqsRunner | StreamRunner>();
+  /** Source type of each mapping a runner was made for. */
+  private readonly runnerSources = new Map<string, StoredMapping['sourceType']>();
   private readonly registry: WorkerRegistry;
   private readonly now: () => number;
   private liveCount = 1;
@@ -75,6 +79,11 @@ export class Supervisor {
 
   get workerId(): string {
     return this.registry.workerId;
+  }
+
+  /** The mappings this process runs pollers for, with their source type. */
+  runningMappings(): Map<string, string> {
+    return new Map([...this.runners.keys()].map((uuid) => [uuid, this.runnerSources.get(uuid) ?? 'unknown']));
   }
 
   async start(): Promise<void> {
@@ -123,6 +132,7 @@ export class Supervisor {
 
   async reconcileAll(): Promise<void> {
     try {
+      await this.options.beforeReconcile?.();
       const mappings = await this.options.store.all();
       const known = new Set(mappings.map((m) => m.UUID));
       // Mappings removed while this process missed the notification (runners, or only metrics).
@@ -155,7 +165,13 @@ export class Supervisor {
     if (!this.running) return;
     const current = await this.options.store.get(uuid);
     if (!current) {
-      await this.runners.get(uuid)?.stop();
+      const runner = this.runners.get(uuid);
+      if (runner) {
+        // A removed mapping's pollers stop while it is Deleting; one that vanished while
+        // running was lost with the store, or removed while this worker counted as dead.
+        this.options.logger.warn({ mappingId: uuid }, 'mapping vanished from the store while its poller ran (store lost?): stopping its poller');
+        await runner.stop();
+      }
       this.runners.delete(uuid);
       // A deleted mapping's series go (metrics.md §1).
       this.options.metrics?.removeMapping(uuid);
@@ -168,6 +184,7 @@ export class Supervisor {
       if (!runner) {
         runner = mapping.sourceType === 'sqs' ? this.sqsRunner(uuid) : this.streamRunner(uuid);
         this.runners.set(uuid, runner);
+        this.runnerSources.set(uuid, mapping.sourceType);
       }
       if (runner instanceof SqsRunner) runner.run(mapping, this.liveCount);
       else await runner.run(mapping);
