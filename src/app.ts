@@ -14,6 +14,7 @@ import { applyDeclaredMappings, checkDeclaredMappings, DeclaredMappingError, typ
 import { StoreMarker } from './mappings/store-marker.js';
 import { StoreGuard } from './mappings/store-guard.js';
 import { connectRedis, RedisConnectError } from './redis/connect.js';
+import { throttledWarning } from './redis/throttled-warning.js';
 import { closeWithin, type CloseStep } from './shutdown.js';
 import { SourceInspector } from './sources/source-inspector.js';
 import { createStreamSource } from './sources/streams/stream-source.js';
@@ -97,7 +98,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   const metrics = new SluiceMetrics();
   // The queue as the API shows it (/ui, queue depths in /metrics), in every process.
   const invokeQueue = openInvokeQueue(config.redis.url, config.redis.keyPrefix, { observe: true });
-  invokeQueue.on('error', (error) => logger.warn({ err: error }, 'invoke queue (observer) error'));
+  invokeQueue.on('error', throttledWarning(logger, 'invoke queue (observer) error'));
   registerPipelineJobsGauge(metrics, invokeQueue);
   const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
   const pipelineLogger = logger.child({ component: 'pipeline' });

@@ -5,6 +5,7 @@
 import { Argument, Command } from 'commander';
 import { loadConfig, ConfigError, DEFAULT_CONFIG_FILE, configReferenceMarkdown } from '../config/index.js';
 import { startSluice, StartupError } from '../app.js';
+import { ShutdownTimeoutError } from '../shutdown.js';
 import { createLogger } from '../observability/logger.js';
 
 const program = new Command()
@@ -38,7 +39,9 @@ program
         await running.stop();
         process.exit(0);
       } catch (error) {
-        logger.error({ err: error }, 'shutdown failed');
+        // Out of time (bounded by supervisor.shutdownTimeoutMs, src/shutdown.ts): one line saying what did not finish.
+        if (error instanceof ShutdownTimeoutError) logger.error({ unfinished: error.unfinished }, error.message);
+        else logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       }
     };

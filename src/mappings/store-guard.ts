@@ -93,9 +93,12 @@ export class StoreGuard {
   private async runCheck(): Promise<StoreCheck> {
     const joined = this.joined;
     if (!joined) return 'unknown';
+    // What the store held: as of the last intact check, and what runs here (created since).
+    const running = new Map(this.options.runningHere?.() ?? []);
+    const mappingIds = [...new Set([...this.knownMappingIds, ...running.keys()])];
     let result;
     try {
-      result = await this.options.marker.check(joined, { detectedBy: this.options.workerId, mappingIds: this.knownMappingIds });
+      result = await this.options.marker.check(joined, { detectedBy: this.options.workerId, mappingIds });
     } catch {
       // Redis does not answer: /readyz and the API say so; nothing can be concluded yet.
       return 'unknown';
@@ -104,7 +107,7 @@ export class StoreGuard {
       this.knownMappingIds = result.mappingIds;
       return 'intact';
     }
-    this.reportLoss(joined, result.current);
+    this.reportLoss(joined, result.current, mappingIds, running);
     this.joined = result.current;
     this.knownMappingIds = [];
     this.recovering = this.recovering.then(() =>
@@ -113,24 +116,21 @@ export class StoreGuard {
     return 'lost';
   }
 
-  private reportLoss(lost: StoreIdentity, current: StoreIdentity): void {
-    const mappingIds = this.knownMappingIds;
-    // Everything this process runs was in the lost store.
-    const running = [...(this.options.runningHere?.() ?? new Map<string, string>())];
-    const streamsRunning = running.filter(([, source]) => source !== 'sqs').map(([uuid]) => uuid);
+  private reportLoss(lost: StoreIdentity, current: StoreIdentity, mappingIds: string[], running: ReadonlyMap<string, string>): void {
+    const streamsRunning = [...running].filter(([, source]) => source !== 'sqs').map(([uuid]) => uuid);
     const detail: Record<string, unknown> = {
       lostStoreId: lost.id,
       lostStoreCreatedAt: iso(lost.createdAt),
       newStoreId: current.id,
       mappingsLost: mappingIds.length,
       mappingIds,
-      runningHere: running.map(([mappingId, source]) => ({ mappingId, source })),
+      runningHere: [...running].map(([mappingId, source]) => ({ mappingId, source })),
     };
     this.options.logger.error(
       detail,
       `Redis lost Sluice's store ${lost.id} (created ${iso(lost.createdAt)}; it restarted without persistence, was flushed or evicted keys): ` +
         `${mappingIds.length} mapping${mappingIds.length === 1 ? '' : 's'} gone with their tags${mappingIds.length > 0 ? ` (${mappingIds.join(', ')})` : ''}; ` +
-        `this process ran ${running.length} of them, whose pollers stop` +
+        `this process ran ${running.size} of them, whose pollers stop` +
         (streamsRunning.length > 0 ? `, and lost the checkpoints and shard leases of ${streamsRunning.length} stream mapping(s) (${streamsRunning.join(', ')})` : '') +
         `; SQS messages in flight come back after their visibility timeout; declared mappings are re-applied now; /readyz answers 503 until an operator ${ACKNOWLEDGE_HINT.replace('acknowledge', 'acknowledges')}`,
     );

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
+import { throttledWarning } from '../redis/throttled-warning.js';
 import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
 
 export interface InvokePipelineOptions {
@@ -78,8 +79,8 @@ export class InvokePipeline {
       this.settle(jobId, (w) => w.resolve(value));
     });
     this.events.on('failed', ({ jobId, failedReason }) => this.settle(jobId, (w) => w.reject(new BatchJobError(failedReason))));
-    this.queue.on('error', (error) => logger.warn({ err: error }, 'invoke queue error'));
-    this.events.on('error', (error) => logger.warn({ err: error }, 'invoke queue events error'));
+    this.queue.on('error', throttledWarning(logger, 'invoke queue error'));
+    this.events.on('error', throttledWarning(logger, 'invoke queue events error'));
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
 
     if (this.options.workerConcurrency > 0) {
@@ -102,7 +103,7 @@ export class InvokePipeline {
             : {}),
         },
       );
-      this.worker.on('error', (error) => logger.warn({ err: error }, 'invoke worker error'));
+      this.worker.on('error', throttledWarning(logger, 'invoke worker error'));
       // A job run by this process resolves its waiter at once; QueueEvents covers jobs run
       // by other processes (whichever comes first wins, the other finds no waiter).
       this.worker.on('completed', (job, result) => this.settle(job.id!, (w) => w.resolve(result)));
