@@ -49,6 +49,21 @@ program
     process.on('SIGINT', () => void shutdown('SIGINT'));
   });
 
+program
+  .command('store')
+  .description("Show Sluice's store in Redis (`status`), or acknowledge that Redis lost it (`ack`: /readyz is ready again)")
+  .addArgument(new Argument('<action>').choices(['status', 'ack']))
+  .option('-c, --config <file>', `config file (default ${DEFAULT_CONFIG_FILE} when it exists)`)
+  .action(async (action: 'status' | 'ack', options: { config?: string }) => {
+    const { runStoreCommand } = await import('./store-command.js');
+    try {
+      process.stdout.write(`${await runStoreCommand(action, loadConfig({ file: options.config }))}\n`);
+    } catch (error) {
+      fail(error);
+    }
+    process.exit(0);
+  });
+
 /** A second signal this long after the first stops `sluice dev` without cleaning up. */
 const FORCE_QUIT_AFTER_MS = 1000;
 

@@ -110,6 +110,12 @@ export class StoreMarker {
     return { intact: false, current: { id: reply[1], createdAt: Number(reply[2]) }, recorded: reply[3] === 1 };
   }
 
+  /** The marker as it is now (none before the first start). */
+  async current(): Promise<StoreIdentity | undefined> {
+    const [id, createdAt] = await this.redis.hmget(this.markerKey, 'id', 'createdAt');
+    return id ? { id, createdAt: Number(createdAt) } : undefined;
+  }
+
   /** The loss not yet acknowledged, if any. */
   async loss(): Promise<StoreLoss | undefined> {
     const recorded = await this.redis.get(this.lossKey);

@@ -10,7 +10,8 @@ import { startTcpProxy } from '../support/tcp-proxy.js';
 import { startRecordingTarget } from '../support/recording-target.js';
 import { createMapping, QueueRouter } from '../support/sqs-e2e.js';
 import { sendMessages } from '../support/sqs-helpers.js';
-import { startSluiceProcess } from '../support/sluice-process.js';
+import { spawnSync } from 'node:child_process';
+import { SLUICE_BIN, sluiceEnvironment, startSluiceProcess, writeConfigFile } from '../support/sluice-process.js';
 import { TEST_FUNCTIONS } from '../support/sluice.js';
 
 /** A Sluice reaching its Redis through a proxy the test can cut. */
@@ -133,6 +134,34 @@ describe('Redis lost its data', () => {
     expect(((await ack.json()) as { acknowledged: { lostStore: { id: string } } | null }).acknowledged).not.toBeNull();
     expect(await readyz()).toEqual({ status: 200, body: { status: 'ready' } });
     expect(((await (await fetch(`${sluice.url}/sluice/v1/store`)).json()) as { lost: unknown }).lost).toBeNull();
+  });
+});
+
+describe('sluice store', () => {
+  it('`status` shows a loss not yet acknowledged and `ack` acknowledges it: /readyz is ready again', async ({ expect }) => {
+    const db = await allocateRedisDb();
+    const sluice = await startTestSluice({}, db);
+    onTestFinished(() => sluice.stop());
+    const readyz = async () => (await fetch(`${sluice.url}/readyz`)).status;
+    const store = (action: string) => {
+      const result = spawnSync(process.execPath, [SLUICE_BIN, 'store', action, '--config', writeConfigFile({})], {
+        env: sluiceEnvironment(db, 0),
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stdout;
+    };
+    expect(store('status')).toMatch(/^store \S+, created \S+\nno store loss recorded\n$/);
+
+    const redis = createRedis({ db });
+    onTestFinished(() => redis.quit().then(() => undefined));
+    await redis.flushdb();
+    await pollUntil(async () => (await readyz()) === 503, { description: '/readyz 503 once the loss is seen' });
+    expect(store('status')).toMatch(/\nNOT ACKNOWLEDGED: store \S+ \(created \S+\) was lost, detected \S+ by .+; 0 mappings gone\n$/);
+    expect(store('ack')).toMatch(/^acknowledged: store \S+ \(created \S+\) was lost/);
+    expect(await readyz()).toBe(200);
+    expect(store('ack')).toBe('nothing to acknowledge: no store loss is recorded\n');
   });
 });
 

@@ -87,7 +87,7 @@ describe('sluice start failures', () => {
     // BullMQ's stalled-job check key comes and goes (a short TTL): not a trace of anyone's start.
     const snapshot = async () => ({
       keys: (await redis.keys('*')).filter((key) => !key.endsWith(':stalled-check')).sort(),
-      workers: await redis.zrange(`${first.config.redis.keyPrefix}:workers`, 0, -1),
+      workers: await redis.zrange(`${first.config.redis.keyPrefix}:workers`, '0', '-1'),
     });
     const before = await snapshot();
     expect(before.workers).toHaveLength(1);
