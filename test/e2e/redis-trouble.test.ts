@@ -5,43 +5,23 @@
 import { describe, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand, ServiceException } from '@aws-sdk/client-lambda';
 import { allocateRedisDb, createQueue, createRedis, getEndpoints, pollUntil } from '../support/index.js';
-import { startTestSluice } from '../support/sluice.js';
+import { startTestSluice, startTestSluiceBehindProxy, TEST_FUNCTIONS } from '../support/sluice.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { startRecordingTarget } from '../support/recording-target.js';
 import { createMapping, QueueRouter } from '../support/sqs-e2e.js';
 import { sendMessages } from '../support/sqs-helpers.js';
 import { spawnSync } from 'node:child_process';
 import { SLUICE_BIN, sluiceEnvironment, startSluiceProcess, writeConfigFile } from '../support/sluice-process.js';
-import { TEST_FUNCTIONS } from '../support/sluice.js';
-
-/** A Sluice reaching its Redis through a proxy the test can cut. */
-async function sluiceBehindProxy(overrides: Record<string, unknown> = {}) {
-  const redis = getEndpoints().redis;
-  const proxy = await startTcpProxy(redis.port, redis.host);
-  const sluice = await startTestSluice({ redis: { url: `redis://127.0.0.1:${proxy.port}/${await allocateRedisDb()}` }, ...overrides }).catch(
-    async (error: unknown) => {
-      await proxy.close();
-      throw error;
-    },
-  );
-  // Sluice stops while it can reach Redis again, then the proxy goes.
-  onTestFinished(async () => {
-    if (!proxy.isOpen) await proxy.restore();
-    await sluice.stop();
-    await proxy.close();
-  });
-  return { sluice, proxy };
-}
 
 describe('Redis down', () => {
   for (const trouble of ['refused', 'frozen'] as const) {
     it(`Create, Get and List answer 503 ServiceException within about 2 s (Redis ${trouble})`, async ({ expect }) => {
       const queue = await createQueue();
       onTestFinished(queue.cleanup);
-      const { sluice, proxy } = await sluiceBehindProxy();
+      const { sluice, proxy, stop } = await startTestSluiceBehindProxy();
+      onTestFinished(stop);
       if (trouble === 'refused') await proxy.cut();
       else proxy.stall();
-      onTestFinished(() => proxy.unstall());
 
       const calls = {
         create: () => sluice.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'my-function', EventSourceArn: queue.queueArn })),
