@@ -2,14 +2,20 @@
  * One Sluice process: the API, the supervisor, and what they share (Redis, SDK clients,
  * the function registry). `sluice start` runs this; tests start it in-process too.
  */
-import { Redis } from 'ioredis';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
 import type { LoadedConfig } from './config/index.js';
 import { AwsClients } from './aws/clients.js';
 import { FunctionRegistry } from './functions/index.js';
 import { MappingStore } from './mappings/store.js';
-import { MappingService, applyDeclaredMapping } from './mappings/mapping-service.js';
+import { MappingService } from './mappings/mapping-service.js';
 import { TagService } from './mappings/tag-service.js';
-import { LambdaApiError } from './mappings/errors.js';
+import { applyDeclaredMappings, checkDeclaredMappings, DeclaredMappingError, type DeclaredMappings } from './mappings/declared-mappings.js';
+import { StoreMarker } from './mappings/store-marker.js';
+import { StoreGuard } from './mappings/store-guard.js';
+import { connectRedis, RedisConnectError } from './redis/connect.js';
+import { throttledWarning } from './redis/throttled-warning.js';
+import { closeWithin, type CloseStep } from './shutdown.js';
 import { SourceInspector } from './sources/source-inspector.js';
 import { createStreamSource } from './sources/streams/stream-source.js';
 import { PinnedPositions } from './sources/streams/pinned-positions.js';
@@ -32,33 +38,49 @@ export interface RunningSluice {
   stop(): Promise<void>;
 }
 
-/** A Redis that cannot be reached at start stops the process with this error. */
+/** A start-up problem the user can fix (Redis, the API port, a declared mapping): one line, exit 2. */
 export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-const REDIS_CONNECT_TIMEOUT_MS = 10_000;
 /** /readyz answers "not ready" when Redis does not answer a PING within this long. */
 const READY_PING_TIMEOUT_MS = 2_000;
+/** Beyond `shutdownTimeoutMs` (in-flight batches), how long closing connections may take. */
+export const CLOSE_MARGIN_MS = 2_000;
 
-async function connectRedis(url: string, name: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: name, connectTimeout: 5_000 });
-  redis.on('error', () => undefined); // reconnects on its own; failures surface through commands
+async function connect(url: string, name: string): Promise<Redis> {
   try {
-    await withTimeout(redis.connect(), REDIS_CONNECT_TIMEOUT_MS, `timed out after ${REDIS_CONNECT_TIMEOUT_MS} ms`);
+    return await connectRedis(url, name);
   } catch (error) {
-    redis.disconnect();
-    throw new StartupError(`Cannot connect to Redis at ${url.replace(/\/\/[^@/]*@/, '//***@')}: ${(error as Error).message}`);
+    throw error instanceof RedisConnectError ? new StartupError(error.message) : error;
   }
-  return redis;
 }
+
+/** Quits politely; a Redis that cannot take the QUIT is left at once. */
+const quit = (redis: Redis | undefined) => redis?.quit().catch(() => redis.disconnect());
 
 export async function startSluice(config: LoadedConfig, logger: Logger = createLogger()): Promise<RunningSluice> {
   // A module target whose file or export is missing stops the start (only where mappings run).
   const brokenModules = config.supervisor.enabled ? await findBrokenModuleTargets(config.functions, { baseDir: config.baseDir, logger }) : undefined;
   if (brokenModules) throw new StartupError(brokenModules);
-  const redis = await connectRedis(config.redis.url, 'sluice');
-  const subscriber = config.supervisor.enabled ? await connectRedis(config.redis.url, 'sluice-changes') : undefined;
+  // Start-up order (issue #10). Nothing other processes can see (a key, a worker
+  // registration, a heartbeat, a BullMQ worker) happens before step 4, so a start that
+  // fails earlier, e.g. on a taken port, leaves no trace in Redis:
+  //   0. check module targets (files only; above);
+  //   1. connect to Redis (connections only);
+  //   2. check the declared mappings: every check of a Create, writing nothing;
+  //   3. bind the API port. The API may serve from here on (it only reads and writes the
+  //      store), but /readyz answers 503 "starting" until step 6 is done;
+  //   4. join the store (its marker is written on an empty Redis) and watch it;
+  //   5. join the worker set: the BullMQ worker, then the supervisor (registration,
+  //      heartbeats, pollers);
+  //   6. apply the declared mappings.
+  // A failure at any step closes what was started, then stops the start.
+  const redis = await connect(config.redis.url, 'sluice');
+  const subscriber = config.supervisor.enabled ? await connect(config.redis.url, 'sluice-changes').catch((error: unknown) => {
+    redis.disconnect();
+    throw error;
+  }) : undefined;
   const clients = new AwsClients(config);
   const store = new MappingStore(redis, config.redis.keyPrefix);
   const pinnedPositions = new PinnedPositions(redis, config.redis.keyPrefix);
@@ -76,12 +98,13 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       remove: (uuid) => pinnedPositions.delete(uuid),
     },
   });
+  const declared: DeclaredMappings = { bodies: config.mappings, service: mappings, store, functions, logger };
   // Workers (supervisor, pollers, batch jobs) run only where the supervisor is enabled;
   // an API-only process just serves the control plane.
   const metrics = new SluiceMetrics();
   // The queue as the API shows it (/ui, queue depths in /metrics), in every process.
-  const invokeQueue = openInvokeQueue(config.redis.url, config.redis.keyPrefix);
-  invokeQueue.on('error', (error) => logger.warn({ err: error }, 'invoke queue (observer) error'));
+  const invokeQueue = openInvokeQueue(config.redis.url, config.redis.keyPrefix, { observe: true });
+  invokeQueue.on('error', throttledWarning(logger, 'invoke queue (observer) error'));
   registerPipelineJobsGauge(metrics, invokeQueue);
   const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
   const pipelineLogger = logger.child({ component: 'pipeline' });
@@ -99,7 +122,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         metrics,
       })
     : undefined;
-  const supervisor =
+  const marker = new StoreMarker(redis, config.redis.keyPrefix, store.orderKey);
+  const supervisor: Supervisor | undefined =
     subscriber && pipeline
       ? new Supervisor({
           store,
@@ -115,47 +139,113 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
           accountId: config.accountId,
           leaseMs: config.streams.leaseMs,
           metrics,
+          beforeReconcile: (): Promise<unknown> => guard.check(),
         })
       : undefined;
+  const guard: StoreGuard = new StoreGuard({
+    marker,
+    redis,
+    logger: logger.child({ component: 'store' }),
+    intervalMs: config.supervisor.heartbeatIntervalMs,
+    workerId: `${hostname()} pid ${process.pid}${supervisor ? ` (worker ${supervisor.workerId})` : ''}`,
+    ...(supervisor ? { runningHere: () => supervisor.runningMappings() } : {}),
+    onLost: async () => {
+      // The jobs went with the store: their results will never come.
+      pipeline?.abandonWaiters('the batch job was lost with the store (Redis lost its data)');
+      await applyDeclaredMappings(declared).catch((error: unknown) =>
+        logger.error({ err: error }, `re-applying the declared mappings after the store was lost failed: ${(error as Error).message}`),
+      );
+      await supervisor?.reconcileAll();
+    },
+  });
 
-  const close = async () => {
-    // Pollers first (their batches need the pipeline), then the pipeline, then connections.
-    await supervisor?.stop();
-    await pipeline?.close(config.supervisor.shutdownTimeoutMs);
-    await targets.close();
-    invocationWarnings.close();
-    await invokeQueue.close().catch(() => undefined);
-    clients.destroy();
-    await Promise.allSettled([redis.quit(), subscriber?.quit()]);
-  };
-
-  try {
-    await pipeline?.start();
-    await supervisor?.start();
-    await applyDeclaredMappings(config, mappings, store, functions, logger);
-  } catch (error) {
-    await close();
-    throw error;
-  }
-
+  let phase: 'starting' | 'running' | 'stopping' = 'starting';
   const api = buildApiServer({
     mappings,
     tags: new TagService(store, config),
     logger,
     ready: async () => {
+      if (phase !== 'running') throw new Error(phase);
       await withTimeout(redis.ping(), READY_PING_TIMEOUT_MS, 'Redis did not answer PING');
+      const loss = await guard.unacknowledgedLoss();
+      if (loss) throw new Error(loss);
       if (supervisor && !supervisor.isRunning) throw new Error('supervisor not running');
     },
     metrics,
     invokeQueue,
     timeouts: config.api,
+    store: { identity: () => guard.identity, unacknowledgedLoss: () => marker.loss(), acknowledge: () => marker.acknowledge() },
   });
+
+  let supervisorStarted = false;
+  const close = (): Promise<void> => {
+    const graceEndsAt = Date.now() + config.supervisor.shutdownTimeoutMs;
+    // Pollers first (their batches need the pipeline), then the pipeline, then connections.
+    const steps: CloseStep[] = [
+      { name: 'closing the API server', run: () => api.close(), force: () => api.server.closeAllConnections() },
+      { name: 'watching the store', run: async () => guard.stop() },
+      {
+        name: 'stopping pollers',
+        run: async () => supervisorStarted && (await supervisor?.stop()),
+        pending: () => {
+          const running = [...(supervisor?.runningMappings().keys() ?? [])];
+          return running.length > 0 ? `mappings ${running.join(', ')}` : undefined;
+        },
+      },
+      {
+        name: 'finishing batch jobs',
+        run: async () => pipeline?.close(Math.max(0, graceEndsAt - Date.now())),
+        pending: () => (pipeline && pipeline.runningJobs > 0 ? `${pipeline.runningJobs} running` : undefined),
+        force: () => pipeline?.disconnect(),
+      },
+      {
+        name: 'closing function targets',
+        run: async () => {
+          await targets.close();
+          invocationWarnings.close();
+        },
+      },
+      { name: 'closing the invoke queue observer', run: () => invokeQueue.close(), force: () => void invokeQueue.disconnect().catch(() => undefined) },
+      {
+        name: 'closing Redis connections',
+        run: async () => {
+          clients.destroy();
+          await Promise.all([quit(redis), quit(subscriber)]);
+        },
+        force: () => {
+          clients.destroy();
+          redis.disconnect();
+          subscriber?.disconnect();
+        },
+      },
+    ];
+    return closeWithin(steps, config.supervisor.shutdownTimeoutMs + CLOSE_MARGIN_MS);
+  };
+  const failStart = async (error: unknown): Promise<never> => {
+    await close().catch(() => undefined);
+    throw error instanceof DeclaredMappingError ? new StartupError(error.message) : error;
+  };
+
+  try {
+    await checkDeclaredMappings(declared);
+  } catch (error) {
+    return failStart(error);
+  }
   try {
     await api.listen({ host: config.api.host, port: config.api.port });
   } catch (error) {
-    await close();
-    throw new StartupError(`Cannot listen on ${config.api.host}:${config.api.port}: ${(error as Error).message}`);
+    return failStart(new StartupError(`Cannot listen on ${config.api.host}:${config.api.port}: ${(error as Error).message}`));
   }
+  try {
+    await guard.start();
+    await pipeline?.start();
+    supervisorStarted = true;
+    await supervisor?.start();
+    await applyDeclaredMappings(declared);
+  } catch (error) {
+    return failStart(error);
+  }
+  phase = 'running';
   const address = api.server.address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
   const url = `http://${config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host}:${port}`;
@@ -166,7 +256,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     port,
     metrics,
     async stop() {
-      await api.close();
+      phase = 'stopping';
       await close();
       logger.info('sluice stopped');
     },
@@ -179,32 +269,5 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, message: string):
     return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Declared mappings are applied before the API opens; a bad one stops the start. */
-async function applyDeclaredMappings(
-  config: LoadedConfig,
-  service: MappingService,
-  store: MappingStore,
-  functions: FunctionRegistry,
-  logger: Logger,
-): Promise<void> {
-  for (const [index, body] of config.mappings.entries()) {
-    // A mapping still settling from a previous change answers ResourceInUse: wait for it.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const result = await applyDeclaredMapping(service, store, functions, body);
-        logger.info({ mappingId: result.uuid, action: result.action }, 'declared mapping applied');
-        break;
-      } catch (error) {
-        if (error instanceof LambdaApiError && error.type === 'ResourceInUseException' && attempt < 30) {
-          await new Promise((resolve) => setTimeout(resolve, 500));
-          continue;
-        }
-        const detail = error instanceof LambdaApiError ? `${error.type}: ${error.message}` : (error as Error).message;
-        throw new StartupError(`mappings[${index}] (${String(body.EventSourceArn)} -> ${String(body.FunctionName)}): ${detail}`);
-      }
-    }
   }
 }

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError } from 'fastify';
 import type { Logger } from '../observability/logger.js';
-import { LambdaApiError, serviceError } from '../mappings/errors.js';
+import { LambdaApiError, serviceError, storeUnavailable } from '../mappings/errors.js';
+import { describeUnavailable, isRedisUnavailable } from '../redis/redis-errors.js';
 import type { MappingService, ListQuery } from '../mappings/mapping-service.js';
 import type { TagService } from '../mappings/tag-service.js';
 import { sendLambdaError } from './error-response.js';
@@ -19,6 +20,7 @@ import {
 import { ESM_PATH as ESM, MAX_BODY_BYTES, TAGS_PATH as TAGS } from './protocol.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
+import { registerStoreRoutes, type StoreRoutesDependencies } from './store-routes.js';
 import type { Queue } from 'bullmq';
 
 /** How long clients may take (config `api.*`); see connectionLimits. */
@@ -38,6 +40,8 @@ export interface ApiDependencies {
   /** The BullMQ queue `invoke`, shown at `GET /ui`. */
   invokeQueue?: Queue;
   timeouts: ApiTimeouts;
+  /** The store marker and its loss, under `/sluice/v1/store`. */
+  store?: StoreRoutesDependencies;
 }
 
 /**
@@ -87,6 +91,10 @@ export function buildApiServer(deps: ApiDependencies) {
     if (error instanceof LambdaApiError) return sendLambdaError(reply, error);
     const refused = lambdaErrorForFastifyError(error as FastifyError);
     if (refused) return sendLambdaError(reply, refused);
+    if (isRedisUnavailable(error)) {
+      request.log.warn({ err: error, url: request.url }, 'request failed: Redis unavailable');
+      return sendLambdaError(reply, storeUnavailable(describeUnavailable(error)));
+    }
     request.log.error({ err: error }, 'request failed');
     return sendLambdaError(reply, serviceError(`Internal error: ${(error as Error).message}`));
   });
@@ -136,6 +144,7 @@ export function buildApiServer(deps: ApiDependencies) {
     app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   }
   if (deps.invokeQueue) registerQueueDashboard(app, deps.invokeQueue);
+  if (deps.store) registerStoreRoutes(app, deps.store);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Argument, Command } from 'commander';
 import { loadConfig, ConfigError, DEFAULT_CONFIG_FILE, configReferenceMarkdown } from '../config/index.js';
 import { startSluice, StartupError } from '../app.js';
+import { ShutdownTimeoutError } from '../shutdown.js';
 import { createLogger } from '../observability/logger.js';
 
 // package.json sits two folders up from both src/cli/ and dist/cli/ (and is in the image).
@@ -49,12 +50,29 @@ program
         await running.stop();
         process.exit(0);
       } catch (error) {
-        logger.error({ err: error }, 'shutdown failed');
+        // Out of time (bounded by supervisor.shutdownTimeoutMs, src/shutdown.ts): one line saying what did not finish.
+        if (error instanceof ShutdownTimeoutError) logger.error({ unfinished: error.unfinished }, error.message);
+        else logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       }
     };
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
+
+program
+  .command('store')
+  .description("Show Sluice's store in Redis (`status`), or acknowledge that Redis lost it (`ack`: /readyz is ready again)")
+  .addArgument(new Argument('<action>').choices(['status', 'ack']))
+  .option('-c, --config <file>', `config file (default ${DEFAULT_CONFIG_FILE} when it exists)`)
+  .action(async (action: 'status' | 'ack', options: { config?: string }) => {
+    const { runStoreCommand } = await import('./store-command.js');
+    try {
+      process.stdout.write(`${await runStoreCommand(action, loadConfig({ file: options.config }))}\n`);
+    } catch (error) {
+      fail(error);
+    }
+    process.exit(0);
   });
 
 /** A second signal this long after the first stops `sluice dev` without cleaning up. */

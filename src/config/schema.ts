@@ -174,7 +174,7 @@ export const configSchema = z
           .int()
           .min(0)
           .default(30000)
-          .describe('On SIGTERM, how long in-flight batches, then SQS long polls still open (up to 20 s), may take to end before they are abandoned (messages come back after their visibility timeout).'),
+          .describe('On SIGTERM, how long in-flight batches, then SQS long polls still open (up to 20 s), may take to end before they are abandoned (messages come back after their visibility timeout); 2 s later the process is gone whatever Redis does.'),
       })
       .strict()
       .prefault({}),

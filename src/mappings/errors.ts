@@ -36,10 +36,15 @@ export class LambdaApiError extends Error {
   constructor(
     readonly type: LambdaErrorType,
     message: string,
-    readonly status: number = httpStatusOf[type],
+    /** A status other than the type's own (see storeUnavailable). */
+    private readonly statusOverride?: number,
   ) {
     super(message);
     this.name = type;
+  }
+
+  get status(): number {
+    return this.statusOverride ?? httpStatusOf[this.type];
   }
 }
 
@@ -67,3 +72,10 @@ export const mappingInUse = (operation: 'update' | 'delete') =>
   new LambdaApiError('ResourceInUseException', `Cannot ${operation} the event source mapping because it is in use.`);
 
 export const serviceError = (message: string) => new LambdaApiError('ServiceException', message);
+
+/**
+ * Redis (the store) cannot serve now: ServiceException as api.md §8 says, but with 503
+ * rather than its 500 (chosen): the fault is temporary, the same request may succeed once
+ * Redis is back, and the SDKs retry a 503 as they do a 500.
+ */
+export const storeUnavailable = (reason: string) => new LambdaApiError('ServiceException', `Sluice's store (Redis) is unavailable: ${reason}`, 503);

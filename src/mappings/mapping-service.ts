@@ -82,12 +82,7 @@ export class MappingService {
 
   /** CreateEventSourceMapping. */
   async create(bodyText: string): Promise<Record<string, unknown>> {
-    const body = parseMappingBody(bodyText);
-    this.checkModel(body, true);
-    const settings = knownSettings(body);
-    const source = this.checkRules(settings, 'create');
-    const fn = this.resolveFunction(settings.FunctionName!);
-    await this.checkSource(source, fn, 'create');
+    const { settings, source, fn } = await this.checkCreate(bodyText);
 
     const uuid = randomUUID();
     const nowMs = this.now();
@@ -116,6 +111,20 @@ export class MappingService {
       throw duplicateMapping(source, settings.FunctionName!, created.holder);
     }
     return toConfiguration(mapping);
+  }
+
+  /**
+   * Every check of a Create, writing nothing (the event source is read, never changed):
+   * also how declared mappings are checked before a process joins the others.
+   */
+  async checkCreate(bodyText: string): Promise<{ settings: MappingSettings; source: EventSource; fn: ResolvedFunction }> {
+    const body = parseMappingBody(bodyText);
+    this.checkModel(body, true);
+    const settings = knownSettings(body);
+    const source = this.checkRules(settings, 'create');
+    const fn = this.resolveFunction(settings.FunctionName!);
+    await this.checkSource(source, fn, 'create');
+    return { settings, source, fn };
   }
 
   /** UpdateEventSourceMapping. */

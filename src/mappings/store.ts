@@ -53,7 +53,8 @@ export class MappingStore {
   private key = (uuid: string) => `${this.prefix}:esm:${uuid}`;
   private tagsKey = (uuid: string) => `${this.prefix}:esm:tags:${uuid}`;
   private pairKey = (eventSourceArn: string, functionArn: string) => `${this.prefix}:esm:pair:${eventSourceArn}|${functionArn}`;
-  private get orderKey() {
+  /** The List order index: every mapping's member (the store marker reads it too). */
+  get orderKey() {
     return `${this.prefix}:esm:order`;
   }
 

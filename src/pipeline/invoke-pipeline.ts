@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
+import { throttledWarning } from '../redis/throttled-warning.js';
 import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
 import { unlessFenced } from './job-fence.js';
 
@@ -32,12 +33,24 @@ export interface InvokePipelineOptions {
   metrics?: SluiceMetrics;
 }
 
-/** BullMQ connection options for Sluice's Redis (blocking commands must not give up). */
-const bullConnection = (redisUrl: string) => ({ url: redisUrl, maxRetriesPerRequest: null });
+/**
+ * BullMQ connection options for Sluice's Redis: blocking commands must not give up, and
+ * reconnecting tries every 2 s at most, so batches run again within about 2 s of Redis
+ * coming back (BullMQ's own strategy backs off to 20 s).
+ */
+const bullConnection = (redisUrl: string) => ({
+  url: redisUrl,
+  maxRetriesPerRequest: null,
+  retryStrategy: (attempt: number) => Math.min(attempt * 250, 2_000),
+});
 
-/** The queue `invoke` (BullMQ prefix = Sluice's `redis.keyPrefix`), e.g. to observe it. */
-export function openInvokeQueue(redisUrl: string, prefix: string): Queue<BatchJobData, BatchJobResult> {
-  return new Queue<BatchJobData, BatchJobResult>(INVOKE_QUEUE, { connection: bullConnection(redisUrl), prefix });
+/**
+ * The queue `invoke` (BullMQ prefix = Sluice's `redis.keyPrefix`), e.g. to observe it.
+ * An observer (`observe`) writes nothing to Redis, not even the queue's meta hash, so a
+ * process that fails to start leaves no trace.
+ */
+export function openInvokeQueue(redisUrl: string, prefix: string, options: { observe?: boolean } = {}): Queue<BatchJobData, BatchJobResult> {
+  return new Queue<BatchJobData, BatchJobResult>(INVOKE_QUEUE, { connection: bullConnection(redisUrl), prefix, ...(options.observe ? { skipMetasUpdate: true } : {}) });
 }
 
 interface Waiter {
@@ -56,6 +69,7 @@ export class InvokePipeline {
   private worker?: Worker<BatchJobData, BatchJobResult>;
   private readonly waiters = new Map<string, Waiter>();
   private readonly aborts = new AbortController();
+  private running = 0;
 
   constructor(private readonly options: InvokePipelineOptions) {}
 
@@ -69,8 +83,8 @@ export class InvokePipeline {
       this.settle(jobId, (w) => w.resolve(value));
     });
     this.events.on('failed', ({ jobId, failedReason }) => this.settle(jobId, (w) => w.reject(new BatchJobError(failedReason))));
-    this.queue.on('error', (error) => logger.warn({ err: error }, 'invoke queue error'));
-    this.events.on('error', (error) => logger.warn({ err: error }, 'invoke queue events error'));
+    this.queue.on('error', throttledWarning(logger, 'invoke queue error'));
+    this.events.on('error', throttledWarning(logger, 'invoke queue events error'));
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
 
     if (this.options.workerConcurrency > 0) {
@@ -84,8 +98,14 @@ export class InvokePipeline {
       // checked here, right before the target is invoked (job-fence.ts).
       this.worker = new Worker<BatchJobData, BatchJobResult>(
         INVOKE_QUEUE,
-        (job: Job<BatchJobData, BatchJobResult>) =>
-          unlessFenced(job.data, job.id!, guard, () => this.options.processor(job.data, this.aborts.signal, job.id!)),
+        async (job: Job<BatchJobData, BatchJobResult>) => {
+          this.running++;
+          try {
+            return await unlessFenced(job.data, job.id!, guard, () => this.options.processor(job.data, this.aborts.signal, job.id!));
+          } finally {
+            this.running--;
+          }
+        },
         {
           connection,
           prefix,
@@ -95,7 +115,7 @@ export class InvokePipeline {
             : {}),
         },
       );
-      this.worker.on('error', (error) => logger.warn({ err: error }, 'invoke worker error'));
+      this.worker.on('error', throttledWarning(logger, 'invoke worker error'));
       // A job run by this process resolves its waiter at once; QueueEvents covers jobs run
       // by other processes (whichever comes first wins, the other finds no waiter).
       this.worker.on('completed', (job, result) => this.settle(job.id!, (w) => w.resolve(result)));
@@ -113,6 +133,26 @@ export class InvokePipeline {
       .add('batch', data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } })
       .catch((error: unknown) => this.settle(jobId, (w) => w.reject(new BatchJobError(`could not enqueue batch: ${(error as Error).message}`))));
     return result;
+  }
+
+  /**
+   * Rejects every batch still waiting for its job: Redis lost the jobs (the store was
+   * lost), so no result will come. Their sources treat it as a failed batch job (SQS
+   * messages come back after their visibility timeout).
+   */
+  abandonWaiters(reason: string): void {
+    for (const [jobId] of this.waiters) this.settle(jobId, (w) => w.reject(new BatchJobError(reason)));
+  }
+
+  /** Jobs this process runs right now (shutdown reports them when they do not finish). */
+  get runningJobs(): number {
+    return this.running;
+  }
+
+  /** Drops BullMQ's connections at once, whatever is pending (a shutdown out of time). */
+  disconnect(): void {
+    this.aborts.abort();
+    for (const part of [this.worker, this.events, this.queue]) void part?.disconnect().catch(() => undefined);
   }
 
   private settle(jobId: string, action: (waiter: Waiter) => void): void {
@@ -133,12 +173,13 @@ export class InvokePipeline {
       let timer: NodeJS.Timeout | undefined;
       const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
       if ((await Promise.race([worker.close(), graceOver])) === 'timeout') {
+        if (this.running > 0) this.options.logger.warn({ running: this.running, graceMs }, 'batch jobs still running at the end of the shutdown grace are abandoned');
         this.aborts.abort();
         await worker.close(true);
       }
       clearTimeout(timer);
     }
-    for (const [jobId] of this.waiters) this.settle(jobId, (w) => w.reject(new BatchJobError('pipeline closed')));
+    this.abandonWaiters('pipeline closed');
     await Promise.allSettled([this.events?.close(), this.queue?.close()]);
   }
 }

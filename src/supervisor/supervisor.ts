@@ -43,6 +43,8 @@ export interface SupervisorOptions {
   leaseMs: number;
   /** This process's metrics: mapping states here, the pollers' counts through the runners. */
   metrics?: SluiceMetrics;
+  /** Runs before every full reconcile: the store-loss check (src/mappings/store-guard.ts). */
+  beforeReconcile?: () => Promise<unknown>;
   now?: () => number;
 }
 
@@ -60,6 +62,8 @@ export class Supervisor {
   private readonly runners = new Map<string, SqsRunner | StreamRunner>();
   /** SQS runners stopped by a Disable or Delete whose receives may still be open (SqsPoller.stop). */
   private readonly receivingRunners = new Set<SqsRunner>();
+  /** Source type of each mapping a runner was made for. */
+  private readonly runnerSources = new Map<string, StoredMapping['sourceType']>();
   private readonly registry: WorkerRegistry;
   private readonly now: () => number;
   private liveCount = 1;
@@ -77,6 +81,11 @@ export class Supervisor {
 
   get workerId(): string {
     return this.registry.workerId;
+  }
+
+  /** The mappings this process runs pollers for, with their source type. */
+  runningMappings(): Map<string, string> {
+    return new Map([...this.runners.keys()].map((uuid) => [uuid, this.runnerSources.get(uuid) ?? 'unknown']));
   }
 
   async start(): Promise<void> {
@@ -140,6 +149,7 @@ export class Supervisor {
 
   async reconcileAll(): Promise<void> {
     try {
+      await this.options.beforeReconcile?.();
       const mappings = await this.options.store.all();
       const known = new Set(mappings.map((m) => m.UUID));
       // Mappings removed while this process missed the notification (runners, or only metrics).
@@ -172,6 +182,11 @@ export class Supervisor {
     if (!this.running) return;
     const current = await this.options.store.get(uuid);
     if (!current) {
+      if (this.runners.has(uuid)) {
+        // A removed mapping's pollers stop while it is Deleting; one that vanished while
+        // running was lost with the store, or removed while this worker counted as dead.
+        this.options.logger.warn({ mappingId: uuid }, 'mapping vanished from the store while its poller ran (store lost?): stopping its poller');
+      }
       await this.stopRunner(uuid);
       // A deleted mapping's series go (metrics.md §1).
       this.options.metrics?.removeMapping(uuid);
@@ -184,6 +199,7 @@ export class Supervisor {
       if (!runner) {
         runner = mapping.sourceType === 'sqs' ? this.sqsRunner(uuid) : this.streamRunner(uuid);
         this.runners.set(uuid, runner);
+        this.runnerSources.set(uuid, mapping.sourceType);
       }
       if (runner instanceof SqsRunner) runner.run(mapping, this.liveCount);
       else await runner.run(mapping);
@@ -199,6 +215,7 @@ export class Supervisor {
     const runner = this.runners.get(uuid);
     if (!runner) return;
     this.runners.delete(uuid);
+    this.runnerSources.delete(uuid);
     const stopped = runner.stop();
     if (runner instanceof SqsRunner) {
       this.receivingRunners.add(runner);

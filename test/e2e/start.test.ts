@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { GetEventSourceMappingCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
-import { allocateRedisDb, createQueue, createStream, pollUntil } from '../support/index.js';
+import { allocateRedisDb, createQueue, createRedis, createStream, pollUntil } from '../support/index.js';
 import { SLUICE_ACCOUNT_ID, startTestSluice, TEST_FUNCTIONS } from '../support/sluice.js';
 import { SLUICE_BIN, sluiceEnvironment, startSluiceProcess, writeConfigFile } from '../support/sluice-process.js';
 import { StartupError } from '../../src/app.js';
@@ -104,12 +104,14 @@ describe('sluice start failures', { timeout: 60_000 }, () => {
     expect(result.stderr.trim().split('\n')).toEqual([`sluice: function "orders": module file ${missing} does not exist (module: ./handlers/orders.mjs#handler)`]);
   });
 
-  it('an unreachable Redis exits 2 and says so', async () => {
+  it('an unreachable Redis exits 2 and says why in plain words', async () => {
     const file = writeConfigFile({ functions: TEST_FUNCTIONS });
-    const result = run(['--config', file], { ...sluiceEnvironment(0, 0), SLUICE_REDIS_URL: 'redis://127.0.0.1:1' });
-    expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^sluice: Cannot connect to Redis at redis:\/\/127\.0\.0\.1:1: /);
-    expect(stderrLines(result.stderr)).toHaveLength(1);
+    const refused = run(['--config', file], { ...sluiceEnvironment(0, 0), SLUICE_REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toEqual(['sluice: Cannot connect to Redis at redis://127.0.0.1:1: connection refused (127.0.0.1:1)']);
+    const unknownHost = run(['--config', file], { ...sluiceEnvironment(0, 0), SLUICE_REDIS_URL: 'redis://redis.invalid:6379/3' });
+    expect(unknownHost.status).toBe(2);
+    expect(unknownHost.stderr.trim().split('\n')).toEqual(['sluice: Cannot connect to Redis at redis://redis.invalid:6379/3: host not found (redis.invalid)']);
   });
 
   it('an error met after the AWS SDK is in use is still the only line on stderr, on any Node version', async () => {
@@ -121,6 +123,48 @@ describe('sluice start failures', { timeout: 60_000 }, () => {
     const result = run(['--config', file], { ...sluiceEnvironment(db, 0), AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9' });
     expect(result.status).toBe(2);
     expect(stderrLines(result.stderr)).toEqual([expect.stringMatching(/^sluice: mappings\[0\] \(arn:aws:sqs:.*ECONNREFUSED/)]);
+  });
+
+  it('a taken API port exits 2 before joining the others: no key, no worker registration, no rebalance', async () => {
+    const db = await allocateRedisDb();
+    const first = await startTestSluice({}, db);
+    onTestFinished(() => first.stop());
+    const redis = createRedis({ db });
+    onTestFinished(() => redis.quit().then(() => undefined));
+    // BullMQ's stalled-job check key comes and goes (a short TTL): not a trace of anyone's start.
+    const snapshot = async () => ({
+      keys: (await redis.keys('*')).filter((key) => !key.endsWith(':stalled-check')).sort(),
+      workers: await redis.zrange(`${first.config.redis.keyPrefix}:workers`, '0', '-1'),
+    });
+    const before = await snapshot();
+    expect(before.workers).toHaveLength(1);
+    // Every command a new connection sends to this database (a registration undone before
+    // exiting leaves no key, but it was written).
+    const known = new Set(
+      (await redis.client('LIST') as string)
+        .split('\n')
+        .map((line) => /addr=(\S+)/.exec(line)?.[1])
+        .filter(Boolean),
+    );
+    const monitor = await createRedis().monitor();
+    onTestFinished(() => monitor.disconnect());
+    const sentByNewcomers: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
+      // (Commands a script runs show as sent by "lua"; the script's caller sent EVAL.)
+      if (database === String(db) && source !== 'lua' && !known.has(source)) sentByNewcomers.push(args.join(' '));
+    });
+
+    const file = writeConfigFile({ functions: TEST_FUNCTIONS });
+    const second = spawnSync(process.execPath, [SLUICE_BIN, 'start', '--config', file], { env: sluiceEnvironment(db, first.port), encoding: 'utf8', timeout: 50_000 });
+    expect(second.status).toBe(2);
+    expect(second.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^sluice: Cannot listen on 127\\.0\\.0\\.1:${first.port}: .*EADDRINUSE`))]);
+    // Past one heartbeat and worker timeout of the first process: a registration would have shown by now.
+    await new Promise((resolve) => setTimeout(resolve, first.config.supervisor.heartbeatIntervalMs * 2));
+    expect(await snapshot()).toEqual(before);
+    expect(first.logs.filter((line) => line.includes('rebalancing'))).toEqual([]);
+    // Connecting, selecting the database and reading are all it did.
+    const harmless = new Set(['client', 'select', 'info', 'ping', 'hello', 'quit', 'auth', 'echo']);
+    expect(sentByNewcomers.filter((command) => !harmless.has(command.split(' ')[0]!.toLowerCase()))).toEqual([]);
   });
 });
 

@@ -5,10 +5,8 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openInvokeQueue } from '../../src/pipeline/index.js';
 import { pollUntil } from '../support/poll.js';
-import { startTestSluice, type TestSluice } from '../support/sluice.js';
+import { startTestSluice, startTestSluiceBehindProxy, type TestSluice } from '../support/sluice.js';
 import { scrapeMetrics } from '../support/prometheus.js';
-import { allocateRedisDb, getEndpoints } from '../support/clients.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
 
 let sluice: TestSluice;
 beforeAll(async () => {
@@ -54,19 +52,8 @@ describe('operator views', () => {
   });
 
   it('GET /readyz is ready while Redis answers, not ready while it does not; GET /healthz answers throughout', async ({ expect, onTestFinished }) => {
-    const redis = getEndpoints().redis;
-    const proxy = await startTcpProxy(redis.port, redis.host);
-    const cutOff = await startTestSluice({ redis: { url: `redis://127.0.0.1:${proxy.port}/${await allocateRedisDb()}` } }).catch(async (error: unknown) => {
-      await proxy.close();
-      throw error;
-    });
-    // Sluice stops while it can still reach Redis (its clients would otherwise keep
-    // reconnecting to a closed port), then the proxy goes.
-    onTestFinished(async () => {
-      if (!proxy.isOpen) await proxy.restore();
-      await cutOff.stop();
-      await proxy.close();
-    });
+    const { sluice: cutOff, proxy, stop } = await startTestSluiceBehindProxy();
+    onTestFinished(stop);
     const readyz = async () => {
       const response = await fetch(`${cutOff.url}/readyz`);
       return { status: response.status, body: (await response.json()) as { status: string; reason?: string } };

@@ -9,6 +9,7 @@ import { startSluice, type RunningSluice } from '../../src/app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { allocateRedisDb, getEndpoints } from './clients.js';
 import { pollUntil } from './poll.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { TEST_CREDENTIALS, TEST_REGION } from './endpoints.js';
 
 export interface TestSluice extends RunningSluice {
@@ -96,4 +97,30 @@ export async function waitForState(lambda: LambdaClient, uuid: string, state: st
     timeoutMs: 10_000,
     description: `mapping ${uuid} ${state}`,
   });
+}
+
+/**
+ * A test Sluice reaching its Redis (a fresh database) through a proxy the test can cut or
+ * stall. `stop()` lets it reach Redis again before stopping it (a stop is quicker that
+ * way), then closes the proxy.
+ */
+export async function startTestSluiceBehindProxy(overrides: Record<string, unknown> = {}): Promise<{ sluice: TestSluice; proxy: TcpProxy; stop(): Promise<void> }> {
+  const redis = getEndpoints().redis;
+  const proxy = await startTcpProxy(redis.port, redis.host);
+  const sluice = await startTestSluice({ redis: { url: `redis://127.0.0.1:${proxy.port}/${await allocateRedisDb()}` }, ...overrides }).catch(
+    async (error: unknown) => {
+      await proxy.close();
+      throw error;
+    },
+  );
+  return {
+    sluice,
+    proxy,
+    async stop() {
+      proxy.unstall();
+      if (!proxy.isOpen) await proxy.restore();
+      await sluice.stop();
+      await proxy.close();
+    },
+  };
 }

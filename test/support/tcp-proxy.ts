@@ -5,6 +5,8 @@
  *   const proxy = await startTcpProxy(6379);
  *   proxy.cut();          // open connections reset, new ones refused
  *   await proxy.restore();
+ *   proxy.stall();        // a frozen server: connections stay open (new ones accepted), nothing answers
+ *   proxy.unstall();
  */
 import net from 'node:net';
 
@@ -16,17 +18,24 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
   restore(): Promise<void>;
+  /** Stops forwarding either way, keeping connections open: like a paused (SIGSTOP) server. */
+  stall(): void;
+  /** Forwards again what was held back while stalled, and what comes next. */
+  unstall(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let stalled = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, targetHost);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
+      // A paused socket is not read: what it receives waits in the kernel until unstall.
+      if (stalled) socket.pause();
     }
     client.pipe(upstream).pipe(client);
     client.on('close', () => upstream.destroy());
@@ -54,6 +63,14 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     cut: stop,
     restore: () => listen(port),
+    stall() {
+      stalled = true;
+      for (const socket of sockets) socket.pause();
+    },
+    unstall() {
+      stalled = false;
+      for (const socket of sockets) socket.resume();
+    },
     close: () => (server.listening ? stop() : Promise.resolve()),
   };
 }
