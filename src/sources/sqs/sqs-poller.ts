@@ -297,12 +297,17 @@ export class SqsPoller {
           ...(this.receiveVisibilitySeconds !== undefined ? { VisibilityTimeout: this.receiveVisibilitySeconds } : {}),
         }),
       );
-      this.deps.metrics?.polled(this.labels, response.Messages?.length ?? 0);
+      const messages = response.Messages ?? [];
+      // A receive that ends after the stop serves no poller any more: what it returns is given
+      // back untouched (stop()), neither counted (a disabled mapping records nothing,
+      // metrics.md §1) nor filtered under settings an Update may just have replaced.
+      if (this.stopped) return this.toEntries(messages, Date.now(), requestedAt + this.visibilityMs);
+      this.deps.metrics?.polled(this.labels, messages.length);
       if (this.readErrorShown) {
         this.readErrorShown = false;
         await this.deps.report({ readError: null });
       }
-      return this.applyFilter(response.Messages ?? [], Date.now(), requestedAt + this.visibilityMs, queueUrl);
+      return this.applyFilter(messages, Date.now(), requestedAt + this.visibilityMs, queueUrl);
     } catch (error) {
       if (this.stopped) return [];
       this.queueUrl = undefined; // the queue may have been deleted and recreated
@@ -315,9 +320,14 @@ export class SqsPoller {
     }
   }
 
+  private toEntries(messages: Message[], receivedAt: number, visibleUntil: number): BatchEntry[] {
+    const { source } = this.settings;
+    return messages.map((m) => toBatchEntry(toSqsEventRecord(m, source.arn, source.region), receivedAt, visibleUntil));
+  }
+
   private async applyFilter(messages: Message[], receivedAt: number, visibleUntil: number, queueUrl: string): Promise<BatchEntry[]> {
-    const { source, filter } = this.settings;
-    const entries = messages.map((m) => toBatchEntry(toSqsEventRecord(m, source.arn, source.region), receivedAt, visibleUntil));
+    const { filter } = this.settings;
+    const entries = this.toEntries(messages, receivedAt, visibleUntil);
     if (!filter || filter.acceptsAll) return entries;
     const kept: BatchEntry[] = [];
     const rejected: BatchEntry[] = [];

@@ -53,7 +53,7 @@ describe('SqsPoller: the queue URL cannot be asked again before an invocation', 
       },
     });
     const submitted: BatchJobData[] = [];
-    const slots = { tryAcquire: async () => `token-${Math.random()}`, release: async () => undefined } as unknown as ConcurrencySlots;
+    const slots = { tryAcquire: async () => `token-${Math.random()}`, release: async () => undefined, confirm: async () => true } as unknown as ConcurrencySlots;
     const poller = new SqsPoller(
       {
         mappingId: 'm-uuid',
