@@ -14,7 +14,6 @@ import { applyDeclaredMappings, checkDeclaredMappings, DeclaredMappingError, typ
 import { StoreMarker } from './mappings/store-marker.js';
 import { StoreGuard } from './mappings/store-guard.js';
 import { connectRedis, RedisConnectError } from './redis/connect.js';
-import { throttledWarning } from './redis/throttled-warning.js';
 import { closeWithin, type CloseStep } from './shutdown.js';
 import { SourceInspector } from './sources/source-inspector.js';
 import { createStreamSource } from './sources/streams/stream-source.js';
@@ -26,7 +25,7 @@ import { buildApiServer } from './api/server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { SluiceMetrics } from './observability/metrics.js';
 import { registerPipelineJobsGauge } from './observability/pipeline-jobs-gauge.js';
-import { RateLimitedWarnings } from './observability/rate-limited-warnings.js';
+import { RateLimitedWarnings, rateLimitedErrorListener } from './observability/rate-limited-warnings.js';
 import { findBrokenModuleTargets } from './targets/index.js';
 
 export interface RunningSluice {
@@ -104,11 +103,11 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   const metrics = new SluiceMetrics();
   // The queue as the API shows it (/ui, queue depths in /metrics), in every process.
   const invokeQueue = openInvokeQueue(config.redis.url, config.redis.keyPrefix, { observe: true });
-  invokeQueue.on('error', throttledWarning(logger, 'invoke queue (observer) error'));
-  registerPipelineJobsGauge(metrics, invokeQueue);
   const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
   const pipelineLogger = logger.child({ component: 'pipeline' });
   const invocationWarnings = new RateLimitedWarnings(pipelineLogger);
+  invokeQueue.on('error', rateLimitedErrorListener(invocationWarnings, 'invoke queue (observer) error'));
+  registerPipelineJobsGauge(metrics, invokeQueue);
   const pipeline = subscriber
     ? new InvokePipeline({
         redisUrl: config.redis.url,

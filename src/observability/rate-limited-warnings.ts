@@ -94,3 +94,11 @@ export class RateLimitedWarnings {
     logger[level]({ ...fields, repeats: episode.repeats }, `${message} (${episode.repeats} more ${episode.repeats === 1 ? 'time' : 'times'} in the last ${seconds} s)`);
   }
 }
+
+/**
+ * An `error` listener for errors that repeat on every reconnect attempt (BullMQ's
+ * connections while Redis is down): the outage is told once, then counted.
+ */
+export function rateLimitedErrorListener(warnings: RateLimitedWarnings, message: string): (error: Error) => void {
+  return (error) => warnings.warn({ key: message, fields: { err: error }, message });
+}

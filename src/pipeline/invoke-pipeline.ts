@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
-import { throttledWarning } from '../redis/throttled-warning.js';
+import { RateLimitedWarnings, rateLimitedErrorListener } from '../observability/rate-limited-warnings.js';
 import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
 import { unlessFenced } from './job-fence.js';
 
@@ -69,9 +69,13 @@ export class InvokePipeline {
   private worker?: Worker<BatchJobData, BatchJobResult>;
   private readonly waiters = new Map<string, Waiter>();
   private readonly aborts = new AbortController();
+  /** Connection errors repeat on every reconnect while Redis is down: told once, then counted. */
+  private readonly connectionWarnings: RateLimitedWarnings;
   private running = 0;
 
-  constructor(private readonly options: InvokePipelineOptions) {}
+  constructor(private readonly options: InvokePipelineOptions) {
+    this.connectionWarnings = new RateLimitedWarnings(options.logger);
+  }
 
   async start(): Promise<void> {
     const { redisUrl, prefix, logger } = this.options;
@@ -83,8 +87,8 @@ export class InvokePipeline {
       this.settle(jobId, (w) => w.resolve(value));
     });
     this.events.on('failed', ({ jobId, failedReason }) => this.settle(jobId, (w) => w.reject(new BatchJobError(failedReason))));
-    this.queue.on('error', throttledWarning(logger, 'invoke queue error'));
-    this.events.on('error', throttledWarning(logger, 'invoke queue events error'));
+    this.queue.on('error', rateLimitedErrorListener(this.connectionWarnings, 'invoke queue error'));
+    this.events.on('error', rateLimitedErrorListener(this.connectionWarnings, 'invoke queue events error'));
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
 
     if (this.options.workerConcurrency > 0) {
@@ -115,7 +119,7 @@ export class InvokePipeline {
             : {}),
         },
       );
-      this.worker.on('error', throttledWarning(logger, 'invoke worker error'));
+      this.worker.on('error', rateLimitedErrorListener(this.connectionWarnings, 'invoke worker error'));
       // A job run by this process resolves its waiter at once; QueueEvents covers jobs run
       // by other processes (whichever comes first wins, the other finds no waiter).
       this.worker.on('completed', (job, result) => this.settle(job.id!, (w) => w.resolve(result)));
@@ -181,5 +185,6 @@ export class InvokePipeline {
     }
     this.abandonWaiters('pipeline closed');
     await Promise.allSettled([this.events?.close(), this.queue?.close()]);
+    this.connectionWarnings.close();
   }
 }

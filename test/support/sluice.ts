@@ -49,7 +49,10 @@ export async function testConfig(overrides: Record<string, unknown> = {}, redisD
         dynamodbStreams: { endpoint: endpoints.dynamodbStreams },
       },
     },
-    supervisor: { reconcileIntervalMs: 1000 },
+    // A stop waits for SQS long polls still open (up to 20 s) to give back what they
+    // return; in-process tests that stop Sluice between steps need not wait that long
+    // (test/e2e/sqs-stop.test.ts proves the full wait with spawned processes).
+    supervisor: { reconcileIntervalMs: 1000, shutdownTimeoutMs: 5000 },
     functions: TEST_FUNCTIONS,
     ...overrides,
   };
