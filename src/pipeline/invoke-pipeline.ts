@@ -63,6 +63,24 @@ export class BatchJobError extends Error {
   override name = 'BatchJobError';
 }
 
+/**
+ * How long a closing worker whose jobs have returned may take to end before its connections
+ * are dropped: room for BullMQ to record the last results (one script each; a result not
+ * recorded makes the job stall and run again), far below its 15 s run retry delay.
+ */
+const WORKER_LOOP_SETTLE_MS = 3000;
+
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class InvokePipeline {
   private queue?: Queue<BatchJobData, BatchJobResult>;
   private events?: QueueEvents;
@@ -72,6 +90,7 @@ export class InvokePipeline {
   /** Connection errors repeat on every reconnect while Redis is down: told once, then counted. */
   private readonly connectionWarnings: RateLimitedWarnings;
   private running = 0;
+  private readonly noJobRunsWaiters: Array<() => void> = [];
 
   constructor(private readonly options: InvokePipelineOptions) {
     this.connectionWarnings = new RateLimitedWarnings(options.logger);
@@ -108,6 +127,7 @@ export class InvokePipeline {
             return await unlessFenced(job.data, job.id!, guard, () => this.options.processor(job.data, this.aborts.signal, job.id!));
           } finally {
             this.running--;
+            if (this.running === 0) for (const resolve of this.noJobRunsWaiters.splice(0)) resolve();
           }
         },
         {
@@ -153,6 +173,10 @@ export class InvokePipeline {
     return this.running;
   }
 
+  private whenNoJobRuns(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.noJobRunsWaiters.push(resolve));
+  }
+
   /** Drops BullMQ's connections at once, whatever is pending (a shutdown out of time). */
   disconnect(): void {
     this.aborts.abort();
@@ -174,14 +198,20 @@ export class InvokePipeline {
   async close(graceMs = 0): Promise<void> {
     if (this.worker) {
       const worker = this.worker;
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
-      if ((await Promise.race([worker.close(), graceOver])) === 'timeout') {
-        if (this.running > 0) this.options.logger.warn({ running: this.running, graceMs }, 'batch jobs still running at the end of the shutdown grace are abandoned');
+      const closed = worker.close().then(
+        () => true,
+        () => true,
+      );
+      if (!(await settlesWithin(this.whenNoJobRuns(), graceMs))) {
+        this.options.logger.warn({ running: this.running, graceMs }, 'batch jobs still running at the end of the shutdown grace are abandoned');
         this.aborts.abort();
-        await worker.close(true);
       }
-      clearTimeout(timer);
+      // With no job of ours left, what close() still waits for is BullMQ's fetch loop. After a
+      // Redis error that loop sleeps through BullMQ's run retry delay (15 s) before it looks
+      // at `closing` again, and close() cannot cut that sleep short (a second close(true)
+      // returns the first close's promise). Nothing is fetched during that sleep, so after a
+      // short bound the worker's connections are dropped instead of waited for.
+      if (!(await settlesWithin(closed, WORKER_LOOP_SETTLE_MS))) void worker.disconnect().catch(() => undefined);
     }
     this.abandonWaiters('pipeline closed');
     await Promise.allSettled([this.events?.close(), this.queue?.close()]);

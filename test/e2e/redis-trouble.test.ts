@@ -179,4 +179,18 @@ describe('shutdown', () => {
     const errors = afterSignal.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((l) => l.level >= 50);
     expect(errors.map((l) => l.msg)).toEqual([expect.stringMatching(/^shutdown did not finish within \d+ ms: \S/)]);
   });
+
+  it('a stop right after Redis came back finishes cleanly, not at the shutdown bound (BullMQ sleeps 15 s after a connection error)', async ({ expect }) => {
+    // The worker's fetch loop meets the cut in about half the runs; four rounds make a
+    // regression all but certain to show. testConfig bounds the stop at 5 s.
+    for (let round = 1; round <= 4; round++) {
+      const { sluice, proxy, stop } = await startTestSluiceBehindProxy();
+      onTestFinished(() => proxy.close().catch(() => undefined));
+      await proxy.cut();
+      await fetch(`${sluice.url}/readyz`);
+      await proxy.restore();
+      await pollUntil(async () => (await fetch(`${sluice.url}/readyz`)).ok, { description: 'ready again' });
+      await expect(stop(), `round ${round}`).resolves.toBeUndefined();
+    }
+  });
 });
