@@ -22,6 +22,7 @@ import { pinStartingPositions } from './sources/streams/start-pins.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { FunctionTargets, InvokePipeline, invokeBatch, openInvokeQueue } from './pipeline/index.js';
 import { buildApiServer } from './api/server.js';
+import { apiExposure } from './api/auth/api-exposure.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { SluiceMetrics } from './observability/metrics.js';
 import { registerPipelineJobsGauge } from './observability/pipeline-jobs-gauge.js';
@@ -59,6 +60,12 @@ async function connect(url: string, name: string): Promise<Redis> {
 const quit = (redis: Redis | undefined) => redis?.quit().catch(() => redis.disconnect());
 
 export async function startSluice(config: LoadedConfig, logger: Logger = createLogger()): Promise<RunningSluice> {
+  // Before anything else: an API open to the network by omission never starts.
+  const exposure = apiExposure(config.api);
+  if (exposure.kind === 'refused') throw new StartupError(exposure.reason);
+  if (exposure.kind === 'open-beyond-loopback') {
+    logger.warn({ host: config.api.host }, `api.auth.mode is none on ${config.api.host}: anyone who reaches the port can create, change and delete mappings`);
+  }
   // A module target whose file or export is missing stops the start (only where mappings run).
   const brokenModules = config.supervisor.enabled ? await findBrokenModuleTargets(config.functions, { baseDir: config.baseDir, logger }) : undefined;
   if (brokenModules) throw new StartupError(brokenModules);
@@ -173,6 +180,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     metrics,
     invokeQueue,
     timeouts: config.api,
+    auth: config.api.auth,
+    region: config.region,
     store: { identity: () => guard.identity, unacknowledgedLoss: () => marker.loss(), acknowledge: () => marker.acknowledge() },
   });
 

@@ -18,6 +18,11 @@ const bodyForm: Record<LambdaErrorType, { type?: 'User' | 'Service'; messageKey:
   UnknownOperationException: { type: 'User', messageKey: 'message' },
   UnsupportedMediaTypeException: { type: 'User', messageKey: 'message' },
   RequestTimeoutException: { type: 'User', messageKey: 'message' },
+  // AWS's authentication layer answers before any operation: `{"message": ...}`, no `Type`.
+  MissingAuthenticationTokenException: { messageKey: 'message' },
+  UnrecognizedClientException: { messageKey: 'message' },
+  IncompleteSignatureException: { messageKey: 'message' },
+  InvalidSignatureException: { messageKey: 'message' },
 };
 
 /** The JSON body of an error answer. */

@@ -21,6 +21,7 @@ import { ESM_PATH as ESM, MAX_BODY_BYTES, TAGS_PATH as TAGS } from './protocol.j
 import type { SluiceMetrics } from '../observability/metrics.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
 import { registerStoreRoutes, type StoreRoutesDependencies } from './store-routes.js';
+import { registerApiAuth, type ApiAuthSettings } from './auth/register-auth.js';
 import type { Queue } from 'bullmq';
 
 /** How long clients may take (config `api.*`); see connectionLimits. */
@@ -42,6 +43,10 @@ export interface ApiDependencies {
   timeouts: ApiTimeouts;
   /** The store marker and its loss, under `/sluice/v1/store`. */
   store?: StoreRoutesDependencies;
+  /** Who may call which route (config `api.auth`); absent: everyone (as mode `none`). */
+  auth?: ApiAuthSettings;
+  /** The region a signature's credential scope must name (config `region`). */
+  region?: string;
 }
 
 /**
@@ -86,6 +91,7 @@ export function buildApiServer(deps: ApiDependencies) {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-amzn-RequestId', request.id);
   });
+  if (deps.auth) registerApiAuth(app, deps.auth, deps.region ?? 'us-east-1');
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof LambdaApiError) return sendLambdaError(reply, error);

@@ -9,7 +9,7 @@ export interface EnvironmentOverride {
   /** Dotted config key it sets. */
   key: string;
   /** How to read the string. */
-  type: 'string' | 'integer' | 'boolean';
+  type: 'string' | 'integer' | 'boolean' | 'keyMap';
 }
 
 export const environmentOverrides: readonly EnvironmentOverride[] = [
@@ -18,6 +18,11 @@ export const environmentOverrides: readonly EnvironmentOverride[] = [
   { env: 'SLUICE_REDIS_URL', key: 'redis.url', type: 'string' },
   { env: 'SLUICE_API_HOST', key: 'api.host', type: 'string' },
   { env: 'SLUICE_API_PORT', key: 'api.port', type: 'integer' },
+  { env: 'SLUICE_API_AUTH_MODE', key: 'api.auth.mode', type: 'string' },
+  { env: 'SLUICE_API_AUTH_KEYS', key: 'api.auth.keys', type: 'keyMap' },
+  { env: 'SLUICE_API_AUTH_OPEN_METRICS', key: 'api.auth.openMetrics', type: 'boolean' },
+  { env: 'SLUICE_API_AUTH_BROWSER_USERNAME', key: 'api.auth.browser.username', type: 'string' },
+  { env: 'SLUICE_API_AUTH_BROWSER_PASSWORD', key: 'api.auth.browser.password', type: 'string' },
   { env: 'SLUICE_SUPERVISOR', key: 'supervisor.enabled', type: 'boolean' },
   { env: 'SLUICE_LOG_LEVEL', key: 'log.level', type: 'string' },
   { env: 'SLUICE_AWS_HTTP_HANDLER', key: 'aws.httpHandler', type: 'string' },
@@ -49,5 +54,21 @@ export function readEnvironmentValue(override: EnvironmentOverride, raw: string)
     if (['0', 'false', 'no', 'off'].includes(value)) return false;
     throw new EnvironmentValueError(override.env, override.key, `expected true or false, got '${raw}'`);
   }
+  if (override.type === 'keyMap') return readKeyMap(override, raw);
   return raw;
+}
+
+/**
+ * `AKID1:secret1,AKID2:secret2` (AWS access key ids and secrets hold neither `,` nor `:`;
+ * a secret is split at its first `:` all the same). The error never repeats the value: it
+ * holds secrets.
+ */
+function readKeyMap(override: EnvironmentOverride, raw: string): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const [index, pair] of raw.split(',').entries()) {
+    const colon = pair.indexOf(':');
+    if (colon <= 0) throw new EnvironmentValueError(override.env, override.key, `entry ${index + 1} is not <access key id>:<secret>`);
+    keys[pair.slice(0, colon).trim()] = pair.slice(colon + 1).trim();
+  }
+  return keys;
 }

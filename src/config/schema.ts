@@ -43,6 +43,40 @@ const functionSchema = z
     error: 'needs exactly one target: http, module or lambda',
   });
 
+/**
+ * Who may call the API (README "Authentication"). `mode` has no default on purpose: on a
+ * non-loopback `api.host` Sluice refuses to start until it is set (src/api/auth/api-exposure.ts).
+ */
+const apiAuthSchema = z
+  .object({
+    mode: z
+      .enum(['sigv4', 'none'])
+      .optional()
+      .describe(
+        'Who may call the API: `sigv4` verifies AWS Signature V4 with `api.auth.keys`; `none` serves it unauthenticated. Unset: `none` on a loopback `api.host`, a refused start on any other.',
+      ),
+    keys: z
+      // Access key ids go into `Credential=<id>/<date>/...`: no `/`, and no `:` or `,` (the environment's separators).
+      .record(z.string().regex(/^[\w.-]{1,128}$/, { error: 'access key ids are 1-128 characters of a-z A-Z 0-9 _ . -' }), z.string().min(1, { error: 'a secret must not be empty' }))
+      .default({})
+      .describe('Access key id -> secret access key accepted in `sigv4` mode (environment: `AKID1:secret1,AKID2:secret2`). Secrets are never logged.'),
+    openMetrics: z.boolean().default(false).describe('Serve `GET /metrics` to anyone (Prometheus scrapers that cannot sign); otherwise it needs a signature or the browser credential.'),
+    browser: z
+      .object({
+        username: z.string().min(1).optional().describe('User name of the HTTP Basic credential for browsers: `/ui`, and `/metrics` and `/sluice/v1/*` in `sigv4` mode.'),
+        password: z.string().min(1).optional().describe('Password of that HTTP Basic credential. Without one, `sigv4` mode refuses `/ui`.'),
+      })
+      .strict()
+      .prefault({})
+      .refine((b) => (b.username === undefined) === (b.password === undefined), { error: 'username and password are set together' }),
+  })
+  .strict()
+  .prefault({})
+  .refine((auth) => auth.mode !== 'sigv4' || Object.keys(auth.keys).length > 0, {
+    error: 'mode sigv4 needs at least one access key (api.auth.keys, or SLUICE_API_AUTH_KEYS=AKID:secret)',
+    path: ['keys'],
+  });
+
 export const configSchema = z
   .object({
     region: z
@@ -78,6 +112,7 @@ export const configSchema = z
           .min(100)
           .default(72_000)
           .describe('Milliseconds an idle keep-alive connection stays open (longer than the 60 s of common load balancers).'),
+        auth: apiAuthSchema,
       })
       .strict()
       .prefault({}),

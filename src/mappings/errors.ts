@@ -15,7 +15,12 @@ export type LambdaErrorType =
   // HTTP-level failures of a request no operation could read (src/api/framework-errors.ts).
   | 'UnknownOperationException'
   | 'UnsupportedMediaTypeException'
-  | 'RequestTimeoutException';
+  | 'RequestTimeoutException'
+  // Refused callers (src/api/auth/auth-errors.ts).
+  | 'MissingAuthenticationTokenException'
+  | 'UnrecognizedClientException'
+  | 'IncompleteSignatureException'
+  | 'InvalidSignatureException';
 
 export const httpStatusOf: Record<LambdaErrorType, number> = {
   InvalidParameterValueException: 400,
@@ -29,6 +34,10 @@ export const httpStatusOf: Record<LambdaErrorType, number> = {
   UnknownOperationException: 404,
   UnsupportedMediaTypeException: 415,
   RequestTimeoutException: 408,
+  MissingAuthenticationTokenException: 403,
+  UnrecognizedClientException: 403,
+  IncompleteSignatureException: 403,
+  InvalidSignatureException: 403,
 };
 
 export class LambdaApiError extends Error {
