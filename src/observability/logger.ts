@@ -26,6 +26,8 @@ const SECRET_KEYS = [
   'authorization',
   'Authorization',
   'password',
+  // api.auth.keys (access key id -> secret), should the API settings ever be logged.
+  'keys',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
