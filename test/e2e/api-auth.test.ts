@@ -4,7 +4,7 @@
  * operator routes behind a signature or the browser credential, /ui behind the browser
  * credential, and the secure-by-default start on a non-loopback host.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -200,6 +200,45 @@ describe('api.auth.mode sigv4', () => {
       expect([path, (await fetch(`${sluice.url}${path}`, { headers: { authorization: basic({ ...BROWSER, username: 'other' }) } })).status]).toEqual([path, 401]);
       expect([path, (await fetch(`${sluice.url}${path}`, { headers: { authorization: basic(BROWSER) } })).status]).toEqual([path, 200]);
     }
+  });
+
+  // The AWS CLI (botocore signs, not the JS SDK) where it is installed; CI has no `aws`,
+  // the SDK and raw signed requests above cover the same ground there.
+  it.skipIf(spawnSync('aws', ['--version']).status !== 0)('the AWS CLI (when on PATH) lists mappings and tags with a configured key, and is refused with a wrong one', async () => {
+    const queue = await createQueue();
+    onTestFinished(queue.cleanup);
+    const created = await client.send(new CreateEventSourceMappingCommand({ FunctionName: 'my-function', EventSourceArn: queue.queueArn, Tags: { via: 'sdk' } }));
+    onTestFinished(async () => {
+      await waitForState(client, created.UUID!, 'Enabled');
+      await client.send(new DeleteEventSourceMappingCommand({ UUID: created.UUID! }));
+    });
+    // Asynchronously: this process serves the API the CLI calls.
+    const env = (secret: string) => ({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      AWS_ACCESS_KEY_ID: KEY.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: secret,
+      AWS_DEFAULT_REGION: TEST_REGION,
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      AWS_MAX_ATTEMPTS: '1',
+    });
+    // Asynchronously: this process serves the API the CLI calls.
+    const aws = (secret: string, ...args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const argv = ['lambda', ...args, '--endpoint-url', sluice.url, '--output', 'json'];
+        execFile('aws', argv, { encoding: 'utf8', timeout: 30_000, env: env(secret) }, (error, stdout, stderr) =>
+          resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+        ).stdin?.end();
+      });
+    const listed = await aws(KEY.secretAccessKey, 'list-event-source-mappings', '--function-name', 'my-function', '--event-source-arn', queue.queueArn);
+    expect([listed.status, listed.stderr]).toEqual([0, '']);
+    expect((JSON.parse(listed.stdout) as { EventSourceMappings: { UUID: string }[] }).EventSourceMappings.map((m) => m.UUID)).toEqual([created.UUID]);
+    const tags = await aws(KEY.secretAccessKey, 'list-tags', '--resource', created.EventSourceMappingArn!);
+    expect([tags.status, JSON.parse(tags.stdout || '{}')]).toEqual([0, { Tags: { via: 'sdk' } }]);
+    const refused = await aws('wrong-secret', 'list-event-source-mappings');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('(InvalidSignatureException) when calling the ListEventSourceMappings operation: The request signature we calculated does not match');
   });
 
   it('a real browser (chromium) opens /ui with the browser credential and is refused without it', async () => {
