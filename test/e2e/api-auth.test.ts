@@ -280,6 +280,15 @@ describe('api.auth settings around sigv4', () => {
     expect((await fetch(`${sluice.url}/2015-03-31/event-source-mappings/`)).status).toBe(403);
   });
 
+  it('in mode none a configured browser credential still guards /ui; the API and /metrics stay open', async () => {
+    const sluice = await startTestSluice({ api: { host: '127.0.0.1', port: 0, auth: { mode: 'none', browser: BROWSER } } });
+    onTestFinished(() => sluice.stop());
+    expect((await fetch(`${sluice.url}/ui/api/redis/stats`)).status).toBe(401);
+    expect((await fetch(`${sluice.url}/ui/api/redis/stats`, { headers: { authorization: basic(BROWSER) } })).status).toBe(200);
+    expect((await fetch(`${sluice.url}/metrics`)).status).toBe(200);
+    expect((await fetch(`${sluice.url}/2015-03-31/event-source-mappings/`)).status).toBe(200);
+  });
+
   it('mode none on a non-loopback host starts, with a warning', async () => {
     const sluice = await startTestSluice({ api: { host: '0.0.0.0', port: 0, auth: { mode: 'none' } } });
     onTestFinished(() => sluice.stop());

@@ -71,6 +71,8 @@ export function registerApiAuth(app: FastifyInstance, auth: ApiAuthSettings, reg
     const readBody = async () => (body = await readWhole(payload, request));
     try {
       const accessKeyId = await verifier.verify({ method: request.method, url: request.raw.url ?? '/', headers: request.headers, body: readBody });
+      // Not `accessKeyId`: the logger redacts that key everywhere (src/observability/logger.ts);
+      // the id a caller claims is no secret and is what an operator needs to see.
       request.log.debug({ callerAccessKeyId: accessKeyId }, 'request signature verified');
     } catch (error) {
       if (error instanceof LambdaApiError && error.status === 403) {
