@@ -136,6 +136,11 @@ describe('api.auth.mode sigv4', () => {
     const unknown = await refused(unknownKey.send(new ListEventSourceMappingsCommand({})));
     expect([unknown.name, unknown.$metadata.httpStatusCode, unknown.message]).toEqual(['UnrecognizedClientException', 403, 'The security token included in the request is invalid.']);
 
+    const withSessionToken = lambdaFor(sluice.url, { ...KEY, sessionToken: 'left-over-session-token' } as typeof KEY);
+    onTestFinished(() => withSessionToken.destroy());
+    const session = await refused(withSessionToken.send(new ListEventSourceMappingsCommand({})));
+    expect([session.name, session.$metadata.httpStatusCode]).toEqual(['UnrecognizedClientException', 403]);
+
     const refusals = sluice.logs.filter((line) => line.includes('API request refused'));
     expect(refusals.some((line) => line.includes('"callerAccessKeyId":"AKIDUNKNOWN"') && line.includes('"level":40'))).toBe(true);
     expect(sluice.logs.join('\n')).not.toContain(KEY.secretAccessKey);

@@ -68,6 +68,9 @@ export class SigV4Verifier {
     const parts = parseAuthorization(authorization);
     const secret = Object.hasOwn(this.keys, parts.accessKeyId) ? this.keys[parts.accessKeyId] : undefined;
     if (secret === undefined) throw unrecognizedClient();
+    // Configured keys are long-term keys: a session token cannot have been issued with one
+    // (typically AWS_SESSION_TOKEN left in the caller's environment). AWS refuses it alike.
+    if (header(request.headers, 'x-amz-security-token') !== undefined) throw unrecognizedClient();
     const amzDate = header(request.headers, 'x-amz-date');
     if (amzDate === undefined) throw incompleteSignature("Authorization header requires existence of a 'X-Amz-Date' header.");
     const signingDate = parseBasicIsoDate(amzDate);
