@@ -12,6 +12,8 @@ import { MappingService } from './mappings/mapping-service.js';
 import { TagService } from './mappings/tag-service.js';
 import { applyDeclaredMappings, checkDeclaredMappings, DeclaredMappingError, type DeclaredMappings } from './mappings/declared-mappings.js';
 import { StoreMarker } from './mappings/store-marker.js';
+import { AllowedResources } from './mappings/allowed-resources.js';
+import { warnAboutMappingsOutsideAllowLists, warnAboutOpenAllowLists } from './mappings/allow-list-warnings.js';
 import { StoreGuard } from './mappings/store-guard.js';
 import { connectRedis, RedisConnectError } from './redis/connect.js';
 import { closeWithin, type CloseStep } from './shutdown.js';
@@ -22,7 +24,7 @@ import { pinStartingPositions } from './sources/streams/start-pins.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { FunctionTargets, InvokePipeline, invokeBatch, openInvokeQueue } from './pipeline/index.js';
 import { buildApiServer } from './api/server.js';
-import { apiExposure } from './api/auth/api-exposure.js';
+import { apiExposure, isLoopbackHost } from './api/auth/api-exposure.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { SluiceMetrics } from './observability/metrics.js';
 import { registerPipelineJobsGauge } from './observability/pipeline-jobs-gauge.js';
@@ -91,6 +93,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   const store = new MappingStore(redis, config.redis.keyPrefix);
   const pinnedPositions = new PinnedPositions(redis, config.redis.keyPrefix);
   const functions = new FunctionRegistry({ region: config.region, accountId: config.accountId }, config.functions);
+  const allowed = new AllowedResources(config);
+  warnAboutOpenAllowLists(allowed, config.api.host, !isLoopbackHost(config.api.host), logger);
   const mappings = new MappingService({
     region: config.region,
     accountId: config.accountId,
@@ -98,6 +102,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     store,
     functions,
     sources: new SourceInspector(clients),
+    allowed,
     latestPins: {
       pin: (uuid, eventSourceArn, startingPosition) =>
         pinStartingPositions(createStreamSource(eventSourceArn, { clients, accountId: config.accountId }), pinnedPositions, uuid, startingPosition, logger),
@@ -246,6 +251,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   }
   try {
     await guard.start();
+    warnAboutMappingsOutsideAllowLists(allowed, await store.all(), logger);
     await pipeline?.start();
     supervisorStarted = true;
     await supervisor?.start();

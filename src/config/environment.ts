@@ -8,8 +8,8 @@ export interface EnvironmentOverride {
   env: string;
   /** Dotted config key it sets. */
   key: string;
-  /** How to read the string. */
-  type: 'string' | 'integer' | 'boolean' | 'keyMap';
+  /** How to read the string; `list` is comma-separated, blanks around items dropped. */
+  type: 'string' | 'integer' | 'boolean' | 'keyMap' | 'list';
 }
 
 export const environmentOverrides: readonly EnvironmentOverride[] = [
@@ -24,6 +24,8 @@ export const environmentOverrides: readonly EnvironmentOverride[] = [
   { env: 'SLUICE_API_AUTH_BROWSER_USERNAME', key: 'api.auth.browser.username', type: 'string' },
   { env: 'SLUICE_API_AUTH_BROWSER_PASSWORD', key: 'api.auth.browser.password', type: 'string' },
   { env: 'SLUICE_SUPERVISOR', key: 'supervisor.enabled', type: 'boolean' },
+  { env: 'SLUICE_SOURCES_ALLOW', key: 'sources.allow', type: 'list' },
+  { env: 'SLUICE_DESTINATIONS_ALLOW', key: 'destinations.allow', type: 'list' },
   { env: 'SLUICE_LOG_LEVEL', key: 'log.level', type: 'string' },
   { env: 'SLUICE_AWS_HTTP_HANDLER', key: 'aws.httpHandler', type: 'string' },
   { env: 'AWS_ENDPOINT_URL', key: 'aws.endpoint', type: 'string' },
@@ -55,6 +57,11 @@ export function readEnvironmentValue(override: EnvironmentOverride, raw: string)
     throw new EnvironmentValueError(override.env, override.key, `expected true or false, got '${raw}'`);
   }
   if (override.type === 'keyMap') return readKeyMap(override, raw);
+  if (override.type === 'list') {
+    // Empty items (a trailing comma) are dropped; a variable of only commas is an empty
+    // list, which allows nothing: unset the variable to allow everything.
+    return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  }
   return raw;
 }
 

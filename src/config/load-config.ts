@@ -88,7 +88,8 @@ function describeIssues(issues: z.core.$ZodIssue[], fromEnv: Map<string, string>
       return keys
         .map((path) => {
           const key = path.map(String).join('.') || '(top level)';
-          const env = fromEnv.get(key);
+          // A list item (`sources.allow.0`) came from its list's variable.
+          const env = fromEnv.get(key) ?? fromEnv.get(path.slice(0, -1).map(String).join('.'));
           const problem = issue.code === 'unrecognized_keys' ? unknownKeyProblem(path.map(String)) : issue.message;
           return `${key}${env ? ` (from ${env})` : ''}: ${problem}`;
         })

@@ -77,6 +77,20 @@ const apiAuthSchema = z
     path: ['keys'],
   });
 
+/**
+ * An allow list of ARN patterns (src/mappings/allowed-resources.ts). Unset = allow all;
+ * an empty list allows nothing. A pattern must start with `arn:` (or be `*`): a bare
+ * queue or stream name would silently match nothing.
+ */
+function allowListSchema(what: string, example: string) {
+  return z
+    .array(z.string().regex(/^(arn:|\*)/, { error: `must be an ARN pattern such as ${example}` }))
+    .optional()
+    .describe(
+      `ARN patterns of the ${what} mappings may use; \`*\` matches any run of characters, \`:\` and \`/\` included. Unset: any (a start-up warning when the API listens beyond loopback); empty: none.`,
+    );
+}
+
 export const configSchema = z
   .object({
     region: z
@@ -211,6 +225,14 @@ export const configSchema = z
           .default(30000)
           .describe('On SIGTERM, how long in-flight batches, then SQS long polls still open (up to 20 s), may take to end before they are abandoned (messages come back after their visibility timeout); 2 s later the process is gone whatever Redis does.'),
       })
+      .strict()
+      .prefault({}),
+    sources: z
+      .object({ allow: allowListSchema('event sources', 'arn:aws:sqs:us-east-1:123456789012:orders-*') })
+      .strict()
+      .prefault({}),
+    destinations: z
+      .object({ allow: allowListSchema('on-failure destinations', 'arn:aws:sqs:*:123456789012:failures-*') })
       .strict()
       .prefault({}),
     functions: z

@@ -9,6 +9,7 @@ import { resolveFunctionArn, unqualifiedFunctionArn, FUNCTION_NAME_PATTERN, matc
 import type { SourceInspector } from '../sources/source-inspector.js';
 import { invalidParameter, mappingInUse, mappingNotFound, validationError, LambdaApiError } from './errors.js';
 import type { EventSource } from './event-source-arn.js';
+import type { AllowedResources } from './allowed-resources.js';
 import { checkLambdaRules } from './lambda-rules.js';
 import { decodeMarker, encodeMarker } from './list-marker.js';
 import { createOnlyFields, normaliseSettings, toConfiguration, type MappingSettings, type StoredMapping } from './model.js';
@@ -24,6 +25,8 @@ export interface MappingServiceOptions {
   store: MappingStore;
   functions: FunctionRegistry;
   sources: SourceInspector;
+  /** `sources.allow` / `destinations.allow`; absent: everything allowed. */
+  allowed?: AllowedResources;
   /**
    * Pins where LATEST is for a new stream mapping (streams.md §3: records written between
    * Create and the first poll are delivered); `undefined` removes a pin.
@@ -122,6 +125,10 @@ export class MappingService {
     this.checkModel(body, true);
     const settings = knownSettings(body);
     const source = this.checkRules(settings, 'create');
+    // Allow lists after Lambda's own rules (V17–V37) and before the function (V38), so a
+    // refused ARN is refused whatever the function is (chosen).
+    this.options.allowed?.checkSource(source.arn);
+    this.options.allowed?.checkDestination(settings.DestinationConfig?.OnFailure?.Destination);
     const fn = this.resolveFunction(settings.FunctionName!);
     await this.checkSource(source, fn, 'create');
     return { settings, source, fn };
@@ -138,6 +145,11 @@ export class MappingService {
       const stored = current.mapping;
       const merged: MappingSettings = { ...stored.settings, ...changes, EventSourceArn: stored.EventSourceArn };
       const source = this.checkRules(merged, 'update');
+      // Decision: an Update checks the destination only when its body sets one, and never
+      // the source (fixed at create). A mapping created before a list was narrowed can
+      // then still be disabled, retuned or deleted; pointing it somewhere new cannot
+      // escape the list. Such mappings are listed by a start-up warning (app.ts).
+      if (changes.DestinationConfig !== undefined) this.options.allowed?.checkDestination(merged.DestinationConfig?.OnFailure?.Destination);
 
       let functionArn = stored.FunctionArn;
       if (changes.FunctionName !== undefined) {

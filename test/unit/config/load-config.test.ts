@@ -85,6 +85,16 @@ functions:
     );
   });
 
+  it('reads allow lists from comma-separated variables, and refuses a pattern that is not an ARN', () => {
+    const config = loadConfig({ env: { SLUICE_SOURCES_ALLOW: ' arn:aws:sqs:*:1:a-* ,arn:aws:kinesis:*,', SLUICE_DESTINATIONS_ALLOW: ',' }, cwd: tmpdir() });
+    expect(config.sources.allow).toEqual(['arn:aws:sqs:*:1:a-*', 'arn:aws:kinesis:*']);
+    expect(config.destinations.allow).toEqual([]);
+    expect(loadConfig({ env: {}, cwd: tmpdir() }).sources.allow).toBeUndefined();
+    expect(errorOf(() => loadConfig({ env: { SLUICE_SOURCES_ALLOW: 'orders' }, cwd: tmpdir() })).message).toBe(
+      'Invalid configuration: sources.allow.0 (from SLUICE_SOURCES_ALLOW): must be an ARN pattern such as arn:aws:sqs:us-east-1:123456789012:orders-*',
+    );
+  });
+
   it('refuses unknown keys, functions without exactly one target, and a missing --config file', () => {
     const unknown = fileWith('regoin: us-east-1\n');
     expect(errorOf(() => loadConfig({ file: unknown.file, env: {} })).message).toMatch(/regoin: is not a known setting \(did you mean `region`\?\)$/);
