@@ -37,6 +37,13 @@ const functionSchema = z
       .max(900)
       .default(3)
       .describe('Seconds an invocation may run before it counts as a function error (Lambda default).'),
+    qualifiers: z
+      .array(z.string().regex(/^(\$LATEST|[a-zA-Z0-9-_]{1,128})$/, { error: 'must be $LATEST, a version or an alias name' }))
+      .min(1)
+      .optional()
+      .describe(
+        'Qualifiers (versions, aliases) mappings may name, e.g. `my-fn:prod`; a FunctionName without one counts as `$LATEST`. Others are refused like an unknown function. Unset: any. A `lambda` target is invoked with the qualifier.',
+      ),
   })
   .strict()
   .refine((f) => [f.http, f.module, f.lambda].filter((v) => v !== undefined).length === 1, {

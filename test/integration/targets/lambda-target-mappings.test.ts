@@ -8,12 +8,16 @@
  *     MaximumRetryAttempts, but do count in the on-failure record's approximateInvokeCount,
  *     whose responseContext comes from the Invoke answer (X-Amz-Function-Error,
  *     X-Amz-Executed-Version, x-amzn-RequestId).
+ * And the caller's qualifier (FunctionName `name:qualifier`) reaching Invoke's `Qualifier`,
+ * limited to the function's configured `qualifiers` (issue #11).
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateEventSourceMappingCommand, DeleteEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { createQueue, createStream, getEndpoints, kinesisClient, pollUntil } from '../../support/index.js';
 import { SLUICE_ACCOUNT_ID, startTestSluice, type TestSluice } from '../../support/sluice.js';
 import { queueCounts, queueIsEmpty, receiveFirstMessage } from '../../support/sqs-helpers.js';
+import { expectInvalidParameter } from '../../support/api-errors.js';
 import { createMapping, sendInOrder, waitForProcessingResult, type SqsRecord } from '../../support/sqs-e2e.js';
 import type { KinesisEvent } from '../../support/streams-e2e.js';
 import { startFakeLambda, type FakeLambda, type InvokeAnswer, type InvokeRequest } from './fake-lambda.js';
@@ -51,6 +55,7 @@ beforeAll(async () => {
       // Function timeouts must not exceed the queues' visibility timeouts (api.md V41).
       'sqs-consumer': { lambda: 'orders-sqs', timeout: 1 },
       'stream-consumer': { lambda: 'arn:aws:lambda:us-east-1:123456789012:function:orders-stream', timeout: 3 },
+      billing: { lambda: 'billing-fn', timeout: 1, qualifiers: ['prod', '7'] },
     },
   });
 });
@@ -138,5 +143,31 @@ describe('lambda target in a Kinesis mapping', () => {
     });
     expect(record.responseContext).toEqual({ statusCode: 200, executedVersion: '7', functionError: 'Unhandled' });
     expect(record.KinesisBatchInfo).toMatchObject({ startSequenceNumber: sequence[0], endSequenceNumber: sequence[1], batchSize: 2, streamArn: stream.streamArn });
+  }, 30_000);
+});
+
+describe('lambda target: qualifiers', () => {
+  it('the qualifier of FunctionName reaches Invoke as Qualifier; qualifiers outside the list are refused like an unknown function', async () => {
+    const queue = await createQueue({ prefix: 'lambda-qualifier', visibilityTimeoutSeconds: 10 });
+    onTestFinished(queue.cleanup);
+    // Disabled: nothing polls, and the mapping can be deleted at once.
+    const create = (FunctionName: string) =>
+      sluice.lambda.send(new CreateEventSourceMappingCommand({ FunctionName, EventSourceArn: queue.queueArn, BatchSize: 1, Enabled: false }));
+    // Outside `qualifiers: [prod, 7]`: an alias, and no qualifier at all ($LATEST).
+    await expectInvalidParameter(create('billing:dev'), 'Function does not exist');
+    await expectInvalidParameter(create('billing'), 'Function does not exist');
+    await expectInvalidParameter(create(`arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:function:billing:$LATEST`), 'Function does not exist');
+    // A listed version, in the full ARN form, is accepted.
+    const version = await create(`arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:function:billing:7`);
+    expect(version.FunctionArn).toBe(`arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:function:billing:7`);
+    await sluice.lambda.send(new DeleteEventSourceMappingCommand({ UUID: version.UUID! }));
+
+    const uuid = await createMapping(sluice.lambda, { FunctionName: 'billing:prod', EventSourceArn: queue.queueArn, BatchSize: 1 });
+    await sendInOrder(queue.queueUrl, ['invoice-1']);
+    await pollUntil(() => invocationsOf('billing-fn').length >= 1, { timeoutMs: 15_000, description: 'Invoke of billing-fn' });
+    await waitForProcessingResult(sluice.lambda, uuid, 'OK');
+    const [invoke] = invocationsOf('billing-fn');
+    expect(invoke).toMatchObject({ qualifier: 'prod', invocationType: 'RequestResponse' });
+    expect((JSON.parse(invoke!.body) as { Records: SqsRecord[] }).Records.map((r) => r.body)).toEqual(['invoice-1']);
   }, 30_000);
 });
