@@ -90,7 +90,13 @@ function describeIssues(issues: z.core.$ZodIssue[], fromEnv: Map<string, string>
           const key = path.map(String).join('.') || '(top level)';
           // A list item (`sources.allow.0`) came from its list's variable.
           const env = fromEnv.get(key) ?? fromEnv.get(path.slice(0, -1).map(String).join('.'));
-          const problem = issue.code === 'unrecognized_keys' ? unknownKeyProblem(path.map(String)) : issue.message;
+          // A record key that fails its own rule: zod says "Invalid key in record"; the rule says why.
+          const problem =
+            issue.code === 'unrecognized_keys'
+              ? unknownKeyProblem(path.map(String))
+              : issue.code === 'invalid_key'
+                ? issue.issues.map((inner) => inner.message).join('; ')
+                : issue.message;
           return `${key}${env ? ` (from ${env})` : ''}: ${problem}`;
         })
         .join('; ');

@@ -37,6 +37,32 @@ const functionSchema = z
       .max(900)
       .default(3)
       .describe('Seconds an invocation may run before it counts as a function error (Lambda default).'),
+    memorySize: z
+      .number()
+      .int()
+      .min(128)
+      .max(10240)
+      .default(128)
+      .describe(
+        '`module` targets: MB of JavaScript heap a handler worker may use (Lambda\'s range and default); past it the invocation is a `Runtime.OutOfMemory` function error and the worker is replaced. Also `context.memoryLimitInMB`.',
+      ),
+    environment: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'variable names are letters, digits and _, not starting with a digit' })
+          // Reserved, as in Lambda: Sluice sets them (module-target.ts, handlerEnvironment).
+          .regex(/^(?!AWS_LAMBDA_)/, { error: 'AWS_LAMBDA_* variables are set by Sluice (reserved, as in Lambda)' }),
+        z.string(),
+      )
+      .default({})
+      .describe('`module` targets: environment variables of the handler (over the inherited ones).'),
+    inheritEnv: z
+      .boolean()
+      .default(true)
+      .describe(
+        "`module` targets: the handler sees Sluice's own environment too; `false`: only `environment` and Lambda's `AWS_LAMBDA_*` variables (keeps Sluice's secrets, AWS keys included, from handlers).",
+      ),
     qualifiers: z
       .array(z.string().regex(/^(\$LATEST|[a-zA-Z0-9-_]{1,128})$/, { error: 'must be $LATEST, a version or an alias name' }))
       .min(1)

@@ -19,13 +19,13 @@ import type { FunctionConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import { HandlerWorker } from './handler-worker.js';
 import { resolveHandlerRef, type HandlerRef } from './handler-ref.js';
-import { MODULE_TARGET_DEFAULTS, handlerWorkerSpec, type ModuleTargetOptions } from './module-target.js';
+import { MODULE_TARGET_DEFAULTS, handlerWorkerSpec, moduleOptionsOf, type ModuleTargetOptions } from './module-target.js';
 
 export interface ModuleTargetCheckOptions {
   /** Directory `module` paths are relative to (the config file's). */
   baseDir: string;
   logger: Logger;
-  /** Worker settings of the module targets (memory, init timeout). */
+  /** Worker settings of the module targets (init timeout); memory and environment come from each function. */
   module?: ModuleTargetOptions;
 }
 
@@ -43,12 +43,13 @@ const PERMANENT_LOAD_ERRORS = new Set(['Runtime.ImportModuleError', 'Runtime.Han
  */
 export async function findBrokenModuleTargets(functions: Record<string, FunctionConfig>, options: ModuleTargetCheckOptions): Promise<string | undefined> {
   const modules = Object.entries(functions).filter((entry): entry is [string, FunctionConfig & { module: string }] => entry[1].module !== undefined);
-  const problems = await Promise.all(modules.map(([name, fn]) => checkModule(name, fn.module, options)));
+  const problems = await Promise.all(modules.map(([name, fn]) => checkModule(name, fn, options)));
   const found = problems.filter((problem): problem is string => problem !== undefined);
   return found.length > 0 ? found.join('; ') : undefined;
 }
 
-async function checkModule(name: string, module: string, options: ModuleTargetCheckOptions): Promise<string | undefined> {
+async function checkModule(name: string, fn: FunctionConfig & { module: string }, options: ModuleTargetCheckOptions): Promise<string | undefined> {
+  const module = fn.module;
   let handler: HandlerRef;
   try {
     handler = resolveHandlerRef(module, options.baseDir);
@@ -59,7 +60,7 @@ async function checkModule(name: string, module: string, options: ModuleTargetCh
   if (!existsSync(file)) return `function "${name}": module file ${file} does not exist (module: ${module})`;
 
   const logger = options.logger.child({ function: name });
-  const worker = new HandlerWorker(handlerWorkerSpec(handler, name, { ...MODULE_TARGET_DEFAULTS, ...options.module }, logger));
+  const worker = new HandlerWorker(handlerWorkerSpec(handler, name, { ...MODULE_TARGET_DEFAULTS, ...options.module, ...moduleOptionsOf(fn) }, logger));
   const loaded = await worker.ready;
   worker.terminate();
   if (loaded.ok) return undefined;

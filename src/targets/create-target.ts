@@ -7,7 +7,7 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Logger } from '../observability/logger.js';
 import type { Target } from './target.js';
 import { HttpTarget, type HttpTargetOptions } from './http-target.js';
-import { ModuleTarget, type ModuleTargetOptions } from './module-target.js';
+import { ModuleTarget, moduleOptionsOf, type HandlerSettings, type ModuleTargetOptions } from './module-target.js';
 import { LambdaTarget, type LambdaTargetOptions } from './lambda-target.js';
 
 export interface CreateTargetOptions {
@@ -18,7 +18,7 @@ export interface CreateTargetOptions {
   logger: Logger;
   /** Tuning of http targets; defaults suit most uses. */
   http?: HttpTargetOptions;
-  /** Tuning of module targets (worker cap, memory, idle time); defaults suit most uses. */
+  /** Tuning of module targets (worker cap, idle time); memory and environment come from the function. */
   module?: ModuleTargetOptions;
   /** Tuning of lambda targets. */
   lambda?: LambdaTargetOptions;
@@ -39,13 +39,17 @@ export function describeTarget(fn: FunctionConfig): TargetDescription {
   return { kind: 'lambda', endpoint: fn.lambda ?? '' };
 }
 
-export function createTarget(fn: FunctionConfig, options: CreateTargetOptions): Target {
+/** A function's config as createTarget reads it: the handler settings may be left to their defaults. */
+export type TargetConfig = Omit<FunctionConfig, keyof HandlerSettings> & HandlerSettings;
+
+export function createTarget(fn: TargetConfig, options: CreateTargetOptions): Target {
   if (fn.http !== undefined) return new HttpTarget(fn.http, options.http);
   if (fn.module !== undefined) {
     return new ModuleTarget(fn.module, {
       baseDir: options.baseDir,
       logger: options.logger,
-      ...(options.module ? { options: options.module } : {}),
+      // The function's own settings (memory, environment) over the tuning defaults.
+      options: { ...options.module, ...moduleOptionsOf(fn) },
     });
   }
   if (fn.lambda !== undefined) return new LambdaTarget(fn.lambda, options.clients, options.lambda);

@@ -15,6 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import type { FromWorkerMessage, HandlerWorkerData, InvokeMessage, OutputMessage } from './worker-protocol.js';
 import { startModuleWorker } from './worker-entry.js';
 import { LineSplitter } from './line-splitter.js';
+import { heapLimitsFor } from './heap-limits.js';
 import { EXIT_ERROR_TYPE, runtimeExitedMessage } from './lambda-wording.js';
 
 export interface HandlerWorkerSpec {
@@ -23,7 +24,7 @@ export interface HandlerWorkerSpec {
   exportName: string;
   /** `path#export` as configured, for messages. */
   handlerRef: string;
-  /** JS heap limit of the worker (old generation), also `context.memoryLimitInMB`. */
+  /** JS heap limit of the worker (heap-limits.ts), also `context.memoryLimitInMB`. */
   memoryLimitMb: number;
   /** How long loading the module may take (Lambda's init phase limit is 10 s). */
   initTimeoutMs: number;
@@ -81,7 +82,7 @@ export class HandlerWorker {
     this.worker = startModuleWorker({
       workerData,
       env: { ...spec.env, AWS_LAMBDA_LOG_STREAM_NAME: workerData.logStreamName },
-      resourceLimits: { maxOldGenerationSizeMb: spec.memoryLimitMb },
+      resourceLimits: heapLimitsFor(spec.memoryLimitMb),
     });
 
     this.initTimer = setTimeout(() => {

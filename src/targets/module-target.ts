@@ -6,6 +6,7 @@
  * processes: threads start in tens of milliseconds and share the process's memory budget.
  */
 import { randomUUID } from 'node:crypto';
+import type { FunctionConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { InvocationContext, InvocationOutcome, Target } from './target.js';
 import { HandlerWorker, type HandlerWorkerSpec, type RunResult } from './handler-worker.js';
@@ -28,8 +29,15 @@ export interface ModuleTargetOptions {
   maxWorkers?: number;
   /** Milliseconds an idle worker is kept warm before it is stopped. Default 300000 (5 min). */
   idleTimeoutMs?: number;
-  /** JS heap limit per worker in MB, also `context.memoryLimitInMB`. Default 512. */
+  /**
+   * The function's `memorySize`: MB of JavaScript heap per worker (heap-limits.ts), also
+   * `context.memoryLimitInMB`. Default 128, Lambda's.
+   */
   memoryLimitMb?: number;
+  /** The function's `environment`: variables of the handler, over inherited ones. Default none. */
+  environment?: Readonly<Record<string, string>>;
+  /** The function's `inheritEnv`: the handler also sees Sluice's own environment. Default true. */
+  inheritEnv?: boolean;
   /** Milliseconds a module may take to load (Lambda's init limit). Default 10000. */
   initTimeoutMs?: number;
 }
@@ -37,9 +45,23 @@ export interface ModuleTargetOptions {
 export const MODULE_TARGET_DEFAULTS = {
   maxWorkers: 64,
   idleTimeoutMs: 300_000,
-  memoryLimitMb: 512,
+  memoryLimitMb: 128,
+  environment: {},
+  inheritEnv: true,
   initTimeoutMs: 10_000,
 } as const satisfies Required<ModuleTargetOptions>;
+
+/** The function settings a module target takes; absent ones keep the defaults above. */
+export type HandlerSettings = Partial<Pick<FunctionConfig, 'memorySize' | 'environment' | 'inheritEnv'>>;
+
+/** The options a configured function sets for its module target (memory, environment). */
+export function moduleOptionsOf(fn: HandlerSettings): ModuleTargetOptions {
+  return {
+    ...(fn.memorySize !== undefined ? { memoryLimitMb: fn.memorySize } : {}),
+    ...(fn.environment !== undefined ? { environment: fn.environment } : {}),
+    ...(fn.inheritEnv !== undefined ? { inheritEnv: fn.inheritEnv } : {}),
+  };
+}
 
 export class ModuleTarget implements Target {
   private readonly handler: HandlerRef;
@@ -114,7 +136,7 @@ export class ModuleTarget implements Target {
 export function handlerWorkerSpec(
   handler: HandlerRef,
   functionName: string,
-  options: Pick<Required<ModuleTargetOptions>, 'memoryLimitMb' | 'initTimeoutMs'>,
+  options: Pick<Required<ModuleTargetOptions>, 'memoryLimitMb' | 'initTimeoutMs' | 'environment' | 'inheritEnv'>,
   logger: Logger,
 ): HandlerWorkerSpec {
   const { memoryLimitMb, initTimeoutMs } = options;
@@ -124,15 +146,30 @@ export function handlerWorkerSpec(
     handlerRef: handler.ref,
     memoryLimitMb,
     initTimeoutMs,
-    // What Lambda's runtime sets and handlers (and tools such as Powertools) read.
-    env: {
-      ...process.env,
-      AWS_LAMBDA_FUNCTION_NAME: functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: LATEST,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryLimitMb),
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
-    },
+    env: handlerEnvironment(functionName, options),
     logger,
+  };
+}
+
+/**
+ * The handler's environment: Sluice's own (unless `inheritEnv: false`), then the
+ * function's `environment`, then what Lambda's runtime sets and handlers (and tools such
+ * as Powertools) read; those last are reserved, as in Lambda (the config refuses them in
+ * `environment`). A copy: the worker gets it through the Worker `env` option, so nothing
+ * a handler does to process.env reaches Sluice or other functions, and with
+ * `inheritEnv: false` Sluice's secrets (AWS keys, Redis URL) are not in the thread at all.
+ */
+export function handlerEnvironment(
+  functionName: string,
+  options: Pick<Required<ModuleTargetOptions>, 'memoryLimitMb' | 'environment' | 'inheritEnv'>,
+): Record<string, string | undefined> {
+  return {
+    ...(options.inheritEnv ? process.env : {}),
+    ...options.environment,
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: LATEST,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryLimitMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
   };
 }
 

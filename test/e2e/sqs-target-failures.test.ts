@@ -1,9 +1,9 @@
 /**
  * Targets that misbehave (sqs.md §2, §6; api.md §6.2): an http target too slow for its
- * timeout, module handlers that throw, hang past their timeout or answer garbage for
- * ReportBatchItemFailures. Each is a function error: nothing is deleted, the message comes
- * back after its visibility timeout, LastProcessingResult says `PROBLEM: Function call
- * failed`. A function the configuration no longer knows is `PROBLEM: Function not found`.
+ * timeout, module handlers that throw, hang past their timeout, answer garbage for
+ * ReportBatchItemFailures or run out of their memorySize. Each is a function error:
+ * nothing is deleted, the message comes back after its visibility timeout,
+ * LastProcessingResult says `PROBLEM: Function call failed`. A function the configuration no longer knows is `PROBLEM: Function not found`.
  */
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import type { CreateEventSourceMappingCommandInput } from '@aws-sdk/client-lambda';
@@ -31,6 +31,9 @@ beforeAll(async () => {
         throws: { module: `${HANDLERS}#throwsFirst`, timeout: 1 },
         hangs: { module: `${HANDLERS}#hangsFirst`, timeout: 1 },
         garbage: { module: `${HANDLERS}#garbageFirst`, timeout: 1 },
+        // The queue's visibility timeout bounds the function's (api.md V41); 2 s is still
+        // about four times what filling 128 MB takes, and the warning must name the cap.
+        oom: { module: `${HANDLERS}#oomFirst`, timeout: VISIBILITY_SECONDS, memorySize: 128 },
       },
     },
     db,
@@ -89,6 +92,12 @@ describe.concurrent('SQS targets misbehaving', () => {
 
   it('a module handler that hangs past its timeout is a function error', async ({ expect, onTestFinished }) => {
     await failsOnceThenRecovers(expect, onTestFinished, 'hangs');
+  });
+
+  it('a module handler running out of its memorySize is a function error (Runtime.OutOfMemory); its worker is replaced', async ({ expect, onTestFinished }) => {
+    await failsOnceThenRecovers(expect, onTestFinished, 'oom');
+    const warnings = sluice.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.function === 'oom' && line.level === 40);
+    expect(warnings.some((line) => line.errorType === 'Runtime.OutOfMemory')).toBe(true);
   });
 
   it('a module handler answering garbage with ReportBatchItemFailures on is a complete failure', async ({ expect, onTestFinished }) => {

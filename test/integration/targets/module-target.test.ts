@@ -3,7 +3,9 @@
  * threads: every outcome class of sqs.md §2 (module column), isolation, concurrency.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ModuleTarget, type ModuleTargetOptions } from '../../../src/targets/index.js';
+import { ModuleTarget, createTarget, type ModuleTargetOptions } from '../../../src/targets/index.js';
+import { configSchema } from '../../../src/config/index.js';
+import type { AwsClients } from '../../../src/aws/clients.js';
 import { HANDLERS_DIR, FUNCTION_ARN, capturingLogger, expectKind, invocationContext } from './helpers.js';
 
 function moduleTarget(handler: string, options: ModuleTargetOptions = {}, logger = capturingLogger().logger): ModuleTarget {
@@ -37,7 +39,7 @@ describe('module target: success', () => {
       functionName: 'orders',
       functionVersion: '$LATEST',
       invokedFunctionArn: FUNCTION_ARN,
-      memoryLimitInMB: '512',
+      memoryLimitInMB: '128',
       logGroupName: '/aws/lambda/orders',
       callbackWaitsForEmptyEventLoop: true,
     });
@@ -174,10 +176,23 @@ describe('module target: function errors', () => {
   });
 
   it('running out of heap is a function error, and the pool recovers', async () => {
-    const target = moduleTarget('./handlers.mjs#oom', { memoryLimitMb: 32 });
+    const target = moduleTarget('./handlers.mjs#oom', { memoryLimitMb: 128 });
     const outcome = expectKind(await target.invoke('{}', invocationContext({ timeoutMs: 20_000 })), 'function-error');
     expect(outcome.errorType).toBe('Runtime.OutOfMemory');
     expect(target.workers.alive).toBe(0);
+  });
+
+  it('memorySize is the heap a handler gets: 200 MB fit in 512 MB, not in 128 MB (Runtime.OutOfMemory within seconds)', async () => {
+    const event = JSON.stringify({ mb: 200 });
+    const roomy = moduleTarget('./handlers.mjs#holdsMegabytes', { memoryLimitMb: 512 });
+    expect(expectKind(await roomy.invoke(event, invocationContext({ timeoutMs: 20_000 })), 'success').response).toEqual({ held: 200 });
+    const tight = moduleTarget('./handlers.mjs#holdsMegabytes', { memoryLimitMb: 128 });
+    const started = performance.now();
+    const outcome = expectKind(await tight.invoke(event, invocationContext({ timeoutMs: 20_000 })), 'function-error');
+    expect(outcome.errorType).toBe('Runtime.OutOfMemory');
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // The worker was replaced: the same target answers the next invocation.
+    expect(expectKind(await tight.invoke(JSON.stringify({ mb: 10 }), invocationContext()), 'success').response).toEqual({ held: 10 });
   });
 
   it('a worker that crashes while idle is dropped; the next invocation gets a live one', async () => {
@@ -185,6 +200,56 @@ describe('module target: function errors', () => {
     expect(expectKind(await target.invoke('{}', invocationContext()), 'success').response).toBe('ok');
     await expect.poll(() => target.workers.alive).toBe(0);
     expect(expectKind(await target.invoke('{}', invocationContext()), 'success').response).toBe('ok');
+  });
+});
+
+describe('module target: environment', () => {
+  const SECRET = 'SLUICE_TEST_SECRET_FOR_HANDLERS';
+  const withSecret = () => {
+    process.env[SECRET] = 'sluice-only';
+    onTestFinished(() => void delete process.env[SECRET]);
+  };
+  const envOf = async (options: ModuleTargetOptions) =>
+    expectKind(await moduleTarget('./handlers.mjs#envVars', options).invoke('{}', invocationContext()), 'success').response as Record<string, string>;
+
+  it('by default a handler sees Sluice\'s environment, its own `environment` over it, and Lambda\'s variables', async () => {
+    withSecret();
+    const env = await envOf({ environment: { TABLE: 'orders', HOME: '/handler-home' }, memoryLimitMb: 256 });
+    expect(env).toMatchObject({ [SECRET]: 'sluice-only', TABLE: 'orders', HOME: '/handler-home', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256' });
+    expect(env.PATH).toBe(process.env.PATH);
+  });
+
+  it('inheritEnv false: only its own variables and Lambda\'s, none of Sluice\'s', async () => {
+    withSecret();
+    const env = await envOf({ environment: { TABLE: 'orders' }, inheritEnv: false });
+    expect(Object.keys(env).sort()).toEqual([
+      'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+      'AWS_LAMBDA_FUNCTION_NAME',
+      'AWS_LAMBDA_FUNCTION_VERSION',
+      'AWS_LAMBDA_LOG_GROUP_NAME',
+      'AWS_LAMBDA_LOG_STREAM_NAME',
+      'TABLE',
+    ]);
+    expect(env.TABLE).toBe('orders');
+  });
+
+  it('a configured function\'s memorySize, environment and inheritEnv reach its handler (createTarget)', async () => {
+    withSecret();
+    const { functions } = configSchema.parse({
+      functions: { billing: { module: './handlers.mjs#envVars', memorySize: 1024, environment: { TABLE: 'bills' }, inheritEnv: false } },
+    });
+    const target = createTarget(functions.billing!, { baseDir: HANDLERS_DIR, clients: {} as AwsClients, logger: capturingLogger().logger });
+    onTestFinished(() => target.close());
+    const env = expectKind(await target.invoke('{}', invocationContext()), 'success').response as Record<string, string>;
+    expect(env).toMatchObject({ TABLE: 'bills', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' });
+    expect(env[SECRET]).toBeUndefined();
+    expect(env.PATH).toBeUndefined();
+  });
+
+  it('a handler changing process.env changes nothing in Sluice', async () => {
+    const target = moduleTarget('./handlers.mjs#setsEnv');
+    expectKind(await target.invoke(JSON.stringify({ name: 'SLUICE_TEST_SET_BY_HANDLER' }), invocationContext()), 'success');
+    expect(process.env.SLUICE_TEST_SET_BY_HANDLER).toBeUndefined();
   });
 });
 

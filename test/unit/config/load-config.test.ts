@@ -67,7 +67,7 @@ functions:
     expect(config.aws.services.sqs.endpoint).toBe('http://127.0.0.1:9324');
     expect(config.aws.services.kinesis.httpHandler).toBe('http2');
     expect(config.supervisor.enabled).toBe(false);
-    expect(config.functions.fn).toEqual({ module: './handlers/fn.js#handler', timeout: 10 });
+    expect(config.functions.fn).toEqual({ module: './handlers/fn.js#handler', timeout: 10, memorySize: 128, environment: {}, inheritEnv: true });
     expect(config.baseDir).toBe(dir);
   });
 
@@ -93,6 +93,22 @@ functions:
     expect(errorOf(() => loadConfig({ env: { SLUICE_SOURCES_ALLOW: 'orders' }, cwd: tmpdir() })).message).toBe(
       'Invalid configuration: sources.allow.0 (from SLUICE_SOURCES_ALLOW): must be an ARN pattern such as arn:aws:sqs:us-east-1:123456789012:orders-*',
     );
+  });
+
+  it('function handler settings: memorySize within Lambda\'s 128-10240 (default 128), environment names, inheritEnv default true', () => {
+    const ok = fileWith('functions:\n  f: { module: h.js#h, memorySize: 10240, environment: { TABLE: t } }\n  g: { module: h.js#h }\n');
+    const config = loadConfig({ file: ok.file, env: {} });
+    expect(config.functions.f).toMatchObject({ memorySize: 10240, environment: { TABLE: 't' }, inheritEnv: true });
+    expect(config.functions.g).toMatchObject({ memorySize: 128, environment: {}, inheritEnv: true });
+    for (const [setting, problem] of [
+      ['memorySize: 127', /functions\.f\.memorySize: .*>=128/],
+      ['memorySize: 10241', /functions\.f\.memorySize: .*<=10240/],
+      ['environment: { AWS_LAMBDA_FUNCTION_NAME: x }', /functions\.f\.environment\.AWS_LAMBDA_FUNCTION_NAME: AWS_LAMBDA_\* variables are set by Sluice/],
+      ['environment: { 1X: x }', /variable names are letters, digits and _/],
+    ] as const) {
+      const bad = fileWith(`functions:\n  f: { module: h.js#h, ${setting} }\n`);
+      expect(errorOf(() => loadConfig({ file: bad.file, env: {} })).message).toMatch(problem);
+    }
   });
 
   it('refuses unknown keys, functions without exactly one target, and a missing --config file', () => {
