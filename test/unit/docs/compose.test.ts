@@ -4,6 +4,9 @@
  * holds only names the config loader reads; the config it mounts loads with the real loader
  * and its declared mappings pass Lambda's own rules; the LocalStack init hook creates every
  * resource the config names; every file the compose file and the Dockerfile refer to exists.
+ * And that the stack is safe beside other things on the machine (issue #11): ports on
+ * 127.0.0.1 only, a Redis that requires the password Sluice's URL carries, a non-root
+ * image with a health check, allow lists that cover the example and nothing else.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,6 +15,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import { environmentOverrides, loadConfig } from '../../../src/config/index.js';
 import { checkLambdaRules } from '../../../src/mappings/lambda-rules.js';
+import { AllowedResources } from '../../../src/mappings/allowed-resources.js';
 import { parseMappingBody } from '../../../src/mappings/request-body.js';
 import { pollUntil } from '../../support/poll.js';
 import { getFreePort } from '../../support/ports.js';
@@ -29,11 +33,23 @@ interface ComposeService {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  user?: string;
 }
 
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
+/**
+ * Compose's own interpolation of `${VAR:-default}` / `${VAR}` with nothing set in the shell
+ * (what `docker compose up` does on a fresh checkout), applied to the file's text.
+ */
+function interpolate(text: string): string {
+  return text.replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_match, _name: string, fallback: string | undefined) => fallback ?? '');
+}
+
+const composeText = read('docker-compose.yml');
+const compose = parse(interpolate(composeText)) as { services: Record<string, ComposeService> };
 const services = compose.services;
 const sluice = services.sluice!;
+const redisCommand = services.redis!.command ?? [];
+const REDIS_PASSWORD = redisCommand[redisCommand.indexOf('--requirepass') + 1];
 const sluiceEnv = sluice.environment ?? {};
 
 /** A bind mount `./host:/container[:ro]` split in two (named volumes and sockets excluded). */
@@ -82,7 +98,7 @@ describe('docker-compose.yml: services', () => {
   it('Sluice built from the Dockerfile, started after LocalStack is ready and Redis answers, API on 7070', () => {
     expect(sluice.build).toBe('.');
     expect(sluice.depends_on).toMatchObject({ localstack: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
-    expect(sluice.ports).toContain(`${config.api.port}:${config.api.port}`);
+    expect(sluice.ports).toContain(`127.0.0.1:${config.api.port}:${config.api.port}`);
   });
 
   it('the example function service runs a file that exists', () => {
@@ -94,6 +110,52 @@ describe('docker-compose.yml: services', () => {
   });
 });
 
+describe('docker-compose.yml and Dockerfile: safe beside other things on the machine', () => {
+  it('publishes every port on 127.0.0.1 only', () => {
+    const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((port) => ({ name, port })));
+    expect(published.length).toBeGreaterThan(0);
+    for (const { name, port } of published) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+  });
+
+  it('Redis requires a password, the one in Sluice\'s redis URL; its health check authenticates', () => {
+    expect(redisCommand).toContain('--requirepass');
+    expect(REDIS_PASSWORD).toMatch(/^\S{12,}$/);
+    // One variable for both, so changing it cannot leave Sluice with an old password.
+    expect(composeText.match(/\$\{REDIS_PASSWORD:-[^}]*\}/g)).toHaveLength(3);
+    expect(new URL(sluiceEnv.SLUICE_REDIS_URL!).password).toBe(REDIS_PASSWORD);
+    expect(services.redis!.environment?.REDISCLI_AUTH).toBe(REDIS_PASSWORD);
+    expect(services.redis!.healthcheck?.test.join(' ')).toMatch(/redis-cli ping \| grep -q PONG/);
+  });
+
+  it('the Dockerfile runs as a non-root user, with a node-based HEALTHCHECK on /healthz', () => {
+    const dockerfile = read('Dockerfile');
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const users = [...finalStage.matchAll(/^USER (\S+)$/gm)].map((m) => m[1]);
+    expect(users.length).toBeGreaterThan(0);
+    expect(['root', '0', '0:0']).not.toContain(users.at(-1));
+    const healthcheck = /^HEALTHCHECK .*CMD (.+)$/m.exec(finalStage)?.[1];
+    expect(healthcheck).toBeDefined();
+    // Slim images have no curl or wget; node is there.
+    expect(healthcheck).toMatch(/^node -e /);
+    expect(healthcheck).toContain('/healthz');
+    expect(healthcheck).not.toMatch(/\b(curl|wget)\b/);
+    expect(services.sluice!.user).toBeUndefined(); // compose does not switch back to root
+  });
+
+  it('the example config allows exactly the sources and destination of the walk-through', () => {
+    const allowed = new AllowedResources(config);
+    expect(allowed.sources.restricts && allowed.destinations.restricts).toBe(true);
+    for (const body of config.mappings) {
+      expect(() => allowed.checkSource(body.EventSourceArn as string)).not.toThrow();
+      const destination = (body.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)?.OnFailure?.Destination;
+      expect(() => allowed.checkDestination(destination)).not.toThrow();
+    }
+    // The DynamoDB mapping the walk-through creates through the API (its stream label is a time).
+    expect(allowed.sources.allows('arn:aws:dynamodb:us-east-1:000000000000:table/customers/stream/2026-12-05T10:00:00.000')).toBe(true);
+    expect(allowed.sources.allows('arn:aws:sqs:us-east-1:000000000000:orders-dlq')).toBe(false);
+  });
+});
+
 describe('docker-compose.yml: Sluice configuration', () => {
   it('sets only environment variables Sluice reads, or the SDK credentials', () => {
     const known = new Set([...environmentOverrides.map((o) => o.env), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
@@ -102,7 +164,7 @@ describe('docker-compose.yml: Sluice configuration', () => {
   });
 
   it('the mounted config loads with the environment: Redis and LocalStack by service name, API on every interface', () => {
-    expect(config.redis.url).toBe('redis://redis:6379');
+    expect(config.redis.url).toBe(`redis://:${REDIS_PASSWORD}@redis:6379`);
     expect(config.aws.endpoint).toBe('http://localstack:4566');
     expect(config.api).toMatchObject({ host: '0.0.0.0', port: 7070 });
     expect(config.accountId).toBe('000000000000');
