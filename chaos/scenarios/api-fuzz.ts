@@ -1,0 +1,90 @@
+/**
+ * API fuzz at 10 times the test's count: 10,000 seeded, generated malformed requests
+ * (short: 2,000) over raw sockets against a `sluice start` process, with the generator and
+ * the judgement of test/e2e/api-fuzz.test.ts (test/support/api-fuzz*.ts): no 5xx, Lambda's
+ * error shape, no hang; afterwards the process still serves Create and Get, memory bounded.
+ *
+ * A failure prints its seed; replay with SLUICE_FUZZ_SEED=<seed> npm run chaos -- --only api-fuzz.
+ */
+import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { ChaosBed } from '../support/bed.js';
+import { startFleet, type ChaosSluice } from '../support/fleet.js';
+import type { ScenarioOptions, ScenarioResult } from '../support/report.js';
+import { generateFuzzCases, randomSeed } from '../../test/support/api-fuzz.js';
+import { countByStatus, problemWith, rssOf, runFuzzCases } from '../../test/support/api-fuzz-run.js';
+import { TEST_CREDENTIALS, TEST_REGION } from '../../test/support/endpoints.js';
+
+const FULL = { cases: 10_000 };
+const SHORT = { cases: 2_000 };
+const CONCURRENCY = 16;
+const HANG_MS = 5_000;
+/** A request that stops half-way is dropped after this (the test's setting). */
+const REQUEST_TIMEOUT_MS = 1_000;
+/** RSS may grow this much over the run (bodies up to 1 MiB arrive 16 at a time). */
+const RSS_GROWTH_LIMIT = 200 * 1024 * 1024;
+/** Problems listed in full; the rest are counted. */
+const SHOWN = 10;
+
+export async function apiFuzz(bed: ChaosBed, options: ScenarioOptions): Promise<Omit<ScenarioResult, 'scenario' | 'seconds'>> {
+  const plan = options.short ? SHORT : FULL;
+  const seed = process.env.SLUICE_FUZZ_SEED ? Number(process.env.SLUICE_FUZZ_SEED) : randomSeed();
+  const queue = await bed.createQueue('fuzz');
+  let fleet: ChaosSluice[] = [];
+  const lambda = (url: string) => new LambdaClient({ endpoint: url, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  try {
+    fleet = await startFleet(1, bed.childEndpoints(bed.freshRedisUrl()), {
+      functions: { 'my-function': { http: 'http://127.0.0.1:9/' }, 'other-function': { http: 'http://127.0.0.1:9/' } },
+      api: { requestTimeoutMs: REQUEST_TIMEOUT_MS },
+    });
+    const sluice = fleet[0]!;
+    const client = lambda(sluice.url);
+    const existing = await client.send(new CreateEventSourceMappingCommand({ FunctionName: 'my-function', EventSourceArn: queue.arn, Enabled: false }));
+    const cases = generateFuzzCases(seed, plan.cases, { queueArn: queue.arn, mappingUuid: existing.UUID!, mappingArn: existing.EventSourceMappingArn! });
+    const rssBefore = rssOf(sluice.pid);
+    const started = Date.now();
+    const outcomes = await runFuzzCases(Number(new URL(sluice.url).port), cases, { concurrency: CONCURRENCY, hangMs: HANG_MS });
+    const elapsedMs = Date.now() - started;
+    const rssAfter = rssOf(sluice.pid);
+
+    const problems = cases.flatMap((fuzzCase, i) => {
+      const problem = problemWith(fuzzCase, outcomes[i]!, HANG_MS);
+      return problem ? [`${fuzzCase.label}: ${problem}`] : [];
+    });
+    const hung = outcomes.filter((outcome) => outcome.kind === 'timeout').length;
+    const fiveXx = outcomes.filter((outcome) => outcome.kind === 'response' && outcome.status >= 500).length;
+    const wrongShape = problems.length - fiveXx - hung;
+    if (!sluice.alive) problems.push('the process died');
+    // Still serving: Create and Get work after the storm.
+    const fresh = await client.send(new CreateEventSourceMappingCommand({ FunctionName: 'other-function', EventSourceArn: queue.arn, Enabled: false })).catch((error: unknown) => error);
+    const stillServing = !(fresh instanceof Error) && (await client.send(new GetEventSourceMappingCommand({ UUID: (fresh as { UUID: string }).UUID })).then((got) => /:function:other-function$/.test(got.FunctionArn ?? ''), () => false));
+    if (!stillServing) problems.push(`Create / Get failed after the fuzz: ${fresh instanceof Error ? fresh.message : 'Get did not return the mapping'}`);
+    if (rssAfter - rssBefore > RSS_GROWTH_LIMIT) problems.push(`RSS grew from ${rssBefore} to ${rssAfter} bytes`);
+    client.destroy();
+    const byStatus = countByStatus(outcomes);
+    const shown = problems.slice(0, SHOWN);
+    if (problems.length > SHOWN) shown.push(`... and ${problems.length - SHOWN} more`);
+    return {
+      ok: problems.length === 0,
+      problems: problems.length > 0 ? [`seed ${seed} (replay with SLUICE_FUZZ_SEED=${seed})`, ...shown] : [],
+      tables: [
+        {
+          title: `API fuzz: ${plan.cases.toLocaleString('en-US')} malformed requests, ${CONCURRENCY} at a time (seed ${seed})`,
+          columns: ['figure', 'value'],
+          rows: [
+            ['requests per second', Math.round(plan.cases / (elapsedMs / 1000))],
+            ['5xx answers', fiveXx],
+            [`no answer within ${HANG_MS / 1000} s`, hung],
+            ['answers in a wrong shape', wrongShape],
+            ['closed without an answer (allowed)', byStatus.closed ?? 0],
+            ['still serving Create and Get afterwards', stillServing ? 'yes' : 'NO'],
+            ['RSS before -> after', `${Math.round(rssBefore / 2 ** 20)} -> ${Math.round(rssAfter / 2 ** 20)} MiB`],
+          ],
+        },
+      ],
+      figures: { plan, seed, elapsedMs, byStatus, rssBefore, rssAfter, problems: problems.length },
+      notes: [`answers by status: ${JSON.stringify(byStatus)}`],
+    };
+  } finally {
+    await Promise.all(fleet.map((sluice) => sluice.stop()));
+  }
+}
