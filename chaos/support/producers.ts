@@ -84,13 +84,15 @@ export class KinesisProducer implements Producer {
     /** Partition keys, used round-robin. */
     private readonly keys: number,
     private readonly extra: (id: string, index: number) => Record<string, unknown> = () => ({}),
+    /** Partition keys are `<keyPrefix><i>`; distinct prefixes keep ids apart across streams. */
+    private readonly keyPrefix = 'k',
   ) {}
 
   async produce(count: number, perSecond: number): Promise<void> {
     await atRate(count, perSecond, async (_from, n) => {
       const entries = Array.from({ length: n }, () => {
         const index = this.next++;
-        const key = `k${index % this.keys}`;
+        const key = `${this.keyPrefix}${index % this.keys}`;
         const id = `${key}:${Math.floor(index / this.keys)}`;
         return { id, PartitionKey: key, Data: Buffer.from(JSON.stringify({ id, ...this.extra(id, index) })) };
       });
