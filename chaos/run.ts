@@ -42,6 +42,9 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// Ctrl-C or a CI timeout: exit through 'exit', where every child process group started
+// here (emulators, Sluice processes) is killed, rather than leaving them running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 const variant = values.short ? 'short' : 'full';
 const started = Date.now();

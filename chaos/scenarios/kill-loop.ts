@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChaosBed } from '../support/bed.js';
 import { startFleet } from '../support/fleet.js';
-import { startFlow, VERDICT_COLUMNS, verdictProblems, verdictRows } from '../support/flow.js';
+import { KINESIS_PATH, SQS_PATH, startFlow, VERDICT_COLUMNS, verdictProblems, verdictRows } from '../support/flow.js';
 import { catchUpMs, firstDeliveries } from '../support/ledger.js';
 import { median, seconds, type ScenarioOptions, type ScenarioResult } from '../support/report.js';
 
@@ -34,14 +34,16 @@ interface Kill {
 
 export async function killLoop(bed: ChaosBed, options: ScenarioOptions): Promise<Omit<ScenarioResult, 'scenario' | 'seconds'>> {
   const plan = options.short ? SHORT : FULL;
-  const flow = await startFlow(bed, { visibilityTimeoutSeconds: 5, invokeMs: 50 });
+  // 100 ms per invocation: long enough that most kills catch invocations in flight.
+  const flow = await startFlow(bed, { visibilityTimeoutSeconds: 5, invokeMs: 100 });
   const fleet = await startFleet(2, bed.childEndpoints(bed.freshRedisUrl()), flow.config({ streams: { leaseMs: LEASE_MS }, supervisor: { shutdownTimeoutMs: 3_000 } }));
   const kills: Kill[] = [];
   try {
     // Records flow for the whole loop and one interval after the last kill.
     const producing = flow.produce(plan.records, (plan.kills + 1) * plan.killEveryMs);
     for (let k = 0; k < plan.kills; k++) {
-      await sleep(plan.killEveryMs);
+      // ±30 % jitter, so the kills do not fall into step with polls, leases or heartbeats.
+      await sleep(plan.killEveryMs * (0.7 + 0.6 * Math.random()));
       const victim = fleet[k % fleet.length]!;
       const at = Date.now();
       await victim.kill9();
@@ -65,6 +67,9 @@ export async function killLoop(bed: ChaosBed, options: ScenarioOptions): Promise
     const sqsCatchUps = defined(perKill.map((k) => k.sqsCatchUpMs));
     const kinesisCatchUps = defined(perKill.map((k) => k.kinesisCatchUpMs));
     const ready = perKill.map((k) => k.readyMs);
+    // Invocations a kill cut off (the target saw the request, the caller was gone before the answer).
+    const cutOff = (path: string) => flow.target.requests.filter((request) => request.path === path && request.clientAborted).length;
+    const cutOffs = { sqs: cutOff(SQS_PATH), kinesis: cutOff(KINESIS_PATH) };
     return {
       ok: verdictProblems(verdicts).length === 0,
       problems: verdictProblems(verdicts),
@@ -80,8 +85,9 @@ export async function killLoop(bed: ChaosBed, options: ScenarioOptions): Promise
           ],
         },
       ],
-      figures: { plan, leaseMs: LEASE_MS, visibilityTimeoutSeconds: 5, verdicts, kills: perKill },
+      figures: { plan, leaseMs: LEASE_MS, visibilityTimeoutSeconds: 5, verdicts, cutOffInvocations: cutOffs, kills: perKill },
       notes: [
+        `Invocations cut off in flight by the kills: SQS ${cutOffs.sqs}, Kinesis ${cutOffs.kinesis} (their records had to come again).`,
         `SQS catch-up is bounded by the queue's visibility timeout (5 s): messages a dead process held come back after it.`,
         `Kinesis catch-up is bounded by streams.leaseMs (${LEASE_MS} ms here): a dead holder's shards move once its leases expire.`,
         'Duplicates are the batches in flight at a kill (at-least-once); an order violation would be a record reaching the function before an earlier one of its key.',
