@@ -9,8 +9,9 @@
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { ChaosBed } from '../support/bed.js';
 import { startFleet, type ChaosSluice } from '../support/fleet.js';
-import type { ScenarioOptions, ScenarioResult } from '../support/report.js';
+import { type ScenarioOptions, type ScenarioResult } from '../support/report.js';
 import { generateFuzzCases, randomSeed } from '../../test/support/api-fuzz.js';
+import type { RawOutcome } from '../../test/support/raw-http.js';
 import { countByStatus, problemWith, rssOf, runFuzzCases } from '../../test/support/api-fuzz-run.js';
 import { TEST_CREDENTIALS, TEST_REGION } from '../../test/support/endpoints.js';
 
@@ -20,10 +21,23 @@ const CONCURRENCY = 16;
 const HANG_MS = 5_000;
 /** A request that stops half-way is dropped after this (the test's setting). */
 const REQUEST_TIMEOUT_MS = 1_000;
-/** RSS may grow this much over the run (bodies up to 1 MiB arrive 16 at a time). */
-const RSS_GROWTH_LIMIT = 200 * 1024 * 1024;
+/**
+ * Memory, judged two ways (decided here; the test's single 200 MiB bound is for 1,000
+ * requests). The heap swings with what is in flight (bodies up to 1 MiB, 16 at a time):
+ * a full run measured 176-273 MiB after successive thousands, no trend. So: the peak may
+ * not pass PEAK_GROWTH_LIMIT above the start, and the floor (lowest RSS) of the second
+ * half of the chunks may not exceed the first half's by more than TREND_LIMIT: a leak of
+ * per-request state raises the floor with every request; a spike of what is in flight
+ * does not. V8's heap climbs for several thousand requests before a major collection
+ * brings it down, so the floor is judged only over TREND_MIN_CHUNKS chunks or more (the
+ * full run); the short run reports it and judges the peak.
+ */
+const PEAK_GROWTH_LIMIT = 400 * 1024 * 1024;
+const TREND_LIMIT = 64 * 1024 * 1024;
+const TREND_MIN_CHUNKS = 10;
 /** Problems listed in full; the rest are counted. */
 const SHOWN = 10;
+const CHUNK = 500;
 
 export async function apiFuzz(bed: ChaosBed, options: ScenarioOptions): Promise<Omit<ScenarioResult, 'scenario' | 'seconds'>> {
   const plan = options.short ? SHORT : FULL;
@@ -42,7 +56,14 @@ export async function apiFuzz(bed: ChaosBed, options: ScenarioOptions): Promise<
     const cases = generateFuzzCases(seed, plan.cases, { queueArn: queue.arn, mappingUuid: existing.UUID!, mappingArn: existing.EventSourceMappingArn! });
     const rssBefore = rssOf(sluice.pid);
     const started = Date.now();
-    const outcomes = await runFuzzCases(Number(new URL(sluice.url).port), cases, { concurrency: CONCURRENCY, hangMs: HANG_MS });
+    // In chunks of CHUNK cases, with the RSS after each: a leak keeps growing, a heap that
+    // settles at its working size does not.
+    const outcomes: RawOutcome[] = [];
+    const rssAfterChunk: number[] = [];
+    for (let i = 0; i < cases.length; i += CHUNK) {
+      outcomes.push(...(await runFuzzCases(Number(new URL(sluice.url).port), cases.slice(i, i + CHUNK), { concurrency: CONCURRENCY, hangMs: HANG_MS })));
+      rssAfterChunk.push(rssOf(sluice.pid));
+    }
     const elapsedMs = Date.now() - started;
     const rssAfter = rssOf(sluice.pid);
 
@@ -58,7 +79,11 @@ export async function apiFuzz(bed: ChaosBed, options: ScenarioOptions): Promise<
     const fresh = await client.send(new CreateEventSourceMappingCommand({ FunctionName: 'other-function', EventSourceArn: queue.arn, Enabled: false })).catch((error: unknown) => error);
     const stillServing = !(fresh instanceof Error) && (await client.send(new GetEventSourceMappingCommand({ UUID: (fresh as { UUID: string }).UUID })).then((got) => /:function:other-function$/.test(got.FunctionArn ?? ''), () => false));
     if (!stillServing) problems.push(`Create / Get failed after the fuzz: ${fresh instanceof Error ? fresh.message : 'Get did not return the mapping'}`);
-    if (rssAfter - rssBefore > RSS_GROWTH_LIMIT) problems.push(`RSS grew from ${rssBefore} to ${rssAfter} bytes`);
+    const peak = Math.max(...rssAfterChunk);
+    if (peak - rssBefore > PEAK_GROWTH_LIMIT) problems.push(`RSS peaked at ${peak} bytes, from ${rssBefore}`);
+    const half = Math.floor(rssAfterChunk.length / 2);
+    const trend = half > 0 ? Math.min(...rssAfterChunk.slice(-half)) - Math.min(...rssAfterChunk.slice(0, half)) : 0;
+    if (rssAfterChunk.length >= TREND_MIN_CHUNKS && trend > TREND_LIMIT) problems.push(`RSS keeps growing: the second half's lowest is ${Math.round(trend / 2 ** 20)} MiB above the first half's`);
     client.destroy();
     const byStatus = countByStatus(outcomes);
     const shown = problems.slice(0, SHOWN);
@@ -77,12 +102,13 @@ export async function apiFuzz(bed: ChaosBed, options: ScenarioOptions): Promise<
             ['answers in a wrong shape', wrongShape],
             ['closed without an answer (allowed)', byStatus.closed ?? 0],
             ['still serving Create and Get afterwards', stillServing ? 'yes' : 'NO'],
-            ['RSS before -> after', `${Math.round(rssBefore / 2 ** 20)} -> ${Math.round(rssAfter / 2 ** 20)} MiB`],
+            ['RSS before -> peak -> after', `${Math.round(rssBefore / 2 ** 20)} -> ${Math.round(peak / 2 ** 20)} -> ${Math.round(rssAfter / 2 ** 20)} MiB`],
+            ['RSS floor trend (lowest of 2nd half - lowest of 1st half)', `${Math.round(trend / 2 ** 20)} MiB`],
           ],
         },
       ],
-      figures: { plan, seed, elapsedMs, byStatus, rssBefore, rssAfter, problems: problems.length },
-      notes: [`answers by status: ${JSON.stringify(byStatus)}`],
+      figures: { plan, seed, elapsedMs, byStatus, rssBefore, rssAfter, rssAfterChunk, rssTrend: trend, problems: problems.length },
+      notes: [`answers by status: ${JSON.stringify(byStatus)}`, `RSS after each ${CHUNK.toLocaleString('en-US')} requests (MiB): ${rssAfterChunk.map((rss) => Math.round(rss / 2 ** 20)).join(', ')}`],
     };
   } finally {
     await Promise.all(fleet.map((sluice) => sluice.stop()));
