@@ -11,6 +11,13 @@
  * Exits 0 when every scenario held, 1 otherwise; the JSON summary (default
  * chaos-summary.json) holds every figure. Needs `npm run build` first (the processes run
  * dist/) and the test bed's programs (redis-server; kinesis-local and fauxqs from npm).
+ *
+ * Shared pieces are imported, not copied or moved (decided here): the emulators come from
+ * the product's launcher (src/dev/emulators), Sluice processes, the recording target, the
+ * TCP proxy and the API fuzz generator and judge from test/support's vitest-free modules,
+ * stream helpers from bench/support, as bench/ already does. One copy of each, so the
+ * suite drives Sluice exactly as the tests do; chaos/ holds only what is its own (faults,
+ * producers, the ledger that judges deliveries, the report).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
