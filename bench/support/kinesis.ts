@@ -52,15 +52,22 @@ export async function createBenchStream(kinesis: KinesisClient, shards: number):
 /**
  * Puts `entries` in order, 500 per PutRecords call; entries the stream refuses are put
  * again (in their order) before the next ones, so each partition key keeps its order.
+ * Resolves with each entry's sequence number, in the order of `entries`.
  */
-export async function putInOrder(kinesis: KinesisClient, streamName: string, entries: readonly PutRecordsRequestEntry[]): Promise<void> {
+export async function putInOrder(kinesis: KinesisClient, streamName: string, entries: readonly PutRecordsRequestEntry[]): Promise<string[]> {
+  const sequenceNumbers: string[] = new Array(entries.length);
   for (let i = 0; i < entries.length; i += 500) {
-    let pending = entries.slice(i, i + 500);
+    let pending = entries.slice(i, i + 500).map((entry, j) => ({ entry, index: i + j }));
     while (pending.length > 0) {
-      const { Records = [] } = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
+      const { Records = [] } = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending.map((p) => p.entry) }));
+      pending.forEach((p, j) => {
+        const sequenceNumber = Records[j]?.SequenceNumber;
+        if (!Records[j]?.ErrorCode && sequenceNumber) sequenceNumbers[p.index] = sequenceNumber;
+      });
       pending = pending.filter((_, j) => Records[j]?.ErrorCode);
     }
   }
+  return sequenceNumbers;
 }
 
 export interface BenchSluice {

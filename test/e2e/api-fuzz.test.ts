@@ -6,12 +6,11 @@
  *
  * A failure prints its seed; replay it with SLUICE_FUZZ_SEED=<seed>.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { allocateRedisDb, createQueue, type TestQueue } from '../support/index.js';
-import { generateFuzzCases, randomSeed, type FuzzCase } from '../support/api-fuzz.js';
-import { sendRaw, type RawOutcome } from '../support/raw-http.js';
+import { generateFuzzCases, randomSeed } from '../support/api-fuzz.js';
+import { countByStatus, problemWith, rssOf, runFuzzCases } from '../support/api-fuzz-run.js';
 import { startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
 import { lambdaClientFor, TEST_FUNCTIONS } from '../support/sluice.js';
 
@@ -42,47 +41,6 @@ afterAll(async () => {
   await queue?.cleanup();
 });
 
-/** Resident memory of a process, from /proc (Linux). */
-const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-
-/** What is wrong with one answer, or undefined when it is acceptable. */
-function problemWith(fuzzCase: FuzzCase, outcome: RawOutcome): string | undefined {
-  if (outcome.kind === 'timeout') return `no answer within ${HANG_MS} ms (got ${JSON.stringify(outcome.partial)})`;
-  if (outcome.kind === 'closed') return undefined;
-  const { status, headers, body } = outcome;
-  if (status >= 500) return `answered ${status}: ${body.slice(0, 300)}`;
-  if (!headers['x-amzn-requestid']) return `answered ${status} without x-amzn-RequestId`;
-  if (status < 400 || body === '' || fuzzCase.method === 'HEAD') return undefined;
-  const type = headers['x-amzn-errortype'];
-  if (!type) return `answered ${status} without x-amzn-ErrorType: ${body.slice(0, 300)}`;
-  if (!headers['content-type']?.startsWith('application/json')) return `answered ${status} as ${headers['content-type']}`;
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(body) as Record<string, unknown>;
-  } catch {
-    return `answered ${status} ${type} with a body that is not JSON: ${body.slice(0, 300)}`;
-  }
-  const message = parsed.message ?? parsed.Message;
-  if (typeof message !== 'string' || message === '') return `answered ${status} ${type} without a message: ${body.slice(0, 300)}`;
-  if (type !== 'ValidationException' && parsed.Type !== 'User') return `answered ${status} ${type} without "Type": "User": ${body.slice(0, 300)}`;
-  return undefined;
-}
-
-/** Runs the cases `CONCURRENCY` at a time; returns each outcome in case order. */
-async function runAll(cases: FuzzCase[]): Promise<RawOutcome[]> {
-  const outcomes: RawOutcome[] = new Array(cases.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < cases.length) {
-      const index = next++;
-      const fuzzCase = cases[index]!;
-      outcomes[index] = await sendRaw(port, fuzzCase.request, { timeoutMs: HANG_MS, head: fuzzCase.method === 'HEAD' });
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return outcomes;
-}
-
 describe(`API fuzz (seed ${seed}; replay with SLUICE_FUZZ_SEED=${seed})`, () => {
   it(`${CASES} malformed requests: no 5xx, Lambda's error shape, no hang; still serving, memory bounded`, { timeout: 60_000 }, async () => {
     const client = lambda();
@@ -91,21 +49,16 @@ describe(`API fuzz (seed ${seed}; replay with SLUICE_FUZZ_SEED=${seed})`, () => 
     const rssBefore = rssOf(sluice.process.pid);
 
     const started = Date.now();
-    const outcomes = await runAll(cases);
+    const outcomes = await runFuzzCases(port, cases, { concurrency: CONCURRENCY, hangMs: HANG_MS });
     const elapsed = Date.now() - started;
 
     const problems = cases.flatMap((fuzzCase, i) => {
-      const problem = problemWith(fuzzCase, outcomes[i]!);
+      const problem = problemWith(fuzzCase, outcomes[i]!, HANG_MS);
       return problem ? [`${fuzzCase.label}: ${problem}`] : [];
     });
-    const byStatus = new Map<string, number>();
-    for (const outcome of outcomes) {
-      const key = outcome.kind === 'response' ? String(outcome.status) : outcome.kind;
-      byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
-    }
     const rssAfter = rssOf(sluice.process.pid);
     console.log(
-      `api fuzz seed ${seed}: ${cases.length} requests in ${elapsed} ms; answers ${JSON.stringify(Object.fromEntries([...byStatus].sort()))}; ` +
+      `api fuzz seed ${seed}: ${cases.length} requests in ${elapsed} ms; answers ${JSON.stringify(countByStatus(outcomes))}; ` +
         `RSS ${Math.round(rssBefore / 2 ** 20)} -> ${Math.round(rssAfter / 2 ** 20)} MiB; ${problems.length} problems`,
     );
     // Closed without an answer: allowed (e.g. a reset while the client still sent a body the server refused), listed for a look.

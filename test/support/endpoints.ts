@@ -35,3 +35,6 @@ declare module 'vitest' {
 export const TEST_REGION = 'us-east-1';
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
 export const TEST_ACCOUNT_ID = '000000000000';
+
+/** Account id of the test Sluice: deliberately not the emulators' own (sources may be foreign, api.md §5). */
+export const SLUICE_ACCOUNT_ID = '123456789012';

@@ -10,7 +10,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { allocateRedisDb, getEndpoints } from './clients.js';
 import { pollUntil } from './poll.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
-import { TEST_CREDENTIALS, TEST_REGION } from './endpoints.js';
+import { SLUICE_ACCOUNT_ID, TEST_CREDENTIALS, TEST_REGION } from './endpoints.js';
 
 export interface TestSluice extends RunningSluice {
   lambda: LambdaClient;
@@ -26,8 +26,7 @@ export const TEST_FUNCTIONS = {
   'slow-function': { http: 'http://127.0.0.1:9/', timeout: 60 },
 };
 
-/** Account id of the test Sluice: deliberately not the emulators' own (sources may be foreign, api.md §5). */
-export const SLUICE_ACCOUNT_ID = '123456789012';
+export { SLUICE_ACCOUNT_ID };
 
 /** Config for a test Sluice: the emulators' endpoints, a free API port, `overrides` on top. */
 export async function testConfig(overrides: Record<string, unknown> = {}, redisDb?: number): Promise<LoadedConfig> {

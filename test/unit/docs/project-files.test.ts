@@ -71,9 +71,9 @@ describe('the Kinesis emulator has one name', () => {
   const otherName = /kinesis[- ]mock/gi;
   const count = (text: string) => text.match(otherName)?.length ?? 0;
 
-  it('kinesis-local in code, comments, tests, benchmarks and CI', () => {
+  it('kinesis-local in code, comments, tests, benchmarks, the chaos suite and CI', () => {
     const files = [
-      ...['src', 'test', 'bench', 'examples'].flatMap((folder) => textFilesUnder(resolve(root, folder))),
+      ...['src', 'test', 'bench', 'chaos', 'examples'].flatMap((folder) => textFilesUnder(resolve(root, folder))),
       ...['.ci/run', 'vitest.config.ts', 'Dockerfile', 'docker-compose.yml', 'package.json'].map((file) => resolve(root, file)),
     ];
     const mentions = files.filter((file) => count(readFileSync(file, 'utf8')) > 0).map((file) => relative(root, file));
