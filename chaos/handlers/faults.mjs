@@ -7,6 +7,7 @@
  *   hangs    a promise that never settles (Lambda: Task timed out)
  *   exits    process.exit(3) (in Sluice's worker thread: that worker ends, Sluice lives)
  *   loops    a busy loop that never yields (only terminating the worker stops it)
+ *   oom      allocates until its worker's heap (the function's memorySize) is exhausted
  * The handlers take records one at a time (the scenario's mappings use BatchSize 1).
  */
 async function report(sink, kind, id) {
@@ -42,4 +43,10 @@ export const exits = faulty(() => process.exit(3));
 
 export const loops = faulty(() => {
   for (;;);
+});
+
+export const oom = faulty(() => {
+  const hoard = [];
+  // Arrays of numbers, kept: the heap fills until V8 ends the worker (Runtime.OutOfMemory).
+  for (;;) hoard.push(new Array(1_000_000).fill(hoard.length));
 });
