@@ -3,10 +3,9 @@
  * operator acknowledges a loss (README "When Redis loses its data") without the API.
  */
 import type { LoadedConfig } from '../config/index.js';
-import { StartupError } from '../app.js';
+import { connectAtStartup, startupRedisTarget } from '../app.js';
 import { MappingStore } from '../mappings/store.js';
 import { StoreMarker, type StoreLoss } from '../mappings/store-marker.js';
-import { connectRedis, RedisConnectError } from '../redis/connect.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -20,12 +19,7 @@ export function describeLoss(loss: StoreLoss): string {
 
 /** Runs `action` against the configured Redis and returns what to print. */
 export async function runStoreCommand(action: 'status' | 'ack', config: LoadedConfig): Promise<string> {
-  let redis;
-  try {
-    redis = await connectRedis(config.redis.url, 'sluice-cli');
-  } catch (error) {
-    throw error instanceof RedisConnectError ? new StartupError(error.message) : error;
-  }
+  const redis = await connectAtStartup(startupRedisTarget(config), 'sluice-cli');
   try {
     const marker = new StoreMarker(redis, config.redis.keyPrefix, new MappingStore(redis, config.redis.keyPrefix).orderKey);
     if (action === 'ack') {

@@ -11,9 +11,11 @@ import type { SluiceMetrics } from '../observability/metrics.js';
 import { RateLimitedWarnings, rateLimitedErrorListener } from '../observability/rate-limited-warnings.js';
 import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
 import { unlessFenced } from './job-fence.js';
+import type { RedisTarget } from '../redis/connection-options.js';
 
 export interface InvokePipelineOptions {
-  redisUrl: string;
+  /** Sluice's Redis (src/redis/connection-options.ts). */
+  redis: RedisTarget;
   /** BullMQ key prefix (Sluice's `redis.keyPrefix`). */
   prefix: string;
   /** Jobs this process runs at once. 0 = this process only submits. */
@@ -38,8 +40,8 @@ export interface InvokePipelineOptions {
  * reconnecting tries every 2 s at most, so batches run again within about 2 s of Redis
  * coming back (BullMQ's own strategy backs off to 20 s).
  */
-const bullConnection = (redisUrl: string) => ({
-  url: redisUrl,
+const bullConnection = (redis: RedisTarget) => ({
+  ...redis.options,
   maxRetriesPerRequest: null,
   retryStrategy: (attempt: number) => Math.min(attempt * 250, 2_000),
 });
@@ -49,8 +51,8 @@ const bullConnection = (redisUrl: string) => ({
  * An observer (`observe`) writes nothing to Redis, not even the queue's meta hash, so a
  * process that fails to start leaves no trace.
  */
-export function openInvokeQueue(redisUrl: string, prefix: string, options: { observe?: boolean } = {}): Queue<BatchJobData, BatchJobResult> {
-  return new Queue<BatchJobData, BatchJobResult>(INVOKE_QUEUE, { connection: bullConnection(redisUrl), prefix, ...(options.observe ? { skipMetasUpdate: true } : {}) });
+export function openInvokeQueue(redis: RedisTarget, prefix: string, options: { observe?: boolean } = {}): Queue<BatchJobData, BatchJobResult> {
+  return new Queue<BatchJobData, BatchJobResult>(INVOKE_QUEUE, { connection: bullConnection(redis), prefix, ...(options.observe ? { skipMetasUpdate: true } : {}) });
 }
 
 interface Waiter {
@@ -97,9 +99,9 @@ export class InvokePipeline {
   }
 
   async start(): Promise<void> {
-    const { redisUrl, prefix, logger } = this.options;
-    const connection = bullConnection(redisUrl);
-    this.queue = openInvokeQueue(redisUrl, prefix);
+    const { redis, prefix, logger } = this.options;
+    const connection = bullConnection(redis);
+    this.queue = openInvokeQueue(redis, prefix);
     this.events = new QueueEvents(INVOKE_QUEUE, { connection, prefix });
     this.events.on('completed', ({ jobId, returnvalue }) => {
       const value = typeof returnvalue === 'string' ? (JSON.parse(returnvalue) as BatchJobResult) : (returnvalue as unknown as BatchJobResult);

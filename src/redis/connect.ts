@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { describeConnectionFailure } from './redis-errors.js';
+import type { RedisTarget } from './connection-options.js';
 
 /** A command without an answer for this long fails ("no answer in time"). */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_500;
@@ -14,9 +15,6 @@ export const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 /** The first connection at start, reconnect attempts included. */
 const FIRST_CONNECTION_TIMEOUT_MS = 10_000;
 
-/** The URL as it may be shown: any password masked. */
-export const redactRedisUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
-
 /** Why Sluice could not reach Redis at start. */
 export class RedisConnectError extends Error {
   override name = 'RedisConnectError';
@@ -24,10 +22,12 @@ export class RedisConnectError extends Error {
 
 /**
  * Connects (reconnecting on its own later) or fails with `Cannot connect to Redis at
- * <url>: connection refused (host:port)` and the like.
+ * <url>: connection refused (host:port)`, `...: WRONGPASS invalid username-password pair`
+ * and the like (the URL without its password).
  */
-export async function connectRedis(url: string, connectionName: string): Promise<Redis> {
-  const redis = new Redis(url, {
+export async function connectRedis(target: RedisTarget, connectionName: string): Promise<Redis> {
+  const redis = new Redis({
+    ...target.options,
     lazyConnect: true,
     connectionName,
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
@@ -55,7 +55,7 @@ export async function connectRedis(url: string, connectionName: string): Promise
       : (error as Error).message === 'timeout'
         ? `no answer within ${FIRST_CONNECTION_TIMEOUT_MS} ms (${host}:${port})`
         : describeConnectionFailure(error as Error, host, port, REDIS_CONNECT_TIMEOUT_MS);
-    throw new RedisConnectError(`Cannot connect to Redis at ${redactRedisUrl(url)}: ${reason}`);
+    throw new RedisConnectError(`Cannot connect to Redis at ${target.description}: ${reason}`);
   } finally {
     clearTimeout(timer);
   }
