@@ -16,6 +16,7 @@ import { StoreGuard } from './mappings/store-guard.js';
 import { connectRedis, RedisConnectError } from './redis/connect.js';
 import { redisTarget, RedisSettingsError, type RedisTarget } from './redis/connection-options.js';
 import { warnUnlessNoEviction } from './redis/eviction-policy.js';
+import { configuredKeyspacePrefix } from './redis/keyspace.js';
 import { closeWithin, type CloseStep } from './shutdown.js';
 import { SourceInspector } from './sources/source-inspector.js';
 import { createStreamSource } from './sources/streams/stream-source.js';
@@ -88,6 +89,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   //   6. apply the declared mappings.
   // A failure at any step closes what was started, then stops the start.
   const redisAt = startupRedisTarget(config);
+  // Every key, the BullMQ queue and the change channel are built from this (tagged for Cluster).
+  const prefix = configuredKeyspacePrefix(config.redis);
   const redis = await connectAtStartup(redisAt, 'sluice');
   const subscriber = config.supervisor.enabled ? await connectAtStartup(redisAt, 'sluice-changes').catch((error: unknown) => {
     redis.disconnect();
@@ -95,8 +98,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   }) : undefined;
   await warnUnlessNoEviction(redis, logger);
   const clients = new AwsClients(config);
-  const store = new MappingStore(redis, config.redis.keyPrefix);
-  const pinnedPositions = new PinnedPositions(redis, config.redis.keyPrefix);
+  const store = new MappingStore(redis, prefix);
+  const pinnedPositions = new PinnedPositions(redis, prefix);
   const functions = new FunctionRegistry({ region: config.region, accountId: config.accountId }, config.functions);
   const mappings = new MappingService({
     region: config.region,
@@ -116,7 +119,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   // an API-only process just serves the control plane.
   const metrics = new SluiceMetrics();
   // The queue as the API shows it (/ui, queue depths in /metrics), in every process.
-  const invokeQueue = openInvokeQueue(redisAt, config.redis.keyPrefix, { observe: true });
+  const invokeQueue = openInvokeQueue(redisAt, prefix, { observe: true });
   const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
   const pipelineLogger = logger.child({ component: 'pipeline' });
   const invocationWarnings = new RateLimitedWarnings(pipelineLogger);
@@ -125,7 +128,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   const pipeline = subscriber
     ? new InvokePipeline({
         redis: redisAt,
-        prefix: config.redis.keyPrefix,
+        prefix,
         workerConcurrency: config.pipeline.workerConcurrency,
         processor: (data, signal, batchId) =>
           invokeBatch(data, targets, { signal, metrics, logger: pipelineLogger.child({ mappingId: data.mappingId, batchId }), warnings: invocationWarnings }),
@@ -135,14 +138,14 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         metrics,
       })
     : undefined;
-  const marker = new StoreMarker(redis, config.redis.keyPrefix, store.orderKey);
+  const marker = new StoreMarker(redis, prefix, store.orderKey);
   const supervisor: Supervisor | undefined =
     subscriber && pipeline
       ? new Supervisor({
           store,
           redis,
           subscriber,
-          prefix: config.redis.keyPrefix,
+          prefix,
           logger: logger.child({ component: 'supervisor' }),
           reconcileIntervalMs: config.supervisor.reconcileIntervalMs,
           heartbeatIntervalMs: config.supervisor.heartbeatIntervalMs,

@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/index.js';
 import { connectAtStartup, startupRedisTarget } from '../app.js';
 import { MappingStore } from '../mappings/store.js';
 import { StoreMarker, type StoreLoss } from '../mappings/store-marker.js';
+import { configuredKeyspacePrefix } from '../redis/keyspace.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -21,7 +22,8 @@ export function describeLoss(loss: StoreLoss): string {
 export async function runStoreCommand(action: 'status' | 'ack', config: LoadedConfig): Promise<string> {
   const redis = await connectAtStartup(startupRedisTarget(config), 'sluice-cli');
   try {
-    const marker = new StoreMarker(redis, config.redis.keyPrefix, new MappingStore(redis, config.redis.keyPrefix).orderKey);
+    const prefix = configuredKeyspacePrefix(config.redis);
+    const marker = new StoreMarker(redis, prefix, new MappingStore(redis, prefix).orderKey);
     if (action === 'ack') {
       const loss = await marker.acknowledge();
       return loss ? `acknowledged: ${describeLoss(loss)}` : 'nothing to acknowledge: no store loss is recorded';

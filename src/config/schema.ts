@@ -93,8 +93,15 @@ export const configSchema = z
           .describe('Sentinels (`[{host, port}]`) to ask for the master `sentinelName`; `url` then gives only the scheme (TLS), credentials and database.'),
         sentinelName: z.string().min(1).optional().describe('Name of the master the sentinels watch (`sentinel monitor <name> ...`).'),
         sentinelPassword: z.string().min(1).optional().describe("Password of the sentinels themselves (their `requirepass`), if any. Never logged."),
+        cluster: z
+          .array(hostPortSchema)
+          .min(1)
+          .optional()
+          .describe('Redis Cluster seed nodes (`[{host, port}]`); keys are then hash-tagged per mapping. `url` gives only the scheme (TLS) and credentials.'),
       })
       .strict()
+      .refine((r) => !(r.cluster && r.sentinels), { error: 'redis.cluster and redis.sentinels exclude each other' })
+      .refine((r) => !r.cluster || /^rediss?:\/\/[^/]*(\/0?)?$/.test(r.url), { error: 'redis.cluster has only database 0: the url must not select another' })
       .refine((r) => (r.sentinels === undefined) === (r.sentinelName === undefined), {
         error: 'redis.sentinels and redis.sentinelName go together',
       })

@@ -4,7 +4,8 @@
  * a command that Redis does not answer within `REDIS_COMMAND_TIMEOUT_MS` fails, so an
  * API call answers 503 instead of hanging while Redis is down or frozen.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from './create-client.js';
 import { describeConnectionFailure } from './redis-errors.js';
 import type { RedisTarget } from './connection-options.js';
 
@@ -26,16 +27,18 @@ export class RedisConnectError extends Error {
  * and the like (the URL without its password).
  */
 export async function connectRedis(target: RedisTarget, connectionName: string): Promise<Redis> {
-  const redis = new Redis({
-    ...target.options,
-    lazyConnect: true,
-    connectionName,
-    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    // Commands issued while reconnecting wait for it (bounded by commandTimeout); after 3
-    // failed attempts they fail at once.
-    maxRetriesPerRequest: 3,
-  });
+  const redis = createRedisClient(
+    target,
+    {
+      connectionName,
+      connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      // Commands issued while reconnecting wait for it (bounded by commandTimeout); after 3
+      // failed attempts they fail at once.
+      maxRetriesPerRequest: 3,
+    },
+    { lazyConnect: true },
+  );
   let lastError: Error | undefined;
   // ioredis reconnects on its own; later failures surface through the commands.
   redis.on('error', (error: Error) => (lastError = error));
@@ -49,7 +52,7 @@ export async function connectRedis(target: RedisTarget, connectionName: string):
   } catch (error) {
     redis.disconnect();
     // connect() only says "Connection is closed."; the socket error said why.
-    const { host, port } = redis.options as { host: string; port: number };
+    const { host, port } = (target.clusterNodes?.[0] ?? target.options.sentinels?.[0] ?? target.options) as { host: string; port: number };
     const reason = lastError
       ? describeConnectionFailure(lastError, host, port, REDIS_CONNECT_TIMEOUT_MS)
       : (error as Error).message === 'timeout'

@@ -16,8 +16,13 @@ export type RedisSettings = Pick<SluiceConfig['redis'], 'url'> & Partial<Omit<Sl
 
 /** Where Sluice's Redis is and how to reach it, in ioredis' terms. */
 export interface RedisTarget {
-  /** Complete ioredis options: address or sentinels, database, credentials, TLS. */
+  /**
+   * Complete ioredis options: address or sentinels, database, credentials, TLS; with
+   * `clusterNodes`, the options of every node's connection.
+   */
   options: RedisOptions;
+  /** Redis Cluster seed nodes (`redis.cluster`); connections are then ioredis `Cluster`s. */
+  clusterNodes?: { host: string; port: number }[];
   /** What logs and errors may show: never a password. */
   description: string;
 }
@@ -78,6 +83,15 @@ export function redisTarget(settings: RedisSettings): RedisTarget {
     ...(password !== undefined ? { password } : {}),
     ...(tls ? { tls } : {}),
   };
+  if (settings.cluster) {
+    // A cluster has only database 0 (the schema refuses another), so no `db` here.
+    const { db: _db, ...nodeOptions } = common;
+    return {
+      options: nodeOptions,
+      clusterNodes: settings.cluster.map(({ host: h, port: p }) => ({ host: h, port: p })),
+      description: `cluster ${settings.cluster.map((n) => `${n.host}:${n.port}`).join(',')}${tls ? ' (TLS)' : ''}`,
+    };
+  }
   if (settings.sentinels && settings.sentinelName) {
     const where = settings.sentinels.map((s) => `${s.host}:${s.port}`).join(',');
     return {
