@@ -85,3 +85,21 @@ describe('redis config', () => {
     expect(parse({ keyPrefix: 'a{b}' }).success).toBe(false);
   });
 });
+
+describe('redis.cluster', () => {
+  it('connects to the seed nodes with the credentials and TLS of the URL, database 0', () => {
+    const target = redisTarget({ url: 'rediss://u:p@ignored', cluster: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7000 }] });
+    expect(target.clusterNodes).toEqual([{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7000 }]);
+    expect(target.options).toEqual({ username: 'u', password: 'p', tls: { rejectUnauthorized: true } });
+    expect(target.description).toBe('cluster 10.0.0.1:7000,10.0.0.2:7000 (TLS)');
+  });
+
+  it('refuses another database, and Sentinel beside it', () => {
+    const parse = (redis: Record<string, unknown>) => configSchema.safeParse({ redis }).error?.issues[0]?.message;
+    const cluster = [{ host: 'h', port: 7000 }];
+    expect(parse({ url: 'redis://h:1/3', cluster })).toBe('redis.cluster has only database 0: the url must not select another');
+    expect(parse({ url: 'redis://h:1/0', cluster })).toBeUndefined();
+    expect(parse({ url: 'redis://', cluster })).toBeUndefined();
+    expect(parse({ cluster, sentinels: cluster, sentinelName: 'm' })).toBe('redis.cluster and redis.sentinels exclude each other');
+  });
+});
