@@ -83,6 +83,8 @@ describe('Redis Cluster', () => {
     const env = { SLUICE_REDIS_URL: `redis://127.0.0.1:${cluster.seeds[0]!.port}` };
     const processes: SluiceProcess[] = await Promise.all([startSluiceProcess(0, config, env), startSluiceProcess(0, config, env)]);
     onTestFinished(() => Promise.all(processes.map((p) => p.process.stop())).then(() => undefined));
+    // Both workers registered before the mappings exist, so both take shards and jobs.
+    await pollUntil(async () => (await admin.zcount('{sluice}:workers', Date.now() - 2000, '+inf')) === 2, { description: 'two live workers' });
     const lambda = lambdaClientFor(processes[1]!.url);
     onTestFinished(() => lambda.destroy());
     const [queue, stream] = await Promise.all([createQueue({ attributes: { VisibilityTimeout: '3' } }), createStream({ shardCount: 2 })]);
