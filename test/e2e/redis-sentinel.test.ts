@@ -1,6 +1,6 @@
 /**
  * Production Redis (issue #11): Sluice finds its Redis through Sentinel (`redis.sentinels`,
- * `redis.sentinelName`), delivers an SQS mapping, and keeps delivering after the master is
+ * `redis.sentinelName`, a password on the data nodes and another on the sentinel), delivers an SQS mapping, and keeps delivering after the master is
  * killed and Sentinel promotes its replica (every connection, BullMQ's included, asks the
  * sentinels again). Real redis-servers: a master, a replica and one sentinel (quorum 1).
  */
@@ -12,6 +12,8 @@ import { sendMessages } from '../support/sqs-helpers.js';
 import { startTestRedisServer, type TestRedisServer } from '../support/redis-server.js';
 
 const MASTER_NAME = 'sluice-main';
+const REDIS_PASSWORD = 'data-secret';
+const SENTINEL_PASSWORD = 'sentinel-secret';
 let master: TestRedisServer;
 let replica: TestRedisServer;
 let sentinel: TestRedisServer;
@@ -19,19 +21,30 @@ let target: RecordingTarget;
 let sluice: TestSluice;
 
 beforeAll(async () => {
-  master = await startTestRedisServer();
-  replica = await startTestRedisServer({ config: [`replicaof 127.0.0.1 ${master.port}`] });
+  // Passwords everywhere, as in production: the data nodes' and the sentinel's own.
+  const dataNode = [`requirepass ${REDIS_PASSWORD}`, `masterauth ${REDIS_PASSWORD}`];
+  master = await startTestRedisServer({ config: dataNode, ready: { password: REDIS_PASSWORD } });
+  replica = await startTestRedisServer({ config: [...dataNode, `replicaof 127.0.0.1 ${master.port}`], ready: { password: REDIS_PASSWORD } });
   sentinel = await startTestRedisServer({
     sentinel: true,
+    ready: { password: SENTINEL_PASSWORD },
     config: [
+      `requirepass ${SENTINEL_PASSWORD}`,
       `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 1`,
+      `sentinel auth-pass ${MASTER_NAME} ${REDIS_PASSWORD}`,
       `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
       `sentinel failover-timeout ${MASTER_NAME} 3000`,
     ],
   });
   target = await startRecordingTarget();
   sluice = await startTestSluice({
-    redis: { url: 'redis://sentinel/0', sentinels: [{ host: '127.0.0.1', port: sentinel.port }], sentinelName: MASTER_NAME },
+    redis: {
+      url: 'redis://sentinel/0',
+      password: REDIS_PASSWORD,
+      sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+      sentinelName: MASTER_NAME,
+      sentinelPassword: SENTINEL_PASSWORD,
+    },
     functions: { echo: { http: target.url, timeout: 3 } },
   });
 }, 30_000);
