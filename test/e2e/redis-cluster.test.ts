@@ -38,7 +38,16 @@ const slotOf = async (key: string): Promise<number> => (await admin.call('CLUSTE
 
 describe('Redis Cluster', () => {
   it('delivers SQS, Kinesis and DynamoDB Streams mappings; each mapping keeps its keys in one slot', { timeout: 60_000 }, async () => {
-    const sluice = await startTestSluice({ redis: { url: 'redis://', cluster: cluster.seeds }, functions: { echo: { http: target.url, timeout: 3 } } }, 0);
+    const sluice = await startTestSluice(
+      {
+        redis: { url: 'redis://', cluster: cluster.seeds },
+        functions: { echo: { http: target.url, timeout: 3 } },
+        // No reconcile within the test: new mappings start through the change feed (pub/sub
+        // published from a Lua script on one node, subscribed on another).
+        supervisor: { reconcileIntervalMs: 600_000, shutdownTimeoutMs: 5000 },
+      },
+      0,
+    );
     onTestFinished(() => sluice.stop());
     const [queue, stream, table] = await Promise.all([createQueue(), createStream({ shardCount: 2 }), createTableWithStream()]);
     onTestFinished(() => Promise.all([queue.cleanup(), stream.cleanup(), table.cleanup()]).then(() => undefined));
