@@ -16,6 +16,9 @@ import { AllowedResources } from './mappings/allowed-resources.js';
 import { warnAboutMappingsOutsideAllowLists, warnAboutOpenAllowLists } from './mappings/allow-list-warnings.js';
 import { StoreGuard } from './mappings/store-guard.js';
 import { connectRedis, RedisConnectError } from './redis/connect.js';
+import { redisTarget, RedisSettingsError, type RedisTarget } from './redis/connection-options.js';
+import { warnUnlessNoEviction } from './redis/eviction-policy.js';
+import { configuredKeyspacePrefix } from './redis/keyspace.js';
 import { closeWithin, type CloseStep } from './shutdown.js';
 import { SourceInspector } from './sources/source-inspector.js';
 import { createStreamSource } from './sources/streams/stream-source.js';
@@ -50,9 +53,19 @@ const READY_PING_TIMEOUT_MS = 2_000;
 /** Beyond `shutdownTimeoutMs` (in-flight batches), how long closing connections may take. */
 export const CLOSE_MARGIN_MS = 2_000;
 
-async function connect(url: string, name: string): Promise<Redis> {
+/** Connection options from `redis.*`; an unreadable TLS file is a start-up problem. */
+export function startupRedisTarget(config: LoadedConfig): RedisTarget {
   try {
-    return await connectRedis(url, name);
+    return redisTarget(config.redis);
+  } catch (error) {
+    throw error instanceof RedisSettingsError ? new StartupError(error.message) : error;
+  }
+}
+
+/** Connects, or fails the start with one line (`Cannot connect to Redis at ...: WRONGPASS ...`). */
+export async function connectAtStartup(target: RedisTarget, name: string): Promise<Redis> {
+  try {
+    return await connectRedis(target, name);
   } catch (error) {
     throw error instanceof RedisConnectError ? new StartupError(error.message) : error;
   }
@@ -84,14 +97,18 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   //      heartbeats, pollers);
   //   6. apply the declared mappings.
   // A failure at any step closes what was started, then stops the start.
-  const redis = await connect(config.redis.url, 'sluice');
-  const subscriber = config.supervisor.enabled ? await connect(config.redis.url, 'sluice-changes').catch((error: unknown) => {
+  const redisAt = startupRedisTarget(config);
+  // Every key, the BullMQ queue and the change channel are built from this (tagged for Cluster).
+  const prefix = configuredKeyspacePrefix(config.redis);
+  const redis = await connectAtStartup(redisAt, 'sluice');
+  const subscriber = config.supervisor.enabled ? await connectAtStartup(redisAt, 'sluice-changes').catch((error: unknown) => {
     redis.disconnect();
     throw error;
   }) : undefined;
+  await warnUnlessNoEviction(redis, logger);
   const clients = new AwsClients(config);
-  const store = new MappingStore(redis, config.redis.keyPrefix);
-  const pinnedPositions = new PinnedPositions(redis, config.redis.keyPrefix);
+  const store = new MappingStore(redis, prefix);
+  const pinnedPositions = new PinnedPositions(redis, prefix);
   const functions = new FunctionRegistry({ region: config.region, accountId: config.accountId }, config.functions);
   const allowed = new AllowedResources(config);
   warnAboutOpenAllowLists(allowed, config.api.host, !isLoopbackHost(config.api.host), logger);
@@ -114,7 +131,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   // an API-only process just serves the control plane.
   const metrics = new SluiceMetrics();
   // The queue as the API shows it (/ui, queue depths in /metrics), in every process.
-  const invokeQueue = openInvokeQueue(config.redis.url, config.redis.keyPrefix, { observe: true });
+  const invokeQueue = openInvokeQueue(redisAt, prefix, { observe: true });
   const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
   const pipelineLogger = logger.child({ component: 'pipeline' });
   const invocationWarnings = new RateLimitedWarnings(pipelineLogger);
@@ -122,8 +139,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   registerPipelineJobsGauge(metrics, invokeQueue);
   const pipeline = subscriber
     ? new InvokePipeline({
-        redisUrl: config.redis.url,
-        prefix: config.redis.keyPrefix,
+        redis: redisAt,
+        prefix,
         workerConcurrency: config.pipeline.workerConcurrency,
         processor: (data, signal, batchId) =>
           invokeBatch(data, targets, { signal, metrics, logger: pipelineLogger.child({ mappingId: data.mappingId, batchId }), warnings: invocationWarnings }),
@@ -133,14 +150,14 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         metrics,
       })
     : undefined;
-  const marker = new StoreMarker(redis, config.redis.keyPrefix, store.orderKey);
+  const marker = new StoreMarker(redis, prefix, store.orderKey);
   const supervisor: Supervisor | undefined =
     subscriber && pipeline
       ? new Supervisor({
           store,
           redis,
           subscriber,
-          prefix: config.redis.keyPrefix,
+          prefix,
           logger: logger.child({ component: 'supervisor' }),
           reconcileIntervalMs: config.supervisor.reconcileIntervalMs,
           heartbeatIntervalMs: config.supervisor.heartbeatIntervalMs,

@@ -3,10 +3,10 @@
  * operator acknowledges a loss (README "When Redis loses its data") without the API.
  */
 import type { LoadedConfig } from '../config/index.js';
-import { StartupError } from '../app.js';
+import { connectAtStartup, startupRedisTarget } from '../app.js';
 import { MappingStore } from '../mappings/store.js';
 import { StoreMarker, type StoreLoss } from '../mappings/store-marker.js';
-import { connectRedis, RedisConnectError } from '../redis/connect.js';
+import { configuredKeyspacePrefix } from '../redis/keyspace.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -20,14 +20,10 @@ export function describeLoss(loss: StoreLoss): string {
 
 /** Runs `action` against the configured Redis and returns what to print. */
 export async function runStoreCommand(action: 'status' | 'ack', config: LoadedConfig): Promise<string> {
-  let redis;
+  const redis = await connectAtStartup(startupRedisTarget(config), 'sluice-cli');
   try {
-    redis = await connectRedis(config.redis.url, 'sluice-cli');
-  } catch (error) {
-    throw error instanceof RedisConnectError ? new StartupError(error.message) : error;
-  }
-  try {
-    const marker = new StoreMarker(redis, config.redis.keyPrefix, new MappingStore(redis, config.redis.keyPrefix).orderKey);
+    const prefix = configuredKeyspacePrefix(config.redis);
+    const marker = new StoreMarker(redis, prefix, new MappingStore(redis, prefix).orderKey);
     if (action === 'ack') {
       const loss = await marker.acknowledge();
       return loss ? `acknowledged: ${describeLoss(loss)}` : 'nothing to acknowledge: no store loss is recorded';

@@ -21,6 +21,26 @@ const serviceSchema = z
 export const serviceKeys = ['sqs', 'kinesis', 'dynamodbStreams', 'dynamodb', 'sns', 'lambda', 's3'] as const;
 export type ServiceKey = (typeof serviceKeys)[number];
 
+const hostPortSchema = z
+  .object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })
+  .strict();
+
+/** TLS of every Redis connection; on with a `rediss://` URL (Node's trusted CAs unless `ca`). */
+const redisTlsSchema = z
+  .object({
+    ca: z.string().min(1).optional().describe('PEM file of the CA that signed the Redis server certificate (instead of Node\'s trusted CAs).'),
+    cert: z.string().min(1).optional().describe('PEM file of the client certificate, for a Redis that requires one (`tls-auth-clients yes`).'),
+    key: z.string().min(1).optional().describe('PEM file of the client certificate\'s private key.'),
+    rejectUnauthorized: z
+      .boolean()
+      .default(true)
+      .describe('Refuse a Redis server certificate that the CA did not sign or that does not name the host. `false` only for tests.'),
+    servername: z.string().min(1).optional().describe('Host name to verify the server certificate against, when it differs from the host connected to.'),
+  })
+  .strict()
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), { error: 'redis.tls.cert and redis.tls.key go together' })
+  .prefault({});
+
 const functionSchema = z
   .object({
     http: endpointSchema.optional().describe('Target: POST the event as JSON to this URL.'),
@@ -139,9 +159,36 @@ export const configSchema = z
           .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })
           .default('redis://127.0.0.1:6379')
           .describe('Redis holding mappings, checkpoints, leases and batch jobs (`/<db>` selects a database).'),
-        keyPrefix: z.string().min(1).default('sluice').describe('Prefix of every Redis key Sluice writes.'),
+        keyPrefix: z
+          .string()
+          .regex(/^[^{}\s]+$/, { error: 'must not contain braces or whitespace' })
+          .default('sluice')
+          .describe('Prefix of every Redis key and channel Sluice and its BullMQ queue use; installations sharing one Redis need different prefixes.'),
+        username: z.string().min(1).optional().describe('Redis ACL user (overrides one in `url`).'),
+        password: z.string().min(1).optional().describe('Password of the ACL user or `requirepass` (overrides one in `url`). Never logged.'),
+        tls: redisTlsSchema,
+        sentinels: z
+          .array(hostPortSchema)
+          .min(1)
+          .optional()
+          .describe('Sentinels (`[{host, port}]`) to ask for the master `sentinelName`; `url` then gives only the scheme (TLS), credentials and database.'),
+        sentinelName: z.string().min(1).optional().describe('Name of the master the sentinels watch (`sentinel monitor <name> ...`).'),
+        sentinelPassword: z.string().min(1).optional().describe("Password of the sentinels themselves (their `requirepass`), if any. Never logged."),
+        cluster: z
+          .array(hostPortSchema)
+          .min(1)
+          .optional()
+          .describe('Redis Cluster seed nodes (`[{host, port}]`); keys are then hash-tagged per mapping. `url` gives only the scheme (TLS) and credentials.'),
       })
       .strict()
+      .refine((r) => !(r.cluster && r.sentinels), { error: 'redis.cluster and redis.sentinels exclude each other' })
+      .refine((r) => !r.cluster || /^rediss?:\/\/[^/]*(\/0?)?$/.test(r.url), { error: 'redis.cluster has only database 0: the url must not select another' })
+      .refine((r) => (r.sentinels === undefined) === (r.sentinelName === undefined), {
+        error: 'redis.sentinels and redis.sentinelName go together',
+      })
+      .refine((r) => r.url.startsWith('rediss://') || Object.values(r.tls).every((v) => v === undefined || v === true), {
+        error: 'redis.tls settings need a rediss:// URL',
+      })
       .prefault({}),
     api: z
       .object({

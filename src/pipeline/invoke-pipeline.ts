@@ -11,9 +11,12 @@ import type { SluiceMetrics } from '../observability/metrics.js';
 import { RateLimitedWarnings, rateLimitedErrorListener } from '../observability/rate-limited-warnings.js';
 import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
 import { unlessFenced } from './job-fence.js';
+import type { RedisTarget } from '../redis/connection-options.js';
+import { bullConnection } from './bull-connection.js';
 
 export interface InvokePipelineOptions {
-  redisUrl: string;
+  /** Sluice's Redis (src/redis/connection-options.ts). */
+  redis: RedisTarget;
   /** BullMQ key prefix (Sluice's `redis.keyPrefix`). */
   prefix: string;
   /** Jobs this process runs at once. 0 = this process only submits. */
@@ -34,24 +37,38 @@ export interface InvokePipelineOptions {
 }
 
 /**
- * BullMQ connection options for Sluice's Redis: blocking commands must not give up, and
- * reconnecting tries every 2 s at most, so batches run again within about 2 s of Redis
- * coming back (BullMQ's own strategy backs off to 20 s).
+ * The queue `invoke` (BullMQ prefix = Sluice's keyspace prefix, src/redis/keyspace.ts),
+ * e.g. to observe it. An observer (`observe`) writes nothing to Redis, not even the
+ * queue's meta hash, so a process that fails to start leaves no trace. Closing it also
+ * releases its connection (bull-connection.ts).
  */
-const bullConnection = (redisUrl: string) => ({
-  url: redisUrl,
-  maxRetriesPerRequest: null,
-  retryStrategy: (attempt: number) => Math.min(attempt * 250, 2_000),
-});
+export class InvokeQueue extends Queue<BatchJobData, BatchJobResult> {
+  private readonly release: () => void;
 
-/**
- * The queue `invoke` (BullMQ prefix = Sluice's `redis.keyPrefix`), e.g. to observe it.
- * An observer (`observe`) writes nothing to Redis, not even the queue's meta hash, so a
- * process that fails to start leaves no trace.
- */
-export function openInvokeQueue(redisUrl: string, prefix: string, options: { observe?: boolean } = {}): Queue<BatchJobData, BatchJobResult> {
-  return new Queue<BatchJobData, BatchJobResult>(INVOKE_QUEUE, { connection: bullConnection(redisUrl), prefix, ...(options.observe ? { skipMetasUpdate: true } : {}) });
+  constructor(redis: RedisTarget, prefix: string, options: { observe?: boolean } = {}) {
+    const bull = bullConnection(redis);
+    super(INVOKE_QUEUE, { connection: bull.connection, prefix, ...(options.observe ? { skipMetasUpdate: true } : {}) });
+    this.release = bull.release;
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await super.close();
+    } finally {
+      this.release();
+    }
+  }
+
+  override async disconnect(): Promise<void> {
+    try {
+      await super.disconnect();
+    } finally {
+      this.release();
+    }
+  }
 }
+
+export const openInvokeQueue = (redis: RedisTarget, prefix: string, options: { observe?: boolean } = {}): InvokeQueue => new InvokeQueue(redis, prefix, options);
 
 interface Waiter {
   resolve(result: BatchJobResult): void;
@@ -82,7 +99,9 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 }
 
 export class InvokePipeline {
-  private queue?: Queue<BatchJobData, BatchJobResult>;
+  private queue?: InvokeQueue;
+  /** The Cluster instances of the events listener and the worker (bull-connection.ts). */
+  private readonly releases: Array<() => void> = [];
   private events?: QueueEvents;
   private worker?: Worker<BatchJobData, BatchJobResult>;
   private readonly waiters = new Map<string, Waiter>();
@@ -97,10 +116,11 @@ export class InvokePipeline {
   }
 
   async start(): Promise<void> {
-    const { redisUrl, prefix, logger } = this.options;
-    const connection = bullConnection(redisUrl);
-    this.queue = openInvokeQueue(redisUrl, prefix);
-    this.events = new QueueEvents(INVOKE_QUEUE, { connection, prefix });
+    const { redis, prefix, logger } = this.options;
+    this.queue = openInvokeQueue(redis, prefix);
+    const events = bullConnection(redis);
+    this.releases.push(events.release);
+    this.events = new QueueEvents(INVOKE_QUEUE, { connection: events.connection, prefix });
     this.events.on('completed', ({ jobId, returnvalue }) => {
       const value = typeof returnvalue === 'string' ? (JSON.parse(returnvalue) as BatchJobResult) : (returnvalue as unknown as BatchJobResult);
       this.settle(jobId, (w) => w.resolve(value));
@@ -111,6 +131,8 @@ export class InvokePipeline {
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
 
     if (this.options.workerConcurrency > 0) {
+      const { connection, release } = bullConnection(redis);
+      this.releases.push(release);
       const guard = { redis: () => this.queue!.getBackend().client, logger, ...(this.options.metrics ? { metrics: this.options.metrics } : {}) };
       // A job whose lock ran out (its process paused or died) is run again (BullMQ's default
       // maxStalledCount 1; stalled twice, it fails), by choice: its submitter may be alive and
@@ -181,6 +203,7 @@ export class InvokePipeline {
   disconnect(): void {
     this.aborts.abort();
     for (const part of [this.worker, this.events, this.queue]) void part?.disconnect().catch(() => undefined);
+    for (const release of this.releases.splice(0)) release();
   }
 
   private settle(jobId: string, action: (waiter: Waiter) => void): void {
@@ -215,6 +238,7 @@ export class InvokePipeline {
     }
     this.abandonWaiters('pipeline closed');
     await Promise.allSettled([this.events?.close(), this.queue?.close()]);
+    for (const release of this.releases.splice(0)) release();
     this.connectionWarnings.close();
   }
 }

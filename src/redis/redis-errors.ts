@@ -24,8 +24,34 @@ export function describeConnectionFailure(error: Error | undefined, host: string
     case 'ENETDOWN':
       return `host unreachable (${at})`;
   }
+  const tls = describeTlsFailure(error);
+  if (tls) return `${tls} (${at})`;
   // Redis answered but refused us (e.g. WRONGPASS, NOAUTH): its own words say why.
   return error ? `${error.message} (${at})` : `no answer (${at})`;
+}
+
+/** Node's codes for a server certificate it does not trust. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+]);
+
+/**
+ * A failed TLS handshake in one line, with the setting that fixes it. OpenSSL's own
+ * messages span lines and name its source files; its `reason` says the same in words.
+ */
+function describeTlsFailure(error: Error | undefined): string | undefined {
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
+  if (typeof code !== 'string') return undefined;
+  if (UNTRUSTED_CERTIFICATE.has(code)) return `the server certificate is not trusted (${error!.message}): set redis.tls.ca to the CA that signed it`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server certificate does not name this host (${error!.message}): connect by a name it lists or set redis.tls.servername`;
+  if (code === 'CERT_HAS_EXPIRED') return 'the server certificate has expired';
+  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') return 'the server requires a client certificate: set redis.tls.cert and redis.tls.key';
+  if (code.startsWith('ERR_SSL_')) return `TLS handshake failed: ${typeof reason === 'string' ? reason : code}`;
+  return undefined;
 }
 
 /** Redis replies that mean "cannot serve now" rather than "this command is wrong". */

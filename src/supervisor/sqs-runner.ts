@@ -12,6 +12,7 @@ import type { SluiceMetrics } from '../observability/metrics.js';
 import type { FunctionTargets, InvokePipeline } from '../pipeline/index.js';
 import { ConcurrencySlots } from '../sources/sqs/concurrency-slots.js';
 import { SqsPoller } from '../sources/sqs/sqs-poller.js';
+import { mappingKeyBase } from '../redis/keyspace.js';
 
 export interface SqsRunnerDependencies {
   redis: Redis;
@@ -35,7 +36,7 @@ export function sqsConcurrencyCap(mapping: StoredMapping, defaultCap: number): n
   return defaultCap;
 }
 
-export const slotsKey = (prefix: string, uuid: string) => `${prefix}:esm:${uuid}:slots`;
+export const slotsKey = (prefix: string, uuid: string) => `${mappingKeyBase(prefix, uuid)}:slots`;
 
 export class SqsRunner {
   private poller?: SqsPoller;

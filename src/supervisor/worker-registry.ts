@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { mappingKeyBase } from '../redis/keyspace.js';
 
 export class WorkerRegistry {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -19,7 +20,7 @@ export class WorkerRegistry {
   private get workersKey() {
     return `${this.prefix}:workers`;
   }
-  private appliedKey = (uuid: string) => `${this.prefix}:esm:${uuid}:applied`;
+  private appliedKey = (uuid: string) => `${mappingKeyBase(this.prefix, uuid)}:applied`;
 
   /** Heartbeats and returns the live workers (sorted), this one included. */
   async heartbeat(): Promise<string[]> {

@@ -26,6 +26,7 @@
 import { afterEach, describe, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { openInvokeQueue } from '../../src/pipeline/index.js';
+import { redisTarget } from '../../src/redis/connection-options.js';
 import { allocateRedisDb, createRedis, createStream, getEndpoints, pollUntil, startRecordingTarget, type RecordedRequest } from '../support/index.js';
 import { scrapeMetrics } from '../support/prometheus.js';
 import { lambdaClientFor } from '../support/sluice.js';
@@ -105,7 +106,7 @@ describe('a stream batch whose worker was stopped while invoking it', () => {
       const db = await allocateRedisDb();
       const redis = createRedis({ db });
       onTestFinished(() => redis.disconnect());
-      const queue = openInvokeQueue(`${getEndpoints().redis.url}/${db}`, 'sluice');
+      const queue = openInvokeQueue(redisTarget({ url: `${getEndpoints().redis.url}/${db}` }), 'sluice');
       onTestFinished(() => queue.close());
       const configFor = (path: string) => ({
         // A timeout longer than any answer is held, so no held invocation times out.

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openInvokeQueue } from '../../src/pipeline/index.js';
+import { redisTarget } from '../../src/redis/connection-options.js';
 import { pollUntil } from '../support/poll.js';
 import { startTestSluice, startTestSluiceBehindProxy, type TestSluice } from '../support/sluice.js';
 import { scrapeMetrics } from '../support/prometheus.js';
@@ -40,7 +41,7 @@ describe('operator views', () => {
     expect(before.value('sluice_pipeline_jobs', { state: 'delayed' })).toBe(0);
 
     // A job far in the future (never run): the gauge reads it from Redis.
-    const queue = openInvokeQueue(sluice.config.redis.url, sluice.config.redis.keyPrefix);
+    const queue = openInvokeQueue(redisTarget(sluice.config.redis), sluice.config.redis.keyPrefix);
     onTestFinished(() => queue.close());
     const job = await queue.add('probe', { mappingId: 'probe', source: 'sqs', functionArn: 'probe', payload: '{}', recordCount: 0 }, { delay: 3_600_000 });
     const during = await scrapeMetrics(sluice.url);

@@ -1,5 +1,6 @@
 /** The fixed text around the live view's table: what runs where, and how to send records. */
 import type { SandboxState, SourceType } from '../state-file.js';
+import { redactRedisUrl } from '../../redis/connection-options.js';
 
 /** A body per source that the example handlers accept as is. */
 export const EXAMPLE_BODIES: Record<SourceType, string> = {
@@ -32,7 +33,7 @@ export function headerLines({ state, redisUrl, logFile, startedInMs, notes }: He
   return [
     `Sluice sandbox ready in ${(startedInMs / 1000).toFixed(1)} s. Ctrl-C stops everything.`,
     `  API       ${state.apiUrl}  (Lambda API; GET /metrics)`,
-    `  Redis     ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
+    `  Redis     ${redactRedisUrl(redisUrl)}`,
     ...(['sqs', 'kinesis', 'dynamodb'] as const).flatMap((source) =>
       state.endpoints[source] ? [`  ${source.padEnd(9)} ${state.endpoints[source]}${emulated(source)}`] : [],
     ),

@@ -125,12 +125,18 @@ export class ShardLeases {
       else byMapping.set(lease.mappingId, [lease]);
     }
     const groups = [...byMapping.values()];
-    const pipeline = this.redis.pipeline();
-    for (const group of groups) {
-      const args = group.flatMap((lease) => [lease.shardId, lease.workerId, String(lease.token)]);
-      pipeline.eval(renewLeasesScript, 1, this.key(group[0]!.mappingId), String(this.leaseMs), ...args);
-    }
-    const results = groups.length === 0 ? [] : ((await pipeline.exec()) ?? []);
+    // One script per mapping, sent together but not as one pipeline: on Redis Cluster each
+    // mapping's leases live in its own slot (src/redis/keyspace.ts), possibly on another
+    // node, and an ioredis Cluster pipeline must stay on one node.
+    const results = await Promise.all(
+      groups.map((group) => {
+        const args = group.flatMap((lease) => [lease.shardId, lease.workerId, String(lease.token)]);
+        return this.redis.eval(renewLeasesScript, 1, this.key(group[0]!.mappingId), String(this.leaseMs), ...args).then(
+          (reply): [Error | null, unknown] => [null, reply],
+          (error: Error): [Error | null, unknown] => [error, undefined],
+        );
+      }),
+    );
     const renewed: Lease[] = [];
     const lost: Lease[] = [];
     groups.forEach((group, i) => {

@@ -14,6 +14,7 @@
  *                                 range and state (window-states.ts)
  */
 import type { Redis } from 'ioredis';
+import { mappingKeyBase } from '../../redis/keyspace.js';
 
 export interface StreamKeys {
   leases: string;
@@ -24,7 +25,7 @@ export interface StreamKeys {
 }
 
 export function streamKeys(prefix: string, mappingId: string): StreamKeys {
-  const base = `${prefix}:esm:${mappingId}`;
+  const base = mappingKeyBase(prefix, mappingId);
   return {
     leases: `${base}:shard-leases`,
     checkpoints: `${base}:checkpoints`,

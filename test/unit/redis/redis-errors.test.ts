@@ -23,6 +23,19 @@ describe('describeConnectionFailure: why Redis could not be reached, in plain wo
   });
 });
 
+describe('describeConnectionFailure: a failed TLS handshake, in one line with its fix', () => {
+  const tlsError = (code: string, message: string, reason?: string) => Object.assign(new Error(message), { code, ...(reason ? { reason } : {}) });
+
+  it.each([
+    [tlsError('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), 'the server certificate is not trusted (self-signed certificate in certificate chain): set redis.tls.ca to the CA that signed it (h:1)'],
+    [tlsError('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"), "the server certificate does not name this host (Hostname/IP does not match certificate's altnames): connect by a name it lists or set redis.tls.servername (h:1)"],
+    [tlsError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', '80DC:error:0A00045C:SSL routines\n'), 'the server requires a client certificate: set redis.tls.cert and redis.tls.key (h:1)'],
+    [tlsError('ERR_SSL_WRONG_VERSION_NUMBER', '80DC:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:...\n', 'wrong version number'), 'TLS handshake failed: wrong version number (h:1)'],
+  ])('%s', (error, words) => {
+    expect(describeConnectionFailure(error, 'h', 1, 5000)).toBe(words);
+  });
+});
+
 describe('isRedisUnavailable: Redis cannot serve now (503), not a bug (500)', () => {
   it.each([
     [new Error('Command timed out'), 'no answer in time'],
