@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { getFreePort, redisServerCommand, spawnManaged, type ManagedProcess } from '../../src/dev/emulators/index.js';
 import { pollUntil } from '../../test/support/poll.js';
+import { redisAnswersPing } from '../../test/support/redis-server.js';
 
 export class PersistentRedis {
   private process: ManagedProcess | undefined;
@@ -39,17 +40,8 @@ export class PersistentRedis {
     await pollUntil(() => this.ping(), { timeoutMs: 20_000, intervalMs: 25, description: `redis-server on ${this.port}: ${this.process?.tail() ?? ''}` });
   }
 
-  private async ping(): Promise<boolean> {
-    const client = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return (await client.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      client.disconnect();
-    }
+  private ping(): Promise<boolean> {
+    return redisAnswersPing(new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null }));
   }
 
   /** SHUTDOWN: the AOF is flushed to disk before Redis exits (a clean restart). */

@@ -36,6 +36,19 @@ export interface TestRedisServerOptions {
   sentinel?: boolean;
 }
 
+/** One PING through a fresh lazy client (disconnected after); false while nothing listens yet. */
+export async function redisAnswersPing(probe: Redis): Promise<boolean> {
+  probe.on('error', () => undefined); // not listening yet: the next poll tries again
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 export async function startTestRedisServer(options: TestRedisServerOptions = {}): Promise<TestRedisServer> {
   const port = options.port ?? (await getFreePort());
   const dir = mkdtempSync(path.join(tmpdir(), 'sluice-test-redis-'));
@@ -52,16 +65,7 @@ export async function startTestRedisServer(options: TestRedisServerOptions = {})
     await pollUntil(
       async () => {
         if (proc.exitInfo) throw new Error(`redis-server exited: ${proc.tail()}`);
-        const probe = client();
-        probe.on('error', () => undefined); // not listening yet: the next poll tries again
-        try {
-          await probe.connect();
-          return (await probe.ping()) === 'PONG';
-        } catch {
-          return false;
-        } finally {
-          probe.disconnect();
-        }
+        return redisAnswersPing(client());
       },
       { timeoutMs: 10_000, intervalMs: 50, description: `redis-server on port ${port} ready` },
     );
