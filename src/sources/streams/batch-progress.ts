@@ -20,7 +20,7 @@
  * mapping) is dropped, for the same reason.
  */
 import type { Redis } from 'ioredis';
-import type { StreamBatchState } from '../../pipeline/streams/index.js';
+import type { StreamBatchState } from './policy/index.js';
 import { PRELUDE } from './redis-scripts.js';
 import type { Lease } from './shard-leases.js';
 import { streamKeys } from './stream-keys.js';

@@ -6,7 +6,7 @@
  */
 import { buildOnFailureRecord, type OnFailureDestinations } from '../../destinations/index.js';
 import type { Logger } from '../../observability/logger.js';
-import type { DiscardGroup } from '../../pipeline/streams/index.js';
+import type { DiscardGroup } from './policy/index.js';
 import type { ShardMetrics } from './shard-metrics.js';
 import { payloadOf } from './stream-record.js';
 import { warnSourceCallFailed, type SourceWarningContext } from '../source-warnings.js';

@@ -37,7 +37,7 @@ import {
   settledUpTo,
   type StreamBatchConfig,
   type StreamBatchState,
-} from '../../pipeline/streams/index.js';
+} from './policy/index.js';
 import type { OnFailureDestinations } from '../../destinations/index.js';
 import { sendDiscard, type ShardDiscardsContext } from './shard-discards.js';
 import { payloadOf } from './stream-record.js';

@@ -20,7 +20,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
-import type { AttemptReport } from '../../pipeline/streams/index.js';
+import type { AttemptReport } from './policy/index.js';
 import type { InvocationOutcome } from '../../targets/index.js';
 import type { Logger } from '../../observability/logger.js';
 import { LeaseLostError } from './lease-lost-error.js';

@@ -19,7 +19,7 @@ import { ShardLeases, type Lease } from './shard-leases.js';
 import { ShardProcessor } from './shard-processor.js';
 import { shardMetrics, type ShardMetrics } from './shard-metrics.js';
 import { errorLabel, mappingLabels, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
-import type { StreamBatchConfig } from '../../pipeline/streams/index.js';
+import type { StreamBatchConfig } from './policy/index.js';
 import type { OnFailureDestinations } from '../../destinations/index.js';
 import type { IteratorPosition, ShardInfo, StreamSource } from './stream-source.js';
 import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';

@@ -62,8 +62,8 @@
  * 7. Stops (§17): disable, update and lease moves leave the saved window with its
  *    checkpoint; delete removes both (`deleteStreamState`).
  */
-import type { AttemptReport } from '../../pipeline/streams/index.js';
-import { retryDelayMs } from '../../pipeline/streams/index.js';
+import type { AttemptReport } from './policy/index.js';
+import { retryDelayMs } from './policy/index.js';
 import type { FunctionErrorOutcome, InvocationOutcome, SuccessOutcome } from '../../targets/target.js';
 
 /** TumblingWindowInSeconds range when on (api.md: 0 = off, at most 900). */

@@ -19,7 +19,7 @@ import {
   type OnFailureRecord,
   type OnFailureRecordContext,
 } from '../../../src/destinations/index.js';
-import { createBatchState, runStreamBatch } from '../../../src/pipeline/streams/index.js';
+import { createBatchState, runStreamBatch } from '../../../src/sources/streams/policy/index.js';
 import type { InvocationOutcome } from '../../../src/targets/target.js';
 import { createQueue, getEndpoints, pollUntil, snsClient, sqsClient, uniqueName } from '../../support/index.js';
 import { TEST_ACCOUNT_ID, TEST_CREDENTIALS } from '../../support/endpoints.js';

@@ -13,7 +13,7 @@ import {
   type PolicyRecordInput,
   type StreamBatchConfig,
   type StreamBatchState,
-} from '../../../src/pipeline/streams/index.js';
+} from '../../../src/sources/streams/policy/index.js';
 
 export const T0 = Date.parse('2025-11-25T19:00:00.000Z');
 const PREFIX = '4965812345678901234567890123456789012345678901234567';

@@ -11,7 +11,7 @@ import {
   type DiscardedPart,
   type OnFailureRecordContext,
 } from '../../../src/destinations/index.js';
-import { createBatchState, nextAction } from '../../../src/pipeline/streams/index.js';
+import { createBatchState, nextAction } from '../../../src/sources/streams/policy/index.js';
 import { T0, config, failures, records, seq, simulate } from './harness.js';
 
 const at = (iso: string): number => Date.parse(iso);

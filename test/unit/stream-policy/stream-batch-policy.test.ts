@@ -15,7 +15,7 @@ import {
   runStreamBatch,
   settledUpTo,
   type StreamBatchState,
-} from '../../../src/pipeline/streams/index.js';
+} from '../../../src/sources/streams/policy/index.js';
 import {
   T0,
   config,

@@ -1,7 +1,7 @@
 /** Tumbling windows (streams.md §15): window ranges, the event envelope against AWS's examples, responses, final invocations. */
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
-import { applyOutcome, createBatchState, nextAction } from '../../../src/pipeline/streams/index.js';
+import { applyOutcome, createBatchState, nextAction } from '../../../src/sources/streams/policy/index.js';
 import { toKinesisEventRecord } from '../../../src/sources/kinesis/kinesis-record.js';
 import {
   afterFinalInvoke,

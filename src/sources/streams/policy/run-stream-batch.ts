@@ -5,7 +5,7 @@
  * tests (a fake clock and target).
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { InvocationOutcome } from '../../targets/target.js';
+import type { InvocationOutcome } from '../../../targets/target.js';
 import {
   applyOutcome,
   nextAction,

@@ -22,12 +22,12 @@
  * (its records are done) or is discarded; the batch ends when no part is left. The
  * checkpoint moves only then (§5), to the batch's last sequence number.
  */
-import type { InvocationOutcome } from '../../targets/target.js';
-import { readBatchItemFailures } from '../batch-item-failures.js';
-import { compareSequenceNumbers } from '../../sources/streams/sequence-numbers.js';
-import type { DiscardCondition, DiscardedPart, OnFailureResponseContext } from '../../destinations/on-failure-record.js';
+import type { InvocationOutcome } from '../../../targets/target.js';
+import { readBatchItemFailures } from '../../../pipeline/batch-item-failures.js';
+import { compareSequenceNumbers } from '../sequence-numbers.js';
+import type { DiscardCondition, DiscardedPart, OnFailureResponseContext } from '../../../destinations/on-failure-record.js';
 
-import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES } from '../payload-limit.js';
+import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES } from '../../../pipeline/payload-limit.js';
 export { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES };
 
 /** Retry delays (§10): min(2^(n−1), 30) s plus up to 10 % jitter. */
