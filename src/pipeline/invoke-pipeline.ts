@@ -156,6 +156,11 @@ export class InvokePipeline {
           connection,
           prefix,
           concurrency: this.options.workerConcurrency,
+          // BullMQ waits runRetryDelay (15 s by default) after a connection error before it
+          // asks Redis for the next job again; a Redis restart or Sentinel failover would
+          // then stall every invocation of this process for 15 s after Redis is back. 1 s
+          // keeps that in line with the 2 s reconnect bound of bull-connection.ts.
+          runRetryDelay: 1_000,
           ...(this.options.jobLockMs !== undefined
             ? { lockDuration: this.options.jobLockMs, stalledInterval: Math.max(500, Math.floor(this.options.jobLockMs / 2)) }
             : {}),
