@@ -15,6 +15,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { backoffSchedule } from '../aws/backoff.js';
 import type { AwsClients } from '../aws/clients.js';
 import { parseDestinationArn, type DestinationArn, type DestinationType } from './destination-arn.js';
 import {
@@ -68,7 +69,8 @@ export type DeliveryOutcome =
       lastProcessingResult: string;
     };
 
-const DEFAULT_RETRY_DELAYS_MS = [1000, 2000, 4000] as const;
+/** Three tries again after 1 s, 2 s and 4 s (streams.md §14.2), from the one backoff formula. */
+const DEFAULT_RETRY_DELAYS_MS: readonly number[] = backoffSchedule({ firstMs: 1000, maxMs: 4000 }, 3);
 
 const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> => sleepFor(ms, undefined, { signal }).then(() => undefined);
 
