@@ -11,6 +11,12 @@
  * queues and topics are refused without a call. The outcome says whether the record was
  * delivered and, if not, the error code for `LastProcessingResult` (api.md §6.2); the
  * caller then drops the records, logs the record and counts it (metrics.md), and moves on.
+ *
+ * No p-queue here (issue #12 asked where it fits): sends are not bounded in-process because
+ * nothing needs bounding. A send is awaited by the shard lane that discarded the records,
+ * before it may checkpoint past them (at-least-once), so at most one send per lane is in
+ * flight and the lanes are already bounded (shards leased × ParallelizationFactor). A shared
+ * queue would only make one shard's slow destination delay other shards' checkpoints.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
