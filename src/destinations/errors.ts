@@ -2,7 +2,7 @@
  * Why an on-failure record was not delivered, classified once: a stable error code for
  * `LastProcessingResult` (api.md §6.2) and logs, and whether trying again may help.
  */
-import { NETWORK_ERROR_CODES as networkCodes } from '../aws/network-errors.js';
+import { sdkErrorCode } from '../aws/sdk-errors.js';
 
 /** Codes of Sluice's own refusals (no service call was made). */
 export const DestinationErrorCode = {
@@ -38,30 +38,14 @@ export class DestinationDeliveryError extends Error {
 }
 
 
-interface ErrorLike {
-  name?: unknown;
-  code?: unknown;
-  Code?: unknown;
-  message?: unknown;
-}
-
 /**
  * The error code of a failed delivery call: Node's system code for network failures
  * (`ECONNREFUSED`), else the SDK's error code (`QueueDoesNotExist`, `NotFound`,
- * `AccessDenied`...), else `UnknownError`.
+ * `AccessDenied`...), else `UnknownError` (read by `aws/sdk-errors.ts`).
  */
 export function deliveryErrorCode(error: unknown): string {
   if (error instanceof DestinationDeliveryError) return error.code;
-  const e: ErrorLike = typeof error === 'object' && error !== null ? (error as ErrorLike) : {};
-  if (typeof e.code === 'string' && networkCodes.has(e.code)) return e.code;
-  const cause = (error as { cause?: unknown } | undefined)?.cause;
-  if (cause && typeof cause === 'object' && typeof (cause as ErrorLike).code === 'string' && networkCodes.has((cause as ErrorLike).code as string)) {
-    return (cause as ErrorLike).code as string;
-  }
-  for (const candidate of [e.Code, e.name, e.code]) {
-    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
-  }
-  return 'UnknownError';
+  return sdkErrorCode(error);
 }
 
 export function deliveryErrorMessage(error: unknown): string {

@@ -11,10 +11,17 @@
  * queues and topics are refused without a call. The outcome says whether the record was
  * delivered and, if not, the error code for `LastProcessingResult` (api.md §6.2); the
  * caller then drops the records, logs the record and counts it (metrics.md), and moves on.
+ *
+ * No p-queue here (issue #12 asked where it fits): sends are not bounded in-process because
+ * nothing needs bounding. A send is awaited by the shard lane that discarded the records,
+ * before it may checkpoint past them (at-least-once), so at most one send per lane is in
+ * flight and the lanes are already bounded (shards leased × ParallelizationFactor). A shared
+ * queue would only make one shard's slow destination delay other shards' checkpoints.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { GetQueueUrlCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { backoffSchedule } from '../aws/backoff.js';
 import type { AwsClients } from '../aws/clients.js';
 import { parseDestinationArn, type DestinationArn, type DestinationType } from './destination-arn.js';
 import {
@@ -68,7 +75,8 @@ export type DeliveryOutcome =
       lastProcessingResult: string;
     };
 
-const DEFAULT_RETRY_DELAYS_MS = [1000, 2000, 4000] as const;
+/** Three tries again after 1 s, 2 s and 4 s (streams.md §14.2), from the one backoff formula. */
+const DEFAULT_RETRY_DELAYS_MS: readonly number[] = backoffSchedule({ firstMs: 1000, maxMs: 4000 }, 3);
 
 const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> => sleepFor(ms, undefined, { signal }).then(() => undefined);
 

@@ -5,7 +5,7 @@
  */
 import { invalidParameter, type LambdaApiError } from './errors.js';
 import { parseEventSourceArn, type EventSource } from './event-source-arn.js';
-import { foreignSourceFields, provisionedPollerDefaults, type MappingSettings } from './model.js';
+import { defaultsFor, foreignSourceFields, provisionedPollerDefaults, type MappingSettings } from './model.js';
 import { checkFilterPatterns } from './filter-rules.js';
 
 export interface RuleContext {
@@ -100,7 +100,10 @@ export function checkLambdaRules(merged: MappingSettings, context: RuleContext):
         fail(invalidParameter('MinimumPollers must be between 2 and 200 and MaximumPollers between 2 and 2000, with MinimumPollers not greater than MaximumPollers.'));
       }
     }
-  } else if ((merged.TumblingWindowInSeconds ?? 0) > 0 && (merged.ParallelizationFactor ?? 1) > 1) {
+  } else if (
+    (merged.TumblingWindowInSeconds ?? defaultsFor(source.type, false).TumblingWindowInSeconds) > 0 &&
+    (merged.ParallelizationFactor ?? defaultsFor(source.type, false).ParallelizationFactor) > 1
+  ) {
     // V33
     fail(invalidParameter('TumblingWindowInSeconds cannot be used with a ParallelizationFactor greater than 1.'));
   }

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FunctionRegistry, ResolvedFunction } from '../functions/index.js';
 import { resolveFunctionArn, unqualifiedFunctionArn, FUNCTION_NAME_PATTERN, matchesFunctionNamePattern } from '../functions/index.js';
-import type { SourceInspector } from '../sources/source-inspector.js';
 import { invalidParameter, mappingInUse, mappingNotFound, validationError, LambdaApiError } from './errors.js';
 import type { EventSource } from './event-source-arn.js';
+import { requireQueue, requireStream, type SourceChecks } from './source-checks.js';
 import type { AllowedResources } from './allowed-resources.js';
 import { checkLambdaRules } from './lambda-rules.js';
 import { decodeMarker, encodeMarker } from './list-marker.js';
@@ -24,7 +24,7 @@ export interface MappingServiceOptions {
   maxFiltersPerMapping: number;
   store: MappingStore;
   functions: FunctionRegistry;
-  sources: SourceInspector;
+  sources: SourceChecks;
   /** `sources.allow` / `destinations.allow`; absent: everything allowed. */
   allowed?: AllowedResources;
   /**
@@ -281,12 +281,12 @@ export class MappingService {
   /** V39 / V40 on create, V41 whenever the function is (re)named. */
   private async checkSource(source: EventSource, fn: ResolvedFunction, operation: 'create' | 'update'): Promise<void> {
     if (source.type !== 'sqs') {
-      if (operation === 'create') await this.options.sources.streamExists(source);
+      if (operation === 'create') await requireStream(this.options.sources, source);
       return;
     }
     let facts;
     try {
-      facts = await this.options.sources.sqsQueue(source);
+      facts = await requireQueue(this.options.sources, source);
     } catch (error) {
       // Source existence is not re-checked on update (chosen, api.md §3.1): without the
       // queue there is no visibility timeout to compare.

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { storeKeys } from '../redis/keyspace.js';
 
 export interface StoreIdentity {
   id: string;
@@ -78,8 +79,9 @@ export class StoreMarker {
     /** The store's List order index (`MappingStore.orderKey`): which mappings exist. */
     private readonly orderKey: string,
   ) {
-    this.markerKey = `${prefix}:store`;
-    this.lossKey = `${prefix}:store:lost`;
+    const keys = storeKeys(prefix);
+    this.markerKey = keys.marker;
+    this.lossKey = keys.markerLost;
   }
 
   /** The store this process joins: the existing marker, or a new one on an empty Redis. */

@@ -1,16 +1,11 @@
 /**
  * The mapping store: Redis is the system of record, shared by every Sluice process.
  *
- * Keys (prefix from config `redis.keyPrefix`):
- *   <p>:esm:<uuid>            hash {doc, rev, lpr:invoke, lpr:read}: the mapping (JSON), its optimistic-lock
- *                             revision, and the processing results pollers report (kept out of
- *                             `doc` so that reporting never races an API update)
- *   <p>:esm:pair:<src>|<fn>   UUID of the mapping of that EventSourceArn and FunctionArn
- *   <p>:esm:order             zset (score 0) of `<createdAt ms, 15 digits>:<uuid>`, List order
- *   <p>:esm:tags:<uuid>       hash of tags
- *   <p>:esm:changes           pub/sub channel carrying the UUID of every changed mapping
+ * Keys: `storeKeys` of src/redis/keyspace.ts (the mapping hash, its pair index, the List
+ * order index, tags and the change channel), prefix from config `redis.keyPrefix`.
  */
 import type { Redis } from 'ioredis';
+import { storeKeys, type StoreKeys } from '../redis/keyspace.js';
 import { createMappingScript, removeMappingScript, replaceMappingScript, tagMappingScript } from './redis-scripts.js';
 import type { StoredMapping } from './model.js';
 
@@ -42,24 +37,23 @@ function withProcessingResult(doc: string, invokeResult: string | null | undefin
 
 export class MappingStore {
   readonly changesChannel: string;
+  private readonly keys: StoreKeys;
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
   ) {
-    this.changesChannel = `${prefix}:esm:changes`;
+    this.keys = storeKeys(prefix);
+    this.changesChannel = this.keys.changes;
   }
 
-  private key = (uuid: string) => `${this.prefix}:esm:${uuid}`;
-  private tagsKey = (uuid: string) => `${this.prefix}:esm:tags:${uuid}`;
-  private pairKey = (eventSourceArn: string, functionArn: string) => `${this.prefix}:esm:pair:${eventSourceArn}|${functionArn}`;
   /** The List order index: every mapping's member (the store marker reads it too). */
   get orderKey() {
-    return `${this.prefix}:esm:order`;
+    return this.keys.order;
   }
 
   async get(uuid: string): Promise<VersionedMapping | undefined> {
-    const [doc, revision, invokeResult, readError] = await this.redis.hmget(this.key(uuid), 'doc', 'rev', 'lpr:invoke', 'lpr:read');
+    const [doc, revision, invokeResult, readError] = await this.redis.hmget(this.keys.mapping(uuid), 'doc', 'rev', 'lpr:invoke', 'lpr:read');
     if (doc === null || doc === undefined || revision === null || revision === undefined) return undefined;
     return { mapping: withProcessingResult(doc, invokeResult, readError), revision };
   }
@@ -69,7 +63,7 @@ export class MappingStore {
    * next successful poll clears it, then the last invocation's result shows again.
    */
   async reportProcessingResult(uuid: string, report: { invocation?: string; readError?: string | null }): Promise<void> {
-    const key = this.key(uuid);
+    const key = this.keys.mapping(uuid);
     const pipeline = this.redis.pipeline();
     // Only while the mapping exists: a report racing a removal must not resurrect the key.
     if (report.invocation !== undefined) pipeline.eval(SET_IF_EXISTS, 1, key, 'lpr:invoke', report.invocation);
@@ -80,18 +74,18 @@ export class MappingStore {
 
   /** UUID of the mapping holding this EventSourceArn + FunctionArn pair, if any. */
   async findPair(eventSourceArn: string, functionArn: string): Promise<string | undefined> {
-    return (await this.redis.get(this.pairKey(eventSourceArn, functionArn))) ?? undefined;
+    return (await this.redis.get(this.keys.pair(eventSourceArn, functionArn))) ?? undefined;
   }
 
   /** Stores a new mapping unless its pair exists; returns the holder's UUID then. */
   async create(mapping: StoredMapping, tags: Record<string, string>): Promise<{ ok: true } | { ok: false; holder: string }> {
     const tagEntries = Object.entries(tags).flat();
-    if (tagEntries.length > 0) await this.redis.hset(this.tagsKey(mapping.UUID), ...tagEntries);
+    if (tagEntries.length > 0) await this.redis.hset(this.keys.tags(mapping.UUID), ...tagEntries);
     const result = (await this.redis.eval(
       createMappingScript,
       4,
-      this.key(mapping.UUID),
-      this.pairKey(mapping.EventSourceArn, mapping.FunctionArn),
+      this.keys.mapping(mapping.UUID),
+      this.keys.pair(mapping.EventSourceArn, mapping.FunctionArn),
       this.orderKey,
       this.changesChannel,
       toDoc(mapping),
@@ -100,7 +94,7 @@ export class MappingStore {
       mapping.LastProcessingResult ?? '',
     )) as string;
     if (result === 'OK') return { ok: true };
-    if (tagEntries.length > 0) await this.redis.del(this.tagsKey(mapping.UUID));
+    if (tagEntries.length > 0) await this.redis.del(this.keys.tags(mapping.UUID));
     return { ok: false, holder: result };
   }
 
@@ -109,9 +103,9 @@ export class MappingStore {
     const result = (await this.redis.eval(
       replaceMappingScript,
       4,
-      this.key(next.UUID),
-      this.pairKey(current.mapping.EventSourceArn, current.mapping.FunctionArn),
-      this.pairKey(next.EventSourceArn, next.FunctionArn),
+      this.keys.mapping(next.UUID),
+      this.keys.pair(current.mapping.EventSourceArn, current.mapping.FunctionArn),
+      this.keys.pair(next.EventSourceArn, next.FunctionArn),
       this.changesChannel,
       current.revision,
       toDoc(next),
@@ -129,10 +123,10 @@ export class MappingStore {
     const result = (await this.redis.eval(
       removeMappingScript,
       5,
-      this.key(mapping.UUID),
-      this.pairKey(mapping.EventSourceArn, mapping.FunctionArn),
+      this.keys.mapping(mapping.UUID),
+      this.keys.pair(mapping.EventSourceArn, mapping.FunctionArn),
       this.orderKey,
-      this.tagsKey(mapping.UUID),
+      this.keys.tags(mapping.UUID),
       this.changesChannel,
       current.revision,
       mapping.UUID,
@@ -150,7 +144,7 @@ export class MappingStore {
   async getMany(members: string[]): Promise<StoredMapping[]> {
     if (members.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const member of members) pipeline.hmget(this.key(member.slice(member.indexOf(':') + 1)), 'doc', 'lpr:invoke', 'lpr:read');
+    for (const member of members) pipeline.hmget(this.keys.mapping(member.slice(member.indexOf(':') + 1)), 'doc', 'lpr:invoke', 'lpr:read');
     const results = (await pipeline.exec()) ?? [];
     return results.flatMap(([error, fields]) => {
       const [doc, invokeResult, readError] = (fields ?? []) as (string | null)[];
@@ -165,20 +159,20 @@ export class MappingStore {
   }
 
   async getTags(uuid: string): Promise<Record<string, string>> {
-    return this.redis.hgetall(this.tagsKey(uuid));
+    return this.redis.hgetall(this.keys.tags(uuid));
   }
 
   /** Adds or replaces tags; fails when the mapping is gone or the total would pass `maxTags`. */
   async addTags(uuid: string, tags: Record<string, string>, maxTags: number): Promise<'ok' | 'missing' | 'limit'> {
-    const result = (await this.redis.eval(tagMappingScript, 2, this.key(uuid), this.tagsKey(uuid), String(maxTags), ...Object.entries(tags).flat())) as string;
+    const result = (await this.redis.eval(tagMappingScript, 2, this.keys.mapping(uuid), this.keys.tags(uuid), String(maxTags), ...Object.entries(tags).flat())) as string;
     return result.toLowerCase() as 'ok' | 'missing' | 'limit';
   }
 
   async removeTags(uuid: string, keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.redis.hdel(this.tagsKey(uuid), ...keys);
+    if (keys.length > 0) await this.redis.hdel(this.keys.tags(uuid), ...keys);
   }
 
   async exists(uuid: string): Promise<boolean> {
-    return (await this.redis.exists(this.key(uuid))) === 1;
+    return (await this.redis.exists(this.keys.mapping(uuid))) === 1;
   }
 }

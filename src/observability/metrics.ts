@@ -7,7 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { SourceType } from '../mappings/event-source-arn.js';
 import type { MappingState } from '../mappings/model.js';
-import { NETWORK_ERROR_CODES } from '../aws/network-errors.js';
+import { readSdkError } from '../aws/sdk-errors.js';
 
 /** The labels of every per-mapping metric (metrics.md §2). */
 export interface MappingLabels {
@@ -79,13 +79,8 @@ export function mappingLabels(mapping: string, sourceType: SourceType, functionA
  * answer (Node / undici codes, SDK timeouts).
  */
 export function errorLabel(error: unknown): string {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown; Code?: unknown };
-  if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return 'NetworkingError';
-  if (e.name === 'TimeoutError' || e.name === 'RequestTimeout') return 'NetworkingError';
-  for (const candidate of [e.Code, e.name, e.code]) {
-    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
-  }
-  return 'UnknownError';
+  const facts = readSdkError(error);
+  return facts.class === 'network' ? 'NetworkingError' : facts.code;
 }
 
 const mappingStates: readonly MappingState[] = ['Creating', 'Enabling', 'Enabled', 'Disabling', 'Disabled', 'Updating', 'Deleting'];

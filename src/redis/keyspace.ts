@@ -18,6 +18,23 @@
  * existing Redis keeps working unchanged; the tagged layout is used only with
  * `redis.cluster` (moving a store between the two layouts is not supported).
  * `redis.keyPrefix` cannot contain braces (schema), so a tag is never ambiguous.
+ *
+ * Every key name is built below, nowhere else (design.md: "keys built in one module"):
+ *
+ *   cross-mapping slot (`<p>`)
+ *     <p>:esm:<uuid>            hash {doc, rev, lpr:invoke, lpr:read}: the mapping (JSON), its
+ *                               optimistic-lock revision and the processing results pollers report
+ *     <p>:esm:pair:<src>|<fn>   UUID of the mapping of that EventSourceArn and FunctionArn
+ *     <p>:esm:order             zset (score 0) of `<createdAt ms, 15 digits>:<uuid>`, List order
+ *     <p>:esm:tags:<uuid>       hash of tags
+ *     <p>:esm:changes           pub/sub channel carrying the UUID of every changed mapping
+ *     <p>:store, <p>:store:lost the store marker and its loss record (mappings/store-marker.ts)
+ *     <p>:workers               zset of live workers (supervisor/worker-registry.ts)
+ *     <p>:invoke:...            BullMQ's queue `invoke` (BullMQ names these from its prefix `<p>`)
+ *   a mapping's own slot (`<p>:esm:<uuid>`, see mappingKeyBase)
+ *     ...:applied               hash workerId -> generation the worker converged on
+ *     ...:slots                 SQS concurrency slots (sources/sqs)
+ *     ...:shard-leases, :checkpoints, :latest, :batches, :windows   stream state (sources/streams/stream-keys.ts)
  */
 
 /** The prefix components build keys from: `keyPrefix`, or `{keyPrefix}` for Redis Cluster. */
@@ -32,4 +49,54 @@ export const configuredKeyspacePrefix = (redis: { keyPrefix: string; cluster?: u
 export function mappingKeyBase(prefix: string, mappingId: string): string {
   const tagged = /^\{(.+)\}$/.exec(prefix);
   return tagged ? `{${tagged[1]}:esm:${mappingId}}` : `${prefix}:esm:${mappingId}`;
+}
+
+/** The mapping store's keys: all in the cross-mapping slot, so its scripts touch them at once. */
+export interface StoreKeys {
+  mapping(uuid: string): string;
+  tags(uuid: string): string;
+  pair(eventSourceArn: string, functionArn: string): string;
+  order: string;
+  changes: string;
+  marker: string;
+  markerLost: string;
+}
+
+export function storeKeys(prefix: string): StoreKeys {
+  return {
+    mapping: (uuid) => `${prefix}:esm:${uuid}`,
+    tags: (uuid) => `${prefix}:esm:tags:${uuid}`,
+    pair: (eventSourceArn, functionArn) => `${prefix}:esm:pair:${eventSourceArn}|${functionArn}`,
+    order: `${prefix}:esm:order`,
+    changes: `${prefix}:esm:changes`,
+    marker: `${prefix}:store`,
+    markerLost: `${prefix}:store:lost`,
+  };
+}
+
+/** The live-worker registry (cross-mapping slot). */
+export const workersKey = (prefix: string): string => `${prefix}:workers`;
+
+/** The keys of one mapping's running state, all in that mapping's own slot. */
+export interface MappingStateKeys {
+  applied: string;
+  sqsSlots: string;
+  shardLeases: string;
+  checkpoints: string;
+  pinnedLatest: string;
+  batches: string;
+  windows: string;
+}
+
+export function mappingStateKeys(prefix: string, mappingId: string): MappingStateKeys {
+  const base = mappingKeyBase(prefix, mappingId);
+  return {
+    applied: `${base}:applied`,
+    sqsSlots: `${base}:slots`,
+    shardLeases: `${base}:shard-leases`,
+    checkpoints: `${base}:checkpoints`,
+    pinnedLatest: `${base}:latest`,
+    batches: `${base}:batches`,
+    windows: `${base}:windows`,
+  };
 }

@@ -4,6 +4,7 @@
  * call that got no answer), with the function and what the poller does next. A source that
  * keeps failing writes one line, then a count per interval; nothing is retried in silence.
  */
+import { sdkErrorCode } from '../aws/sdk-errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RateLimitedWarnings, WarningLevel } from '../observability/rate-limited-warnings.js';
 
@@ -44,11 +45,12 @@ export function warnSourceCallFailed(context: SourceWarningContext, failure: Sou
   });
 }
 
-/** The code of any thrown value: the service's `Code`, a Node `code` (errno), else its name. */
+/**
+ * The code of any thrown value, read by `aws/sdk-errors.ts` like every other caller: the
+ * errno of a call that got no answer, else `Code`, `name`, `code`. Before the one reader
+ * this took `code` before `name`; SDK exceptions carry no `code`, so only non-SDK errors
+ * with both (Node's `AbortError` / `ABORT_ERR`) now log their name (decided: one order).
+ */
 export function sourceErrorCode(error: unknown): string {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as { Code?: unknown; code?: unknown; name?: unknown };
-  for (const candidate of [e.Code, e.code, e.name]) {
-    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
-  }
-  return 'UnknownError';
+  return sdkErrorCode(error);
 }

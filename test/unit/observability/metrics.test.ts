@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SluiceMetrics, type MappingLabels } from '../../../src/observability/metrics.js';
+import { errorLabel, SluiceMetrics, type MappingLabels } from '../../../src/observability/metrics.js';
 
 const sqs: MappingLabels = { mapping: 'm-1', sourceType: 'sqs', function: 'arn:aws:lambda:us-east-1:000000000000:function:f' };
 const kinesis: MappingLabels = { mapping: 'm-2', sourceType: 'kinesis', function: 'arn:aws:lambda:us-east-1:000000000000:function:g' };
@@ -145,5 +145,21 @@ describe('SluiceMetrics', () => {
     const b = new SluiceMetrics();
     a.polled(sqs, 1);
     expect(samples(await b.text(), 'sluice_polled_events_total')).toEqual([]);
+  });
+});
+
+describe('errorLabel', () => {
+  it('labels SDK errors by their code and every failure without an answer NetworkingError', async () => {
+    const { ProvisionedThroughputExceededException } = await import('@aws-sdk/client-kinesis');
+    const { QueueDoesNotExist } = await import('@aws-sdk/client-sqs');
+    expect(errorLabel(new ProvisionedThroughputExceededException({ message: 'slow', $metadata: {} }))).toBe('ProvisionedThroughputExceededException');
+    expect(errorLabel(Object.assign(new QueueDoesNotExist({ message: 'gone', $metadata: {} }), { Code: 'AWS.SimpleQueueService.NonExistentQueue' }))).toBe(
+      'AWS.SimpleQueueService.NonExistentQueue',
+    );
+    expect(errorLabel(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe('NetworkingError');
+    // The SDK wraps the socket error: the errno is on `cause` (read once by aws/sdk-errors).
+    expect(errorLabel(Object.assign(new Error('socket hang up'), { name: 'SocketWrapper', cause: { code: 'ECONNRESET' } }))).toBe('NetworkingError');
+    expect(errorLabel(Object.assign(new Error('late'), { name: 'RequestTimeoutException' }))).toBe('NetworkingError');
+    expect(errorLabel(new Error('plain'))).toBe('UnknownError');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configuredKeyspacePrefix, keyspacePrefix, mappingKeyBase } from '../../../src/redis/keyspace.js';
+import { configuredKeyspacePrefix, keyspacePrefix, mappingKeyBase, mappingStateKeys, storeKeys, workersKey } from '../../../src/redis/keyspace.js';
 import { streamKeys } from '../../../src/sources/streams/stream-keys.js';
 import { slotsKey } from '../../../src/supervisor/sqs-runner.js';
 
@@ -17,5 +17,39 @@ describe('keyspace', () => {
     const keys = streamKeys(prefix, 'u-1');
     expect(Object.values(keys).every((key) => key.startsWith('{orders:esm:u-1}:'))).toBe(true);
     expect(slotsKey(prefix, 'u-1')).toBe('{orders:esm:u-1}:slots');
+  });
+});
+
+describe('key names, built in one module', () => {
+  it('names the store keys as before, in the cross-mapping slot', () => {
+    expect(storeKeys('sluice')).toMatchObject({ order: 'sluice:esm:order', changes: 'sluice:esm:changes', marker: 'sluice:store', markerLost: 'sluice:store:lost' });
+    const keys = storeKeys('{orders}');
+    expect(keys.mapping('u-1')).toBe('{orders}:esm:u-1');
+    expect(keys.tags('u-1')).toBe('{orders}:esm:tags:u-1');
+    expect(keys.pair('arn:src', 'arn:fn')).toBe('{orders}:esm:pair:arn:src|arn:fn');
+    expect(workersKey('{orders}')).toBe('{orders}:workers');
+  });
+
+  it("names a mapping's running state in its own slot, as the runners and stream keys do", () => {
+    expect(mappingStateKeys('sluice', 'u-1')).toEqual({
+      applied: 'sluice:esm:u-1:applied',
+      sqsSlots: 'sluice:esm:u-1:slots',
+      shardLeases: 'sluice:esm:u-1:shard-leases',
+      checkpoints: 'sluice:esm:u-1:checkpoints',
+      pinnedLatest: 'sluice:esm:u-1:latest',
+      batches: 'sluice:esm:u-1:batches',
+      windows: 'sluice:esm:u-1:windows',
+    });
+    const tagged = mappingStateKeys('{orders}', 'u-1');
+    expect(Object.values(tagged).every((key) => key.startsWith('{orders:esm:u-1}:'))).toBe(true);
+    const stream = streamKeys('{orders}', 'u-1');
+    expect([stream.leases, stream.checkpoints, stream.pinnedLatest, stream.batches, stream.windowStates]).toEqual([
+      tagged.shardLeases,
+      tagged.checkpoints,
+      tagged.pinnedLatest,
+      tagged.batches,
+      tagged.windows,
+    ]);
+    expect(slotsKey('{orders}', 'u-1')).toBe(tagged.sqsSlots);
   });
 });
