@@ -44,7 +44,6 @@ export async function fenceMoved(redis: Pick<Redis, 'hget'>, fence: JobFence): P
 export function fencedResult(reason: string): BatchJobResult {
   return {
     outcome: { kind: 'invocation-error', reason: 'service-error', errorCode: JOB_FENCED, errorMessage: `not invoked: ${reason}`, durationMs: 0 },
-    attempts: 0,
     fenced: true,
   };
 }
