@@ -2,7 +2,7 @@
  * The SQS poller of one mapping in one process (sqs.md §3–§10): receive loops that hold a
  * concurrency slot, batches built by size / window / 6 MB, and each batch handed to the
  * SQS batch policy (its attempts, then its verdict applied). The parts: receiving
- * (sqs-receiver.ts), the attempts (sqs-attempts.ts), the verdict (batch-outcome.ts), what
+ * (sqs-receiver.ts, batch-filler.ts for a batching window), the attempts (sqs-attempts.ts), the verdict (batch-outcome.ts), what
  * is done to the messages (sqs-message-actions.ts), LastProcessingResult
  * (processing-result.ts).
  */
@@ -20,11 +20,12 @@ import { sqsBatchVerdict } from './batch-outcome.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import { processingResult, ProcessingResultReporter } from './processing-result.js';
 import { attemptBatch } from './sqs-attempts.js';
+import { BatchFiller } from './batch-filler.js';
 import { SqsBatch, type BatchEntry } from './sqs-batch.js';
 import type { SqsClientLike } from './sqs-calls.js';
 import { SqsMessageActions } from './sqs-message-actions.js';
 import { SqsQueue } from './sqs-queue.js';
-import { SqsReceiver, STOPPED } from './sqs-receiver.js';
+import { LONG_POLL_SECONDS, SqsReceiver, STOPPED } from './sqs-receiver.js';
 
 export interface SqsPollerSettings {
   mappingId: string;
@@ -53,7 +54,6 @@ export interface SqsPollerDependencies {
   metrics?: SluiceMetrics;
 }
 
-const LONG_POLL_SECONDS = 20;
 const SLOT_WAIT_MS = 200;
 
 export class SqsPoller {
@@ -66,7 +66,7 @@ export class SqsPoller {
   private readonly loopPromises = new Set<Promise<void>>();
   /** Stage 1 of stop(), once asked for. */
   private receivingStopped?: Promise<void>;
-  private readonly leftovers: BatchEntry[] = [];
+  private readonly filler: BatchFiller;
   private readonly labels: MappingLabels;
   /** Failed calls, warned about once per mapping, operation and cause (then a count per minute). */
   private readonly warnings: SourceWarningContext;
@@ -96,6 +96,12 @@ export class SqsPoller {
       logger,
       warn,
       ...(metrics ? { metrics } : {}),
+    });
+    this.filler = new BatchFiller({
+      batchSize: settings.batchSize,
+      windowSeconds: settings.windowSeconds,
+      receive: (max, waitSeconds) => this.receiver.receiveUnlessStopped(max, waitSeconds),
+      running: () => this.running,
     });
     this.reporter = new ProcessingResultReporter((result) => deps.report(result));
     if (metrics) this.attemptMetrics = { invocationAttempt: (a) => metrics.invocationAttempt(labels, a), invocationError: (c) => metrics.invocationError(labels, c) };
@@ -149,7 +155,7 @@ export class SqsPoller {
     await Promise.allSettled([...this.loopPromises]);
     // An invocation tracks the deletion that follows it: wait until both are done.
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    this.receiver.giveBackAfterStop(this.leftovers.splice(0));
+    this.receiver.giveBackAfterStop(this.filler.takeLeftovers());
     this.warnings.warnings.close();
   }
 
@@ -205,7 +211,7 @@ export class SqsPoller {
     while (this.running) {
       const token = await this.acquireSlot();
       if (!token) return;
-      const batch = await this.fill();
+      const batch = await this.filler.fill();
       if (batch.size === 0) {
         await this.deps.slots.release(token).catch(() => undefined);
         if (this.receiver.failing) await this.pause(backoff.fail());
@@ -221,35 +227,6 @@ export class SqsPoller {
           .finally(() => this.deps.slots.release(token).catch(() => undefined)),
       );
     }
-  }
-
-  /** Receives until the batch is full, its window is over, or the next record would pass 6 MB. */
-  private async fill(): Promise<SqsBatch> {
-    const batch = new SqsBatch(this.settings.batchSize);
-    while (this.leftovers.length > 0 && batch.fits(this.leftovers[0]!)) batch.add(this.leftovers.shift()!);
-    const windowMs = this.settings.windowSeconds * 1000;
-    // A stop closes the batch being filled: what it holds is invoked (sqs.md §10).
-    while (!batch.isFull && this.leftovers.length === 0 && this.running) {
-      let waitSeconds = LONG_POLL_SECONDS;
-      if (batch.openedAt !== undefined) {
-        const remainingMs = batch.openedAt + windowMs - Date.now();
-        if (remainingMs <= 0) break;
-        waitSeconds = Math.min(LONG_POLL_SECONDS, Math.floor(remainingMs / 1000));
-      }
-      // Parallel receives once the batch has started, never asking for more than it has room for.
-      const room = this.settings.batchSize - batch.size;
-      const requests = batch.size === 0 ? [Math.min(10, room)] : chunks(room, 10, 10);
-      const received = await Promise.all(requests.map((max) => this.receiver.receiveUnlessStopped(max, waitSeconds)));
-      if (received.some((r) => r === undefined) && batch.size === 0) break; // reading error: let the loop back off
-      // Receives that ended before the stop count; the others give back what they get.
-      const entries = received.flatMap((r) => (Array.isArray(r) ? r : []));
-      for (const entry of entries) {
-        if (this.leftovers.length === 0 && batch.fits(entry)) batch.add(entry);
-        else this.leftovers.push(entry);
-      }
-      if (entries.length === 0 && waitSeconds === 0) await sleep(50);
-    }
-    return batch;
   }
 
   /**
@@ -315,11 +292,4 @@ export class SqsPoller {
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.stopController.signal }).catch(() => undefined);
   }
-}
-
-/** Splits `total` into at most `count` chunks of at most `size`. */
-function chunks(total: number, size: number, count: number): number[] {
-  const out: number[] = [];
-  for (let left = total; left > 0 && out.length < count; left -= size) out.push(Math.min(size, left));
-  return out;
 }

@@ -18,6 +18,9 @@ import { toBatchEntry, type BatchEntry } from './sqs-batch.js';
 import type { SqsQueue } from './sqs-queue.js';
 import { toSqsEventRecord } from './sqs-record.js';
 
+/** WaitTimeSeconds of a receive that is not cut short by a batching window (SQS's most). */
+export const LONG_POLL_SECONDS = 20;
+
 /** What a receive resolves with when the poller stopped before it ended. */
 export const STOPPED = Symbol('stopped');
 /** Entries received (after filtering), undefined after a reading error, or STOPPED. */
