@@ -7,9 +7,22 @@
  */
 import type { InvocationOutcome } from '../targets/index.js';
 import type { SourceType } from '../mappings/event-source-arn.js';
-import type { JobFence } from './job-fence.js';
 
 export const INVOKE_QUEUE = 'invoke';
+
+/**
+ * A Redis value a job's submitter held when it submitted: the job runs only while it holds
+ * (job-fence.ts checks it).
+ */
+export interface JobFence {
+  /** The Redis hash holding the value. */
+  key: string;
+  field: string;
+  /** The job may run only while the field's value starts with this. */
+  prefix: string;
+  /** What the fence guards, added to the log line of a refusal (e.g. `{ shardId }`). */
+  subject?: Record<string, string>;
+}
 
 export interface BatchJobData {
   mappingId: string;
