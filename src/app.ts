@@ -25,7 +25,7 @@ import { createStreamSource } from './sources/streams/stream-source.js';
 import { PinnedPositions } from './sources/streams/pinned-positions.js';
 import { pinStartingPositions } from './sources/streams/start-pins.js';
 import { Supervisor } from './supervisor/supervisor.js';
-import { FunctionTargets, InvokePipeline, invokeBatch, openInvokeQueue } from './pipeline/index.js';
+import { FunctionTargets, InvokePipeline, openInvokeQueue } from './pipeline/index.js';
 import { buildApiServer } from './api/server.js';
 import { apiExposure, isLoopbackHost } from './api/auth/api-exposure.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -142,9 +142,9 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         redis: redisAt,
         prefix,
         workerConcurrency: config.pipeline.workerConcurrency,
-        processor: (data, signal, batchId) =>
-          invokeBatch(data, targets, { signal, metrics, logger: pipelineLogger.child({ mappingId: data.mappingId, batchId }), warnings: invocationWarnings }),
+        targets,
         logger: pipelineLogger,
+        invocationWarnings,
         // A batch running in a process that died is taken over about as fast as its shards (streams.md §17).
         jobLockMs: config.streams.leaseMs,
         metrics,

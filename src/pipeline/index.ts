@@ -1,7 +1,6 @@
 export { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
 export { FunctionTargets, type ResolvedTarget } from './function-targets.js';
-export { invokeBatch, functionNotFound, FUNCTION_NOT_CONFIGURED, type InvokeBatchOptions } from './invoke-batch.js';
-export { invocationOutcomeLabel } from './invocation-outcome-label.js';
+export { invokeJob, type InvokeJobOptions } from './invoke-job.js';
+export { functionNotFound, FUNCTION_NOT_CONFIGURED } from './function-not-found.js';
 export { InvokePipeline, BatchJobError, openInvokeQueue, type InvokePipelineOptions } from './invoke-pipeline.js';
-export { readBatchItemFailures, type BatchItemFailuresVerdict } from './batch-item-failures.js';
 export { JOB_FENCED, fenceMoved, type JobFence } from './job-fence.js';

@@ -4,27 +4,26 @@
  * of the attempt's warning, so the metric and the log always agree. The details the set
  * leaves out (errno, status, message) are in the log line.
  */
-import type { InvocationErrorCause, InvocationOutcomeLabel } from '../observability/metrics.js';
+import type { InvocationErrorCause } from '../observability/metrics.js';
 import type { FunctionErrorOutcome, InvocationErrorOutcome, InvocationOutcome } from '../targets/index.js';
 import { RESPONSE_INCOMPLETE_ERROR_TYPE } from '../targets/http-target.js';
 import { EXIT_ERROR_TYPE, RESPONSE_TOO_LARGE_ERROR_TYPE, TIMED_OUT_ERROR_TYPE } from '../targets/lambda-wording.js';
-import { INVALID_WINDOW_RESPONSE } from '../sources/streams/tumbling-window.js';
 import { FUNCTION_NOT_CONFIGURED } from './function-not-found.js';
 
 /**
- * The cause of an attempt that did not succeed, or undefined for one that did: a success,
- * or a partial failure (the function ran and reported failed items, as designed).
- * `label` is the attempt's `sluice_invocations_total` outcome: it tells a success whose
- * response was unusable (`failure_response`) from a plain success.
+ * The cause of an attempt the target refused or failed, or undefined for a success. A
+ * success whose response the source cannot use (`invalid_response`: a malformed
+ * batchItemFailures, a tumbling window without a state) is the source's policy's to tell
+ * (sources/invocation-attempts.ts): the pipeline does not read responses.
  */
-export function invocationErrorCause(outcome: InvocationOutcome, label: InvocationOutcomeLabel): InvocationErrorCause | undefined {
+export function invocationErrorCause(outcome: InvocationOutcome): InvocationErrorCause | undefined {
   switch (outcome.kind) {
     case 'invocation-error':
       return refusalCause(outcome);
     case 'function-error':
       return functionErrorCause(outcome);
     case 'success':
-      return label === 'failure_response' ? 'invalid_response' : undefined;
+      return undefined;
   }
 }
 
@@ -89,7 +88,6 @@ function functionErrorCause(outcome: FunctionErrorOutcome): InvocationErrorCause
       return 'connection_reset';
     case RESPONSE_TOO_LARGE_ERROR_TYPE:
     case 'Runtime.MarshalError':
-    case INVALID_WINDOW_RESPONSE:
       return 'invalid_response';
   }
   const status = outcome.statusCode;

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
+import type { FunctionTargets } from './function-targets.js';
+import { invokeJob } from './invoke-job.js';
 import { RateLimitedWarnings, rateLimitedErrorListener } from '../observability/rate-limited-warnings.js';
 import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
 import { unlessFenced } from './job-fence.js';
@@ -21,9 +23,14 @@ export interface InvokePipelineOptions {
   prefix: string;
   /** Jobs this process runs at once. 0 = this process only submits. */
   workerConcurrency: number;
-  /** Runs one batch job; `batchId` is the job's id (logs). */
-  processor: (data: BatchJobData, signal: AbortSignal, batchId: string) => Promise<BatchJobResult>;
+  /** The targets this process's worker invokes, one attempt per job (invoke-job.ts). */
+  targets: FunctionTargets;
   logger: Logger;
+  /**
+   * Where failed attempts are warned about (rate-limited per mapping and cause); default one
+   * of the pipeline's own on `logger`.
+   */
+  invocationWarnings?: RateLimitedWarnings;
   /**
    * How long a running job stays locked to its worker without renewal (BullMQ
    * `lockDuration`; renewed every half of it). A job whose process died is run again by
@@ -32,7 +39,7 @@ export interface InvokePipelineOptions {
    * default 30-60 s. Default 30 000.
    */
   jobLockMs?: number;
-  /** Counts jobs refused by their fence (job-fence.ts). */
+  /** Counts jobs refused by their fence (job-fence.ts), invocations in flight and failed attempts' causes. */
   metrics?: SluiceMetrics;
 }
 
@@ -105,14 +112,25 @@ export class InvokePipeline {
   private events?: QueueEvents;
   private worker?: Worker<BatchJobData, BatchJobResult>;
   private readonly waiters = new Map<string, Waiter>();
-  private readonly aborts = new AbortController();
   /** Connection errors repeat on every reconnect while Redis is down: told once, then counted. */
   private readonly connectionWarnings: RateLimitedWarnings;
+  private readonly invocationWarnings: RateLimitedWarnings;
   private running = 0;
   private readonly noJobRunsWaiters: Array<() => void> = [];
 
   constructor(private readonly options: InvokePipelineOptions) {
     this.connectionWarnings = new RateLimitedWarnings(options.logger);
+    this.invocationWarnings = options.invocationWarnings ?? new RateLimitedWarnings(options.logger);
+  }
+
+  /** One job: one attempt at the function's target (invoke-job.ts). */
+  private runJob(data: BatchJobData, batchId: string): Promise<BatchJobResult> {
+    const { targets, logger, metrics } = this.options;
+    return invokeJob(data, targets, {
+      logger: logger.child({ mappingId: data.mappingId, batchId }),
+      warnings: this.invocationWarnings,
+      ...(metrics ? { metrics } : {}),
+    });
   }
 
   async start(): Promise<void> {
@@ -146,7 +164,7 @@ export class InvokePipeline {
         async (job: Job<BatchJobData, BatchJobResult>) => {
           this.running++;
           try {
-            return await unlessFenced(job.data, job.id!, guard, () => this.options.processor(job.data, this.aborts.signal, job.id!));
+            return await unlessFenced(job.data, job.id!, guard, () => this.runJob(job.data, job.id!));
           } finally {
             this.running--;
             if (this.running === 0) for (const resolve of this.noJobRunsWaiters.splice(0)) resolve();
@@ -206,7 +224,6 @@ export class InvokePipeline {
 
   /** Drops BullMQ's connections at once, whatever is pending (a shutdown out of time). */
   disconnect(): void {
-    this.aborts.abort();
     for (const part of [this.worker, this.events, this.queue]) void part?.disconnect().catch(() => undefined);
     for (const release of this.releases.splice(0)) release();
   }
@@ -232,7 +249,6 @@ export class InvokePipeline {
       );
       if (!(await settlesWithin(this.whenNoJobRuns(), graceMs))) {
         this.options.logger.warn({ running: this.running, graceMs }, 'batch jobs still running at the end of the shutdown grace are abandoned');
-        this.aborts.abort();
       }
       // With no job of ours left, what close() still waits for is BullMQ's fetch loop. After a
       // Redis error that loop sleeps through BullMQ's run retry delay (15 s) before it looks
@@ -245,5 +261,6 @@ export class InvokePipeline {
     await Promise.allSettled([this.events?.close(), this.queue?.close()]);
     for (const release of this.releases.splice(0)) release();
     this.connectionWarnings.close();
+    if (!this.options.invocationWarnings) this.invocationWarnings.close();
   }
 }

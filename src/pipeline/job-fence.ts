@@ -18,17 +18,10 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import { mappingLabels, type SluiceMetrics } from '../observability/metrics.js';
-import type { BatchJobData, BatchJobResult } from './batch-job.js';
+import type { BatchJobData, BatchJobResult, JobFence } from './batch-job.js';
 
-export interface JobFence {
-  /** The Redis hash holding the value. */
-  key: string;
-  field: string;
-  /** The job may run only while the field's value starts with this. */
-  prefix: string;
-  /** What the fence guards, added to the log line of a refusal (e.g. `{ shardId }`). */
-  subject?: Record<string, string>;
-}
+export type { JobFence } from './batch-job.js';
+
 
 /** errorCode of the outcome of a fenced job: the target was not invoked. */
 export const JOB_FENCED = 'JobFenced';
@@ -44,7 +37,6 @@ export async function fenceMoved(redis: Pick<Redis, 'hget'>, fence: JobFence): P
 export function fencedResult(reason: string): BatchJobResult {
   return {
     outcome: { kind: 'invocation-error', reason: 'service-error', errorCode: JOB_FENCED, errorMessage: `not invoked: ${reason}`, durationMs: 0 },
-    attempts: 0,
     fenced: true,
   };
 }

@@ -79,8 +79,7 @@ export class StreamRunner {
         prefix: this.deps.prefix,
         workerId: this.deps.workerId,
         liveWorkers: this.deps.liveWorkers,
-        // The pipeline classifies partial failures only for mappings with RBIF (metrics.md §4).
-        submit: (data) => this.deps.pipeline.submit({ reportBatchItemFailures: rbif, ...data }),
+        submit: (data) => this.deps.pipeline.submit(data),
         report: (result) => this.deps.store.reportProcessingResult(this.uuid, result),
         logger,
         leaseMs: this.deps.leaseMs,

@@ -2,7 +2,7 @@
  * The start-up check of module targets: a function whose handler file or export does not
  * exist (or whose file cannot even be parsed) stops `sluice start`, instead of failing
  * every invocation later. http and lambda targets cannot be checked before they are
- * called; their first failure is a warning (invoke-batch.ts).
+ * called; their first failure is a warning (pipeline/invoke-job.ts).
  *
  * Decision: each module is loaded in a worker thread, exactly as an invocation loads it
  * (HandlerWorker: same resolution against the config's directory, same `file.js#export`

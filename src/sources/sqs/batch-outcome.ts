@@ -1,8 +1,12 @@
 /**
- * Which messages of a batch to delete after its invocation (sqs.md §6–§8).
+ * The SQS batch policy's judgement of one attempt (sqs.md §6–§8): which messages to delete,
+ * whether the attempt failed, whether the slot slows down, and how the response read, for
+ * the attempt's `outcome` label (sources/invocation-attempts.ts). The response is read here
+ * once per attempt.
  */
 import type { InvocationOutcome } from '../../targets/index.js';
-import { readBatchItemFailures } from '../../pipeline/index.js';
+import { readBatchItemFailures } from '../batch-item-failures.js';
+import { PLAIN_SUCCESS, type ResponseReading } from '../invocation-attempts.js';
 import type { SqsEventRecord } from './sqs-record.js';
 
 export interface SqsBatchVerdict {
@@ -12,6 +16,8 @@ export interface SqsBatchVerdict {
   failed: boolean;
   /** Slow the slot down (sqs.md §3): invocation errors, and function errors without RBIF. */
   backOff: boolean;
+  /** How a success's response read (plain success for the other outcomes). */
+  reading: ResponseReading;
 }
 
 export function sqsBatchVerdict(
@@ -19,13 +25,13 @@ export function sqsBatchVerdict(
   outcome: InvocationOutcome,
   options: { reportBatchItemFailures: boolean; fifo: boolean },
 ): SqsBatchVerdict {
-  if (outcome.kind === 'invocation-error') return { toDelete: [], failed: true, backOff: true };
-  if (outcome.kind === 'function-error') return { toDelete: [], failed: true, backOff: !options.reportBatchItemFailures };
-  if (!options.reportBatchItemFailures) return { toDelete: records, failed: false, backOff: false };
+  if (outcome.kind === 'invocation-error') return { toDelete: [], failed: true, backOff: true, reading: PLAIN_SUCCESS };
+  if (outcome.kind === 'function-error') return { toDelete: [], failed: true, backOff: !options.reportBatchItemFailures, reading: PLAIN_SUCCESS };
+  if (!options.reportBatchItemFailures) return { toDelete: records, failed: false, backOff: false, reading: PLAIN_SUCCESS };
 
   const verdict = readBatchItemFailures(outcome.response, outcome.responseIsJson, new Set(records.map((r) => r.messageId)));
-  if (verdict.kind === 'full-success') return { toDelete: records, failed: false, backOff: false };
-  if (verdict.kind === 'complete-failure') return { toDelete: [], failed: true, backOff: false };
+  if (verdict.kind === 'full-success') return { toDelete: records, failed: false, backOff: false, reading: PLAIN_SUCCESS };
+  if (verdict.kind === 'complete-failure') return { toDelete: [], failed: true, backOff: false, reading: { kind: 'failure-response', reason: verdict.reason } };
   // FIFO: once a message of a group failed, later messages of that group are kept too,
   // so the group is redelivered in order (chosen, sqs.md §8).
   const blockedGroups = new Set<string>();
@@ -36,5 +42,5 @@ export function sqsBatchVerdict(
     if (failed && group !== undefined) blockedGroups.add(group);
     if (!failed && !(group !== undefined && blockedGroups.has(group))) toDelete.push(record);
   }
-  return { toDelete, failed: true, backOff: false };
+  return { toDelete, failed: true, backOff: false, reading: { kind: 'partial-failure' } };
 }

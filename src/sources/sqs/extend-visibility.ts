@@ -4,8 +4,8 @@
  * visibility extended with ChangeMessageVisibilityBatch. Never shortens, never makes a
  * message visible early.
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { changeVisibility, MAX_VISIBILITY_SECONDS } from './change-visibility.js';
+import type { MessageCalls, SqsClientLike } from './sqs-calls.js';
 import type { BatchEntry } from './sqs-batch.js';
 
 export const VISIBILITY_MARGIN_MS = 5000;
@@ -14,7 +14,7 @@ export const VISIBILITY_MARGIN_MS = 5000;
  * Extends the entries whose visibility ends before `deadline` + 5 s so that they stay
  * invisible until then; returns the earliest time any entry becomes visible again.
  */
-export async function ensureVisibleUntil(sqs: SQSClient, queueUrl: string, entries: BatchEntry[], deadline: number): Promise<number> {
+export async function ensureVisibleUntil(sqs: SqsClientLike, queueUrl: string, entries: BatchEntry[], deadline: number, calls?: MessageCalls): Promise<number> {
   const needed = deadline + VISIBILITY_MARGIN_MS;
   const short = entries.filter((e) => e.visibleUntil < needed);
   if (short.length > 0) {
@@ -26,6 +26,7 @@ export async function ensureVisibleUntil(sqs: SQSClient, queueUrl: string, entri
       queueUrl,
       short.map((e) => e.record.receiptHandle),
       seconds,
+      calls,
     );
     // A message that could not be extended keeps its old deadline (it may come back early: at least once).
     for (const entry of short) if (!refused.has(entry.record.receiptHandle)) entry.visibleUntil = setAt + seconds * 1000;

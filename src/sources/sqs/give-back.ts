@@ -10,13 +10,13 @@
  * still counts: each give-back adds one to ApproximateReceiveCount, as any receive does
  * (Lambda's advice of a `maxReceiveCount` of at least 5 covers it).
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { errorLabel } from '../../observability/metrics.js';
 import { changeVisibility } from './change-visibility.js';
+import type { MessageCalls, SqsClientLike } from './sqs-calls.js';
 import type { DeleteFailure as MessageFailure, DeleteTarget as MessageRef } from './delete-messages.js';
 
 /** Makes the messages visible again; resolves with those that could not be (they come back after their visibility timeout). */
-export async function giveBack(sqs: SQSClient, queueUrl: string, messages: readonly MessageRef[]): Promise<MessageFailure[]> {
+export async function giveBack(sqs: SqsClientLike, queueUrl: string, messages: readonly MessageRef[], calls?: MessageCalls): Promise<MessageFailure[]> {
   if (messages.length === 0) return [];
   try {
     const refused = await changeVisibility(
@@ -24,6 +24,7 @@ export async function giveBack(sqs: SQSClient, queueUrl: string, messages: reado
       queueUrl,
       messages.map((m) => m.receiptHandle),
       0,
+      calls,
     );
     return messages.filter((m) => refused.has(m.receiptHandle)).map((m) => ({ messageId: m.messageId, error: refused.get(m.receiptHandle)! }));
   } catch (error) {

@@ -1,26 +1,31 @@
 /**
  * The SQS poller of one mapping in one process (sqs.md §3–§10): receive loops that hold a
- * concurrency slot, batches built by size / window / 6 MB, filtering, one BullMQ batch job
- * per batch, and the outcome applied (delete, keep, back off).
+ * concurrency slot, batches built by size / window / 6 MB, and each batch handed to the
+ * SQS batch policy (its attempts, then its verdict applied). The parts: receiving
+ * (sqs-receiver.ts, batch-filler.ts for a batching window), the attempts (sqs-attempts.ts), the verdict (batch-outcome.ts), what
+ * is done to the messages (sqs-message-actions.ts), LastProcessingResult
+ * (processing-result.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { CompiledFilter } from '../../filtering/index.js';
-import { sqsFilterView } from '../../filtering/index.js';
 import type { EventSource } from '../../mappings/event-source-arn.js';
 import type { Logger } from '../../observability/logger.js';
-import { errorLabel, mappingLabels, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
-import { FUNCTION_NOT_CONFIGURED, type BatchJobData, type BatchJobResult } from '../../pipeline/index.js';
-import type { InvocationOutcome } from '../../targets/index.js';
+import { mappingLabels, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
+import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
+import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
+import { recordInvocationAttempt, type AttemptMetrics } from '../invocation-attempts.js';
+import { sourceErrorCode, warnSourceCallFailed, type SourceCallFailure, type SourceWarningContext } from '../source-warnings.js';
+import { Backoff } from './backoff.js';
 import { sqsBatchVerdict } from './batch-outcome.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
-import { deleteMessages, type DeleteFailure } from './delete-messages.js';
-import { ensureVisibleUntil } from './extend-visibility.js';
-import { giveBack } from './give-back.js';
-import { SqsBatch, toBatchEntry, type BatchEntry } from './sqs-batch.js';
-import { toSqsEventRecord, type SqsEventRecord } from './sqs-record.js';
-import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
-import { sourceErrorCode, warnSourceCallFailed, type SourceCallFailure, type SourceWarningContext } from '../source-warnings.js';
+import { processingResult, ProcessingResultReporter } from './processing-result.js';
+import { attemptBatch } from './sqs-attempts.js';
+import { BatchFiller } from './batch-filler.js';
+import { SqsBatch, type BatchEntry } from './sqs-batch.js';
+import type { SqsClientLike } from './sqs-calls.js';
+import { SqsMessageActions } from './sqs-message-actions.js';
+import { SqsQueue } from './sqs-queue.js';
+import { LONG_POLL_SECONDS, SqsReceiver, STOPPED } from './sqs-receiver.js';
 
 export interface SqsPollerSettings {
   mappingId: string;
@@ -38,75 +43,68 @@ export interface SqsPollerSettings {
 }
 
 export interface SqsPollerDependencies {
-  sqs: SQSClient;
+  sqs: SqsClientLike;
   slots: ConcurrencySlots;
+  /** Submits one invocation attempt (a batch job) and resolves with its outcome. */
   submit: (data: BatchJobData) => Promise<BatchJobResult>;
   /** Reports LastProcessingResult changes (api.md §6.2). */
   report: (result: { invocation?: string; readError?: string | null }) => Promise<void>;
   logger: Logger;
-  /** Polled, filtered-out and deleted messages, SQS errors (metrics.md §3, §6). */
+  /** Polled, filtered-out and deleted messages, invocation attempts, SQS errors (metrics.md §3, §4, §6). */
   metrics?: SluiceMetrics;
 }
 
-const LONG_POLL_SECONDS = 20;
-/** How often an unchanged LastProcessingResult is written again. */
-const REPORT_REFRESH_MS = 2000;
 const SLOT_WAIT_MS = 200;
-const FIRST_BACKOFF_MS = 1000;
-const MAX_BACKOFF_MS = 30_000;
-/** Extra visibility Lambda gives when window + timeout exceed the queue's (sqs.md §6). */
-const VISIBILITY_EXTRA_SECONDS = 30;
-
-/** What a receive resolves with when the poller stopped before it ended. */
-const STOPPED = Symbol('stopped');
-type Received = BatchEntry[] | undefined | typeof STOPPED;
-
-/** Exponential backoff state of one loop: 1 s doubling to 30 s, reset by a success. */
-class Backoff {
-  private delay = 0;
-  fail(): number {
-    this.delay = this.delay === 0 ? FIRST_BACKOFF_MS : Math.min(this.delay * 2, MAX_BACKOFF_MS);
-    return this.delay;
-  }
-  reset(): void {
-    this.delay = 0;
-  }
-}
 
 export class SqsPoller {
   private running = false;
   private localSlots = 0;
   private loops = 0;
-  /** Aborts the poller's waits at a stop (pauses, slot waits, the queue lookup); never a receive. */
+  /** Aborts the poller's waits at a stop (pauses, slot waits, retry waits, the queue lookup); never a receive. */
   private readonly stopController = new AbortController();
-  /** Resolves with STOPPED at stop(): a loop waiting for a receive goes on without it. */
-  private readonly stopping: Promise<typeof STOPPED>;
-  private resolveStopping!: (value: typeof STOPPED) => void;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly loopPromises = new Set<Promise<void>>();
-  /** Receives still open at the stop, each followed by the give-back of what it returns. */
-  private readonly openReceives = new Set<Promise<void>>();
-  private queueUrl?: string;
-  /** The queue URL last resolved, kept when a reading error drops `queueUrl`: messages received from it go back there. */
-  private lastQueueUrl?: string;
   /** Stage 1 of stop(), once asked for. */
   private receivingStopped?: Promise<void>;
-  private receiveVisibilitySeconds?: number;
-  private visibilityMs = 30_000;
-  private lastInvocationReport?: { value: string; at: number };
-  private readErrorShown = false;
-  private readonly leftovers: BatchEntry[] = [];
+  private readonly filler: BatchFiller;
   private readonly labels: MappingLabels;
   /** Failed calls, warned about once per mapping, operation and cause (then a count per minute). */
   private readonly warnings: SourceWarningContext;
+  private readonly receiver: SqsReceiver;
+  private readonly actions: SqsMessageActions;
+  private readonly reporter: ProcessingResultReporter;
+  private readonly attemptMetrics?: AttemptMetrics;
 
   constructor(
     readonly settings: SqsPollerSettings,
     private readonly deps: SqsPollerDependencies,
   ) {
-    this.labels = mappingLabels(settings.mappingId, 'sqs', settings.functionArn);
-    this.warnings = { warnings: new RateLimitedWarnings(deps.logger), logger: deps.logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
-    this.stopping = new Promise((resolve) => (this.resolveStopping = resolve));
+    const { metrics, logger } = deps;
+    const labels = (this.labels = mappingLabels(settings.mappingId, 'sqs', settings.functionArn));
+    this.warnings = { warnings: new RateLimitedWarnings(logger), logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
+    const warn = (failure: SourceCallFailure) => warnSourceCallFailed(this.warnings, failure);
+    const queue = new SqsQueue(deps.sqs, { ...settings, signal: this.stopController.signal });
+    this.actions = new SqsMessageActions({ sqs: deps.sqs, queue, labels, logger, warn, ...(metrics ? { metrics } : {}) });
+    this.receiver = new SqsReceiver({
+      sqs: deps.sqs,
+      queue,
+      source: settings.source,
+      ...(settings.filter ? { filter: settings.filter } : {}),
+      actions: this.actions,
+      reportReadError: (readError) => deps.report({ readError }),
+      labels,
+      logger,
+      warn,
+      ...(metrics ? { metrics } : {}),
+    });
+    this.filler = new BatchFiller({
+      batchSize: settings.batchSize,
+      windowSeconds: settings.windowSeconds,
+      receive: (max, waitSeconds) => this.receiver.receiveUnlessStopped(max, waitSeconds),
+      running: () => this.running,
+    });
+    this.reporter = new ProcessingResultReporter((result) => deps.report(result));
+    if (metrics) this.attemptMetrics = { invocationAttempt: (a) => metrics.invocationAttempt(labels, a), invocationError: (c) => metrics.invocationError(labels, c) };
   }
 
   /** Starts `localSlots` receive loops (window 0) or one batch filler (window > 0). */
@@ -152,23 +150,19 @@ export class SqsPoller {
 
   private async stopReceiving(): Promise<void> {
     this.running = false;
-    this.resolveStopping(STOPPED);
+    this.receiver.stop();
     this.stopController.abort();
     await Promise.allSettled([...this.loopPromises]);
     // An invocation tracks the deletion that follows it: wait until both are done.
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    this.trackReceive(this.giveBack(this.leftovers.splice(0)));
+    this.receiver.giveBackAfterStop(this.filler.takeLeftovers());
     this.warnings.warnings.close();
   }
 
   /** Stage 2 of stop(): every receive open at the stop has ended and what it returned was given back. */
   async receivesEnded(): Promise<void> {
     await this.receivingStopped;
-    while (this.openReceives.size > 0) await Promise.allSettled([...this.openReceives]);
-  }
-
-  private get stopped(): boolean {
-    return !this.running;
+    await this.receiver.receivesEnded();
   }
 
   private wantsLoop(index: number): boolean {
@@ -192,7 +186,7 @@ export class SqsPoller {
           token = await this.acquireSlot();
           continue;
         }
-        const entries = await this.receiveUnlessStopped(Math.min(10, this.settings.batchSize), LONG_POLL_SECONDS);
+        const entries = await this.receiver.receiveUnlessStopped(Math.min(10, this.settings.batchSize), LONG_POLL_SECONDS);
         if (entries === STOPPED) break;
         let backOffMs = 0;
         if (entries === undefined) {
@@ -217,10 +211,10 @@ export class SqsPoller {
     while (this.running) {
       const token = await this.acquireSlot();
       if (!token) return;
-      const batch = await this.fill();
+      const batch = await this.filler.fill();
       if (batch.size === 0) {
         await this.deps.slots.release(token).catch(() => undefined);
-        if (this.readErrorShown) await this.pause(backoff.fail());
+        if (this.receiver.failing) await this.pause(backoff.fail());
         continue;
       }
       this.track(
@@ -235,201 +229,40 @@ export class SqsPoller {
     }
   }
 
-  /** Receives until the batch is full, its window is over, or the next record would pass 6 MB. */
-  private async fill(): Promise<SqsBatch> {
-    const batch = new SqsBatch(this.settings.batchSize);
-    while (this.leftovers.length > 0 && batch.fits(this.leftovers[0]!)) batch.add(this.leftovers.shift()!);
-    const windowMs = this.settings.windowSeconds * 1000;
-    // A stop closes the batch being filled: what it holds is invoked (sqs.md §10).
-    while (!batch.isFull && this.leftovers.length === 0 && !this.stopped) {
-      let waitSeconds = LONG_POLL_SECONDS;
-      if (batch.openedAt !== undefined) {
-        const remainingMs = batch.openedAt + windowMs - Date.now();
-        if (remainingMs <= 0) break;
-        waitSeconds = Math.min(LONG_POLL_SECONDS, Math.floor(remainingMs / 1000));
-      }
-      // Parallel receives once the batch has started, never asking for more than it has room for.
-      const room = this.settings.batchSize - batch.size;
-      const requests = batch.size === 0 ? [Math.min(10, room)] : chunks(room, 10, 10);
-      const received = await Promise.all(requests.map((max) => this.receiveUnlessStopped(max, waitSeconds)));
-      if (received.some((r) => r === undefined) && batch.size === 0) break; // reading error: let the loop back off
-      // Receives that ended before the stop count; the others give back what they get.
-      const entries = received.flatMap((r) => (Array.isArray(r) ? r : []));
-      for (const entry of entries) {
-        if (this.leftovers.length === 0 && batch.fits(entry)) batch.add(entry);
-        else this.leftovers.push(entry);
-      }
-      if (entries.length === 0 && waitSeconds === 0) await sleep(50);
-    }
-    return batch;
-  }
-
   /**
-   * One receive, unless the poller stops first: the loop then goes on at once with
-   * STOPPED, while the receive ends on its own and gives back what it returns (stop()).
-   * Whatever reaches the loop was received before the stop.
+   * Hands the batch to the SQS batch policy: its messages kept invisible for the
+   * invocation, its attempts (sqs-attempts.ts), then the verdict applied; true when the
+   * loop should slow down. Deleting (and then reporting) overlaps the next receive; stop()
+   * waits for it.
    */
-  private async receiveUnlessStopped(maxMessages: number, waitSeconds: number): Promise<Received> {
-    const receiving = this.receive(maxMessages, waitSeconds);
-    const first = await Promise.race([receiving, this.stopping]);
-    if (first !== STOPPED) return first;
-    this.trackReceive(receiving.then((entries) => this.giveBack(entries ?? [])));
-    return STOPPED;
-  }
-
-  /** One ReceiveMessage; filtered-out messages are deleted at once. Undefined on a reading error. */
-  private async receive(maxMessages: number, waitSeconds: number): Promise<BatchEntry[] | undefined> {
-    let operation = 'GetQueueUrl'; // (and GetQueueAttributes), when the queue is not known yet
-    try {
-      const queueUrl = await this.resolveQueue();
-      if (this.stopped) return [];
-      operation = 'ReceiveMessage';
-      // Visibility runs from when SQS answers; counting from the request errs on the safe side.
-      const requestedAt = Date.now();
-      // Never aborted, not even by a stop: see stop().
-      const response = await this.deps.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: maxMessages,
-          WaitTimeSeconds: waitSeconds,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-          ...(this.receiveVisibilitySeconds !== undefined ? { VisibilityTimeout: this.receiveVisibilitySeconds } : {}),
-        }),
-      );
-      const messages = response.Messages ?? [];
-      // A receive that ends after the stop serves no poller any more: what it returns is given
-      // back untouched (stop()), neither counted (a disabled mapping records nothing,
-      // metrics.md §1) nor filtered under settings an Update may just have replaced.
-      if (this.stopped) return this.toEntries(messages, Date.now(), requestedAt + this.visibilityMs);
-      this.deps.metrics?.polled(this.labels, messages.length);
-      if (this.readErrorShown) {
-        this.readErrorShown = false;
-        await this.deps.report({ readError: null });
-      }
-      return this.applyFilter(messages, Date.now(), requestedAt + this.visibilityMs, queueUrl);
-    } catch (error) {
-      if (this.stopped) return [];
-      this.queueUrl = undefined; // the queue may have been deleted and recreated
-      const code = sourceErrorCode(error);
-      this.deps.metrics?.sourceError(this.labels, errorLabel(error));
-      this.warn({ operation, cause: code, error, next: 'backing off' });
-      this.readErrorShown = true;
-      await this.deps.report({ readError: `PROBLEM: Error reading from event source: ${code}` }).catch(() => undefined);
-      return undefined;
-    }
-  }
-
-  private toEntries(messages: Message[], receivedAt: number, visibleUntil: number): BatchEntry[] {
-    const { source } = this.settings;
-    return messages.map((m) => toBatchEntry(toSqsEventRecord(m, source.arn, source.region), receivedAt, visibleUntil));
-  }
-
-  private async applyFilter(messages: Message[], receivedAt: number, visibleUntil: number, queueUrl: string): Promise<BatchEntry[]> {
-    const { filter } = this.settings;
-    const entries = this.toEntries(messages, receivedAt, visibleUntil);
-    if (!filter || filter.acceptsAll) return entries;
-    const kept: BatchEntry[] = [];
-    const rejected: BatchEntry[] = [];
-    for (const entry of entries) (filter.matches(sqsFilterView(entry.record)) ? kept : rejected).push(entry);
-    // Messages no filter matches are deleted at once, never invoked (sqs.md §9).
-    if (rejected.length > 0) {
-      this.deps.metrics?.filteredOut(this.labels, rejected.length);
-      // Their failed deletions count as delete failures; their deletions are not "deleted" (metrics.md §3).
-      this.countDeleteFailures(await deleteMessages(this.deps.sqs, queueUrl, rejected.map((e) => e.record)));
-    }
-    return kept;
-  }
-
-  /** Invokes the batch through the pipeline and applies the outcome; true when the loop should slow down. */
   private async invoke(batch: SqsBatch): Promise<boolean> {
     const { settings, deps } = this;
     const records = batch.entries.map((e) => e.record);
-    const visibleUntil = await this.extendVisibility(batch);
-    let outcome: InvocationOutcome;
-    try {
-      ({ outcome } = await deps.submit({
-        mappingId: settings.mappingId,
-        source: 'sqs',
-        functionArn: settings.functionArn,
-        payload: batch.payload(),
-        recordCount: records.length,
-        retryInvocationErrorsUntil: visibleUntil,
-        reportBatchItemFailures: settings.reportBatchItemFailures,
-      }));
-    } catch (error) {
-      // Not the target's failure but Sluice's own (Redis, the queue `invoke`).
-      this.warn({ operation: 'invoke batch job', cause: sourceErrorCode(error), error, next: 'the messages come back after their visibility timeout' });
-      outcome = { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 };
-    }
-    const verdict = sqsBatchVerdict(records, outcome, { reportBatchItemFailures: settings.reportBatchItemFailures, fifo: settings.source.fifo ?? false });
-    // Deleting (and then reporting) overlaps the next receive; stop() waits for it.
-    this.track(this.apply(verdict.toDelete, result(outcome, verdict.failed)));
+    const visibleUntil = await this.actions.keepInvisibleUntil(batch.entries, Date.now() + (settings.invocationLimitMs ?? settings.functionTimeoutMs));
+    const judgeOptions = { reportBatchItemFailures: settings.reportBatchItemFailures, fifo: settings.source.fifo ?? false };
+    const { outcome, verdict } = await attemptBatch({
+      job: { mappingId: settings.mappingId, source: 'sqs', functionArn: settings.functionArn, payload: batch.payload(), recordCount: records.length },
+      submit: deps.submit,
+      judge: (attempted) => sqsBatchVerdict(records, attempted, judgeOptions),
+      record: (attempt) => recordInvocationAttempt(this.attemptMetrics, this.warnings, attempt),
+      onJobFailed: (error) =>
+        this.warn({ operation: 'invoke batch job', cause: sourceErrorCode(error), error, next: 'the messages come back after their visibility timeout' }),
+      visibleUntil,
+      functionTimeoutMs: settings.functionTimeoutMs,
+      signal: this.stopController.signal,
+    });
+    this.track(this.apply(verdict.toDelete, processingResult(outcome, verdict.failed)));
     return verdict.backOff;
   }
 
-  /**
-   * A batch that waited (window, leftovers) may need more visibility before it is invoked;
-   * returns when its first message becomes visible. The queue's URL is asked again if a
-   * failed receive of another loop forgot it: when that fails too, the batch is invoked
-   * with the visibility it has, like when the extension fails.
-   */
-  private async extendVisibility(batch: SqsBatch): Promise<number> {
-    const { settings } = this;
-    let operation = 'GetQueueUrl';
-    try {
-      const queueUrl = await this.resolveQueue();
-      operation = 'ChangeMessageVisibilityBatch';
-      return await ensureVisibleUntil(this.deps.sqs, queueUrl, batch.entries, Date.now() + (settings.invocationLimitMs ?? settings.functionTimeoutMs));
-    } catch (error) {
-      this.warn({ operation, cause: sourceErrorCode(error), error, next: 'invoking with the visibility the messages have' });
-      return Math.min(...batch.entries.map((e) => e.visibleUntil));
-    }
-  }
-
   /** Deletes what the verdict says, then reports LastProcessingResult (api.md §6.2). */
-  private async apply(toDelete: SqsEventRecord[], processingResult: string): Promise<void> {
-    if (toDelete.length > 0) {
-      const undeleted = await deleteMessages(this.deps.sqs, await this.resolveQueue(), toDelete);
-      this.deps.metrics?.deleted(this.labels, toDelete.length - undeleted.length);
-      this.countDeleteFailures(undeleted);
-    }
-    // Unchanged values are re-reported now and then only: with several processes on one
-    // mapping, the latest invocation anywhere must win without a Redis write per batch.
-    const last = this.lastInvocationReport;
-    if (!last || last.value !== processingResult || Date.now() - last.at > REPORT_REFRESH_MS) {
-      this.lastInvocationReport = { value: processingResult, at: Date.now() };
-      await this.deps.report({ invocation: processingResult });
-    }
-  }
-
-  private countDeleteFailures(failures: DeleteFailure[]): void {
-    if (failures.length === 0) return;
-    const byError = new Map<string, DeleteFailure[]>();
-    for (const failure of failures) byError.set(failure.error, [...(byError.get(failure.error) ?? []), failure]);
-    for (const [error, failed] of byError) {
-      this.deps.metrics?.sqsDeleteFailed(this.labels, error, failed.length);
-      this.warn({ operation: 'DeleteMessageBatch', cause: error, next: 'the messages will be delivered again', fields: { messageIds: failed.map((f) => f.messageId) } });
-    }
+  private async apply(toDelete: BatchEntry['record'][], result: string): Promise<void> {
+    await this.actions.deleteProcessed(toDelete);
+    await this.reporter.reported(result);
   }
 
   private warn(failure: SourceCallFailure): void {
     warnSourceCallFailed(this.warnings, failure);
-  }
-
-  /** Messages received but never to be invoked go back to the queue at once (give-back.ts). */
-  private async giveBack(entries: BatchEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const failures = await giveBack(this.deps.sqs, this.lastQueueUrl!, entries.map((e) => e.record));
-    this.deps.logger.info({ count: entries.length - failures.length }, 'gave back messages received by a stopping poller');
-    if (failures.length > 0) this.deps.logger.warn({ failures }, 'could not give messages back; they come back after their visibility timeout');
-  }
-
-  /** Receives open at the stop and give-backs: receivesEnded() waits for them. */
-  private trackReceive(work: Promise<void>): void {
-    const tracked: Promise<void> = work.catch((error: unknown) => this.deps.logger.warn({ err: error }, 'receive after the stop failed'));
-    this.openReceives.add(tracked);
-    void tracked.finally(() => this.openReceives.delete(tracked));
   }
 
   /** Work that must end before stop() resolves (invocations, deletes). */
@@ -440,27 +273,6 @@ export class SqsPoller {
     );
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
-  }
-
-  /** Queue URL and visibility, asked once (and again after a reading error). */
-  private async resolveQueue(): Promise<string> {
-    if (this.queueUrl) return this.queueUrl;
-    const { source, windowSeconds, functionTimeoutMs } = this.settings;
-    const { QueueUrl } = await this.deps.sqs.send(
-      new GetQueueUrlCommand({ QueueName: source.name, QueueOwnerAWSAccountId: source.account }),
-      { abortSignal: this.stopController.signal },
-    );
-    const { Attributes = {} } = await this.deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['VisibilityTimeout'] }), {
-      abortSignal: this.stopController.signal,
-    });
-    const queueVisibility = Number(Attributes.VisibilityTimeout ?? 30);
-    const needed = windowSeconds + Math.ceil(functionTimeoutMs / 1000);
-    // Lambda receives with window + timeout + 30 s when the queue's own is too short (sqs.md §6).
-    this.receiveVisibilitySeconds = needed > queueVisibility ? needed + VISIBILITY_EXTRA_SECONDS : undefined;
-    this.visibilityMs = (this.receiveVisibilitySeconds ?? queueVisibility) * 1000;
-    this.queueUrl = QueueUrl!;
-    this.lastQueueUrl = this.queueUrl;
-    return this.queueUrl;
   }
 
   /** Waits for a free concurrency slot; undefined once stopped. */
@@ -480,23 +292,4 @@ export class SqsPoller {
   private async pause(ms: number): Promise<void> {
     await sleep(ms, undefined, { signal: this.stopController.signal }).catch(() => undefined);
   }
-}
-
-/**
- * LastProcessingResult for an applied outcome (api.md §6.2). These are the spec's fixed
- * strings, which clients and tests compare: the reason of a failure is not appended here;
- * it is in the attempt's warning and in the `cause` of sluice_invocation_errors_total.
- */
-function result(outcome: InvocationOutcome, failed: boolean): string {
-  // Only a function missing from Sluice's configuration; a Lambda target's own
-  // ResourceNotFound is an invocation that failed (api.md §6.2).
-  if (outcome.kind === 'invocation-error' && outcome.errorCode === FUNCTION_NOT_CONFIGURED) return 'PROBLEM: Function not found';
-  return failed ? 'PROBLEM: Function call failed' : 'OK';
-}
-
-/** Splits `total` into at most `count` chunks of at most `size`. */
-function chunks(total: number, size: number, count: number): number[] {
-  const out: number[] = [];
-  for (let left = total; left > 0 && out.length < count; left -= size) out.push(Math.min(size, left));
-  return out;
 }

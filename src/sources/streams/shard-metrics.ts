@@ -4,8 +4,10 @@
  * a metrics registry (unit harnesses) every call does nothing.
  */
 import { errorLabel, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
+import type { AttemptMetrics } from '../invocation-attempts.js';
 
-export interface ShardMetrics {
+/** Invocation attempts (AttemptMetrics) are recorded by the batch policy's caller, once judged. */
+export interface ShardMetrics extends AttemptMetrics {
   /** Records read, before filtering. */
   polled(n: number): void;
   filteredOut(n: number): void;
@@ -26,9 +28,11 @@ export interface ShardMetrics {
 export function shardMetrics(metrics: SluiceMetrics | undefined, labels: MappingLabels, shardId: string): ShardMetrics {
   if (!metrics) {
     const nothing = () => undefined;
-    return { polled: nothing, filteredOut: nothing, iteratorAge: nothing, checkpointLag: nothing, dropped: nothing, destinationDelivered: nothing, destinationDeliveryFailure: nothing, sourceError: nothing, remove: nothing };
+    return { invocationAttempt: nothing, invocationError: nothing, polled: nothing, filteredOut: nothing, iteratorAge: nothing, checkpointLag: nothing, dropped: nothing, destinationDelivered: nothing, destinationDeliveryFailure: nothing, sourceError: nothing, remove: nothing };
   }
   return {
+    invocationAttempt: (attempt) => metrics.invocationAttempt(labels, attempt),
+    invocationError: (cause) => metrics.invocationError(labels, cause),
     polled: (n) => n > 0 && metrics.polled(labels, n),
     filteredOut: (n) => n > 0 && metrics.filteredOut(labels, n),
     iteratorAge: (ms) => metrics.iteratorAge(labels, shardId, Math.max(0, ms)),

@@ -43,6 +43,8 @@ import { sendDiscard, type ShardDiscardsContext } from './shard-discards.js';
 import { payloadOf } from './stream-record.js';
 import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
 import { sourceErrorCode, warnSourceCallFailed, type SourceCallFailure, type SourceWarningContext } from '../source-warnings.js';
+import { recordInvocationAttempt } from '../invocation-attempts.js';
+import { batchResponseReading } from './policy/response-reading.js';
 
 import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES as ENVELOPE_BYTES } from '../../pipeline/payload-limit.js';
 const FIRST_BACKOFF_MS = 1000;
@@ -190,6 +192,7 @@ export class ShardProcessor {
         maximumRetryAttempts: settings.policy.maximumRetryAttempts,
         states: deps.windowStates,
         submit: (data) => this.submit(data),
+        recordAttempt: (judged) => recordInvocationAttempt(deps.metrics, this.warnings, judged),
         lease: () => this.lease,
         stopping: this.stopping.signal,
         logger: deps.logger,
@@ -451,6 +454,8 @@ export class ShardProcessor {
     const { settings, deps } = this;
     let saved = resumed !== undefined;
     let doneUpTo = -1;
+    /** The attempt in flight as the target answered it, recorded once the policy judged it. */
+    let attempt: { received: InvocationOutcome; records: number; payloadBytes: number } | undefined;
     const result = await runStreamBatch({
       state: resumed ?? createBatchState(records.map((r) => ({ sequenceNumber: r.sequenceNumber, arrivalTime: r.arrivalTime, sizeBytes: r.sizeBytes })), Date.now()),
       config: settings.policy,
@@ -479,24 +484,27 @@ export class ShardProcessor {
         if (this.stopController.signal.aborted || !(await deps.leaseHeld(this.lease))) throw new LeaseLostError();
         deps.metrics.iteratorAge(Date.now() - records[action.indices.at(-1)!]!.arrivalTime);
         try {
-          const { outcome, attempts } = await this.submit({
+          const payload = this.windows ? this.windows.payload(action.indices.map((i) => records[i]!)) : payloadOf(records, action.indices);
+          const { outcome } = await this.submit({
             mappingId: settings.mappingId,
             source: deps.source.traits.type,
             functionArn: settings.functionArn,
-            payload: this.windows ? this.windows.payload(action.indices.map((i) => records[i]!)) : payloadOf(records, action.indices),
+            payload,
             recordCount: action.indices.length,
-            ...(this.windows ? { tumblingWindow: true } : {}),
           });
-          return { outcome: this.windows ? this.windows.policyOutcome(outcome) : outcome, invocations: attempts };
+          attempt = { received: outcome, records: action.indices.length, payloadBytes: Buffer.byteLength(payload) };
+          return this.windows ? this.windows.policyOutcome(outcome) : outcome;
         } catch (error) {
           if (error instanceof LeaseLostError) throw error;
           return { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 } satisfies InvocationOutcome;
         }
       },
       onAttempt: (report, outcome) => {
+        if (attempt) recordInvocationAttempt(deps.metrics, this.warnings, { ...attempt, outcome: attempt.received, reading: batchResponseReading(report.result, attempt.received, outcome) });
+        attempt = undefined;
         this.windows?.afterAttempt(report.result, outcome);
         // api.md §6.2's fixed strings, which clients and tests compare: why an attempt failed
-        // is in its warning (invoke-batch.ts) and in sluice_invocation_errors_total{cause}.
+        // is in its warning (pipeline/invoke-job.ts) and in sluice_invocation_errors_total{cause}.
         const notConfigured = outcome.kind === 'invocation-error' && outcome.errorCode === FUNCTION_NOT_CONFIGURED;
         void this.reportInvocation(notConfigured ? 'PROBLEM: Function not found' : report.result === 'success' ? 'OK' : 'PROBLEM: Function call failed');
       },

@@ -21,6 +21,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
 import type { AttemptReport } from './policy/index.js';
+import { finalInvokeReading } from './policy/response-reading.js';
+import type { JudgedAttempt } from '../invocation-attempts.js';
 import type { InvocationOutcome } from '../../targets/index.js';
 import type { Logger } from '../../observability/logger.js';
 import { LeaseLostError } from './lease-lost-error.js';
@@ -50,6 +52,8 @@ export interface ShardWindowsOptions {
   states: WindowStates;
   /** Submits a batch job fenced by the lease; throws LeaseLostError when the job was refused for it. */
   submit: (data: BatchJobData) => Promise<BatchJobResult>;
+  /** Records a final invocation's attempt, as judged here (sources/invocation-attempts.ts). */
+  recordAttempt?: (attempt: JudgedAttempt) => void;
   /** The lease as it is now (renewals give new objects). */
   lease: () => Lease;
   /** Aborted on any stop: a final invocation's retry waits end. */
@@ -181,12 +185,13 @@ export class ShardWindows {
       if (options.stopping.aborted) return false;
       let outcome: InvocationOutcome;
       try {
-        ({ outcome } = await options.submit({ mappingId: options.mappingId, source: options.source, functionArn: options.functionArn, payload, recordCount: 0, tumblingWindow: true }));
+        ({ outcome } = await options.submit({ mappingId: options.mappingId, source: options.source, functionArn: options.functionArn, payload, recordCount: 0 }));
       } catch (error) {
         if (error instanceof LeaseLostError) throw error; // the job was fenced: the lease moved
         outcome = { kind: 'invocation-error', reason: 'service-error', errorMessage: (error as Error).message, durationMs: 0 };
       }
       const step = afterFinalInvoke(outcome, progress, options.maximumRetryAttempts);
+      options.recordAttempt?.({ outcome, reading: finalInvokeReading(step.kind === 'closed', outcome), records: 0, payloadBytes: Buffer.byteLength(payload) });
       if (step.kind === 'exhausted') options.logger.warn({ window: open }, 'final invocation of a tumbling window failed; its state is dropped');
       if (step.kind !== 'retry') break;
       progress = step.progress;

@@ -14,7 +14,6 @@ import type { BatchJobData, BatchJobResult } from '../../../src/pipeline/batch-j
 
 const succeed = async (): Promise<BatchJobResult> => ({
   outcome: { kind: 'success', response: { state: {} }, responseIsJson: true, requestId: 'r', executedVersion: '$LATEST', durationMs: 1 },
-  attempts: 1,
 });
 
 function windowsWithMemory(submit: (data: BatchJobData) => Promise<BatchJobResult> = succeed) {

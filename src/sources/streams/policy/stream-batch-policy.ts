@@ -23,7 +23,7 @@
  * checkpoint moves only then (§5), to the batch's last sequence number.
  */
 import type { InvocationOutcome } from '../../../targets/target.js';
-import { readBatchItemFailures } from '../../../pipeline/batch-item-failures.js';
+import { readBatchItemFailures } from '../../batch-item-failures.js';
 import { compareSequenceNumbers } from '../sequence-numbers.js';
 import type { DiscardCondition, DiscardedPart, OnFailureResponseContext } from '../../../destinations/on-failure-record.js';
 

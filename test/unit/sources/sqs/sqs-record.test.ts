@@ -5,7 +5,7 @@
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { toSqsEventRecord } from '../../../src/sources/sqs/sqs-record.js';
+import { toSqsEventRecord } from '../../../../src/sources/sqs/sqs-record.js';
 
 // §5's first verbatim example (standard queue), first record, with the key AWS always
 // sends at its place in the key order §5 gives.

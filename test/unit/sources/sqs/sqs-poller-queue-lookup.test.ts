@@ -9,12 +9,12 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createLogger } from '../../../src/observability/logger.js';
-import { parseEventSourceArn } from '../../../src/mappings/event-source-arn.js';
-import type { BatchJobData, BatchJobResult } from '../../../src/pipeline/index.js';
-import type { ConcurrencySlots } from '../../../src/sources/sqs/concurrency-slots.js';
-import { SqsPoller } from '../../../src/sources/sqs/sqs-poller.js';
-import { pollUntil } from '../../support/poll.js';
+import { createLogger } from '../../../../src/observability/logger.js';
+import { parseEventSourceArn } from '../../../../src/mappings/event-source-arn.js';
+import type { BatchJobData, BatchJobResult } from '../../../../src/pipeline/index.js';
+import type { ConcurrencySlots } from '../../../../src/sources/sqs/concurrency-slots.js';
+import { SqsPoller } from '../../../../src/sources/sqs/sqs-poller.js';
+import { pollUntil } from '../../../support/poll.js';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:orders';
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' });
@@ -70,7 +70,7 @@ describe('SqsPoller: the queue URL cannot be asked again before an invocation', 
         slots,
         submit: async (data): Promise<BatchJobResult> => {
           submitted.push(data);
-          return { outcome: { kind: 'function-error', functionError: 'Unhandled', errorMessage: 'x', requestId: 'r', executedVersion: '$LATEST', durationMs: 1 }, attempts: 1 };
+          return { outcome: { kind: 'function-error', functionError: 'Unhandled', errorMessage: 'x', requestId: 'r', executedVersion: '$LATEST', durationMs: 1 } };
         },
         report: async () => undefined,
         logger: createLogger({ destination }).child({ mappingId: 'm-uuid' }),
