@@ -8,7 +8,7 @@ import type { InvocationErrorCause, InvocationOutcomeLabel } from '../observabil
 import type { FunctionErrorOutcome, InvocationErrorOutcome, InvocationOutcome } from '../targets/index.js';
 import { RESPONSE_INCOMPLETE_ERROR_TYPE } from '../targets/http-target.js';
 import { EXIT_ERROR_TYPE, RESPONSE_TOO_LARGE_ERROR_TYPE, TIMED_OUT_ERROR_TYPE } from '../targets/lambda-wording.js';
-import { INVALID_WINDOW_RESPONSE } from '../sources/streams/tumbling-window.js';
+import { INVALID_WINDOW_RESPONSE } from '../sources/streams/windows/tumbling-window.js';
 import { FUNCTION_NOT_CONFIGURED } from './function-not-found.js';
 
 /**

@@ -6,7 +6,7 @@
 import type { SourceType } from '../mappings/event-source-arn.js';
 import type { InvocationOutcomeLabel } from '../observability/metrics.js';
 import type { InvocationOutcome } from '../targets/index.js';
-import { readWindowResponse } from '../sources/streams/tumbling-window.js';
+import { readWindowResponse } from '../sources/streams/windows/tumbling-window.js';
 import { readBatchItemFailures } from './batch-item-failures.js';
 
 export interface InvokedBatch {

@@ -13,7 +13,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { EventSource } from '../../mappings/event-source-arn.js';
-import { pinLatestPositions, type PinLatestOptions, type PinnedShard } from '../streams/pin-latest.js';
+import { pinLatestPositions, type PinLatestOptions, type PinnedShard } from '../streams/start-position/pin-latest.js';
 import { callStream } from '../streams/stream-errors.js';
 import { clampLimit, toStreamRecord } from '../streams/stream-record.js';
 import type {

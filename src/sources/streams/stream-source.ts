@@ -12,9 +12,9 @@ import type { AwsClients } from '../../aws/clients.js';
 import { parseEventSourceArn } from '../../mappings/event-source-arn.js';
 import { DynamodbStreamSource } from '../dynamodb/dynamodb-source.js';
 import { KinesisStreamSource } from '../kinesis/kinesis-source.js';
-import type { PinLatestOptions, PinnedShard } from './pin-latest.js';
+import type { PinLatestOptions, PinnedShard } from './start-position/pin-latest.js';
 
-export type { PinLatestOptions, PinnedShard, PinnedStart } from './pin-latest.js';
+export type { PinLatestOptions, PinnedShard, PinnedStart } from './start-position/pin-latest.js';
 
 /** A shard as listed (Kinesis ListShards, DynamoDB DescribeStream), lineage included (§2). */
 export interface ShardInfo {
