@@ -21,7 +21,7 @@ import { warnUnlessNoEviction } from './redis/eviction-policy.js';
 import { configuredKeyspacePrefix } from './redis/keyspace.js';
 import { closeWithin, type CloseStep } from './shutdown.js';
 import { SourceInspector } from './sources/source-inspector.js';
-import { createStreamSource } from './sources/streams/stream-source.js';
+import { createStreamSource } from './sources/stream-sources.js';
 import { PinnedPositions } from './sources/streams/start-position/pinned-positions.js';
 import { pinStartingPositions } from './sources/streams/start-position/start-pins.js';
 import { Supervisor } from './supervisor/supervisor.js';

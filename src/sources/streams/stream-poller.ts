@@ -6,7 +6,6 @@
  */
 import type { Redis } from 'ioredis';
 import type { CompiledFilter } from '../../filtering/index.js';
-import { dynamodbFilterView, kinesisFilterView } from '../../filtering/index.js';
 import type { Logger } from '../../observability/logger.js';
 import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
 import { BatchProgress } from './checkpoints/batch-progress.js';
@@ -197,7 +196,6 @@ export class StreamPoller {
     }
     const start = await this.startPosition(lease.shardId);
     const logger = this.deps.logger.child({ shardId: lease.shardId });
-    const isKinesis = this.deps.source.traits.type === 'kinesis';
     const metrics = shardMetrics(this.deps.metrics, this.labels, lease.shardId);
     const processor = new ShardProcessor(
       {
@@ -207,7 +205,6 @@ export class StreamPoller {
         batchSize: this.settings.batchSize,
         windowSeconds: this.settings.windowSeconds,
         ...(this.settings.filter ? { filter: this.settings.filter } : {}),
-        filterView: (event) => (isKinesis ? kinesisFilterView(event as unknown as { kinesis: { data: string } }) : dynamodbFilterView(event)),
         start,
         policy: this.settings.policy,
         ...(this.settings.destination ? { destination: this.settings.destination } : {}),

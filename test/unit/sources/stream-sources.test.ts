@@ -9,7 +9,8 @@ import { AwsClients } from '../../../src/aws/clients.js';
 import { configSchema } from '../../../src/config/index.js';
 import { KEY_SCHEMA_RETRY_MS } from '../../../src/sources/dynamodb/dynamodb-source.js';
 import { clampLimit, toStreamRecord } from '../../../src/sources/streams/stream-record.js';
-import { createStreamSource, type StreamSource } from '../../../src/sources/streams/stream-source.js';
+import { createStreamSource } from '../../../src/sources/stream-sources.js';
+import type { StreamSource } from '../../../src/sources/streams/stream-source.js';
 
 const DDB_STREAM = 'arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2025-11-25T15:47:00.000';
 const KINESIS_STREAM = 'arn:aws:kinesis:us-east-1:123456789012:stream/orders';
@@ -147,6 +148,18 @@ describe('createStreamSource', () => {
     const d = createStreamSource(DDB_STREAM, { clients, accountId: '123456789012' });
     expect(d.traits).toEqual({ type: 'dynamodb', maxRecordsPerRead: 1_000, idlePollIntervalMs: 250, batchInfoKey: 'DDBStreamBatchInfo', arrivalTimePrecision: 'seconds' });
     expect(d.streamArn).toBe(DDB_STREAM);
+  });
+
+  it('each adapter brings its filter view: Kinesis flattens and decodes data, DynamoDB filters the record as it is', () => {
+    const data = Buffer.from(JSON.stringify({ amount: 5 })).toString('base64');
+    const kinesisEvent = { eventSource: 'aws:kinesis', kinesis: { partitionKey: 'p', data } };
+    expect(createStreamSource(KINESIS_STREAM, { clients, accountId: '123456789012' }).filterView(kinesisEvent)).toEqual({
+      eventSource: 'aws:kinesis',
+      partitionKey: 'p',
+      data: { amount: 5 },
+    });
+    const ddbEvent = { eventName: 'INSERT', dynamodb: { NewImage: { id: { S: 'a' } } } };
+    expect(createStreamSource(DDB_STREAM, { clients, accountId: '123456789012' }).filterView(ddbEvent)).toBe(ddbEvent);
   });
 
   it('refuses what is not a stream', () => {

@@ -62,8 +62,6 @@ export interface ShardProcessorSettings {
   batchSize: number;
   windowSeconds: number;
   filter?: CompiledFilter;
-  /** What the filter sees of an event record (filtering.md §5). */
-  filterView: (event: Readonly<Record<string, unknown>>) => unknown;
   /** Where to start when the shard has no checkpoint (streams.md §3); undefined: nothing to read. */
   start: IteratorPosition | undefined;
   policy: StreamBatchConfig;
@@ -362,8 +360,8 @@ export class ShardProcessor {
       this.progress.add(record.sequenceNumber, false);
       return true;
     }
-    const { filter, filterView } = this.settings;
-    const rejected = filter !== undefined && !filter.acceptsAll && !filter.matches(filterView(record.event));
+    const { filter } = this.settings;
+    const rejected = filter !== undefined && !filter.acceptsAll && !filter.matches(this.deps.source.filterView(record.event));
     const lane = this.lanes[laneOf(record.partitionKey, this.lanes.length)]!;
     // Records of a resumed lane before its saved batch were done by the earlier holder (one
     // batch in flight per lane): invoking them again after the batch would break key order.
