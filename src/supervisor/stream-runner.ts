@@ -11,7 +11,7 @@ import type { MappingStore } from '../mappings/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
 import type { InvokePipeline } from '../pipeline/index.js';
-import { createStreamSource } from '../sources/streams/stream-source.js';
+import { createStreamSource } from '../sources/stream-sources.js';
 import { StreamPoller } from '../sources/streams/stream-poller.js';
 import type { OnFailureDestinations } from '../destinations/index.js';
 

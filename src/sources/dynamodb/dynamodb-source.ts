@@ -12,14 +12,16 @@ import {
   type DynamoDBStreamsClient,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
+import { dynamodbFilterView } from '../../filtering/index.js';
 import type { EventSource } from '../../mappings/event-source-arn.js';
-import { pinLatestPositions, type PinLatestOptions, type PinnedShard } from '../streams/pin-latest.js';
+import { pinLatestPositions, type PinLatestOptions, type PinnedShard } from '../streams/start-position/pin-latest.js';
 import { callStream } from '../streams/stream-errors.js';
 import { clampLimit, toStreamRecord } from '../streams/stream-record.js';
 import type {
   IteratorPosition,
   ReadResult,
   ShardInfo,
+  StreamEventRecord,
   StreamRecord,
   StreamSource,
   StreamSourceDependencies,
@@ -61,6 +63,11 @@ export class DynamodbStreamSource implements StreamSource {
     this.dynamodb = deps.clients.get('dynamodb', source.region);
     this.context = { streamArn: source.arn, awsRegion: source.region };
     this.pageSize = deps.shardPageSize;
+  }
+
+  /** The record as it is: DynamoDB records are filtered on their typed JSON (filtering.md §5). */
+  filterView(event: StreamEventRecord): unknown {
+    return dynamodbFilterView(event);
   }
 
   async listShards(): Promise<ShardInfo[]> {

@@ -13,14 +13,16 @@ import {
   type ListShardsCommandOutput,
   type Shard,
 } from '@aws-sdk/client-kinesis';
+import { kinesisFilterView } from '../../filtering/index.js';
 import type { EventSource } from '../../mappings/event-source-arn.js';
-import { pinLatestPositions, type PinLatestOptions, type PinnedShard } from '../streams/pin-latest.js';
+import { pinLatestPositions, type PinLatestOptions, type PinnedShard } from '../streams/start-position/pin-latest.js';
 import { callStream } from '../streams/stream-errors.js';
 import { clampLimit, toStreamRecord } from '../streams/stream-record.js';
 import type {
   IteratorPosition,
   ReadResult,
   ShardInfo,
+  StreamEventRecord,
   StreamRecord,
   StreamSource,
   StreamSourceDependencies,
@@ -57,6 +59,11 @@ export class KinesisStreamSource implements StreamSource {
     this.client = deps.clients.get('kinesis', source.region);
     this.invokeIdentityArn = deps.invokeIdentityArn ?? defaultInvokeIdentityArn(deps.accountId);
     this.pageSize = deps.shardPageSize;
+  }
+
+  /** The record with `kinesis.data` decoded (filtering.md §5). */
+  filterView(event: StreamEventRecord): unknown {
+    return kinesisFilterView(event as unknown as { kinesis: { data: string } });
   }
 
   async listShards(): Promise<ShardInfo[]> {

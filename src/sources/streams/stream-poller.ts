@@ -6,18 +6,17 @@
  */
 import type { Redis } from 'ioredis';
 import type { CompiledFilter } from '../../filtering/index.js';
-import { dynamodbFilterView, kinesisFilterView } from '../../filtering/index.js';
 import type { Logger } from '../../observability/logger.js';
 import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
-import { BatchProgress } from './batch-progress.js';
-import { Checkpoints } from './checkpoints.js';
-import { WindowStates } from './window-states.js';
-import { LeaseBalancer } from './lease-balancer.js';
-import { PinnedPositions } from './pinned-positions.js';
-import { SHARD_END, SHARD_START } from './sequence-numbers.js';
-import { ShardLeases, type Lease } from './shard-leases.js';
-import { ShardProcessor } from './shard-processor.js';
-import { shardMetrics, type ShardMetrics } from './shard-metrics.js';
+import { BatchProgress } from './checkpoints/batch-progress.js';
+import { Checkpoints } from './checkpoints/checkpoints.js';
+import { WindowStates } from './windows/window-states.js';
+import { LeaseBalancer } from './leases/lease-balancer.js';
+import { PinnedPositions } from './start-position/pinned-positions.js';
+import { SHARD_END, SHARD_START } from './checkpoints/sequence-numbers.js';
+import { ShardLeases, type Lease } from './leases/shard-leases.js';
+import { ShardProcessor } from './shard/shard-processor.js';
+import { shardMetrics, type ShardMetrics } from './shard/shard-metrics.js';
 import { errorLabel, mappingLabels, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
 import type { StreamBatchConfig } from './policy/index.js';
 import type { OnFailureDestinations } from '../../destinations/index.js';
@@ -197,7 +196,6 @@ export class StreamPoller {
     }
     const start = await this.startPosition(lease.shardId);
     const logger = this.deps.logger.child({ shardId: lease.shardId });
-    const isKinesis = this.deps.source.traits.type === 'kinesis';
     const metrics = shardMetrics(this.deps.metrics, this.labels, lease.shardId);
     const processor = new ShardProcessor(
       {
@@ -207,7 +205,6 @@ export class StreamPoller {
         batchSize: this.settings.batchSize,
         windowSeconds: this.settings.windowSeconds,
         ...(this.settings.filter ? { filter: this.settings.filter } : {}),
-        filterView: (event) => (isKinesis ? kinesisFilterView(event as unknown as { kinesis: { data: string } }) : dynamodbFilterView(event)),
         start,
         policy: this.settings.policy,
         ...(this.settings.destination ? { destination: this.settings.destination } : {}),

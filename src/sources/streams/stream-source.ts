@@ -4,17 +4,15 @@
  * shards with their lineage, get an iterator, read a page of records already in Lambda's
  * event shape (streams.md §9), and pin LATEST when a mapping is created (§3).
  *
- * The adapters live in sources/kinesis/ and sources/dynamodb/; createStreamSource picks
- * one from the EventSourceArn. Every failure of a service call is a StreamSourceError
+ * The adapters live in sources/kinesis/ and sources/dynamodb/; createStreamSource
+ * (sources/stream-sources.ts, outside this folder because it imports both) picks one from
+ * the EventSourceArn. Every failure of a service call is a StreamSourceError
  * (stream-errors.ts) whose `kind` says how the poller reacts (§4).
  */
 import type { AwsClients } from '../../aws/clients.js';
-import { parseEventSourceArn } from '../../mappings/event-source-arn.js';
-import { DynamodbStreamSource } from '../dynamodb/dynamodb-source.js';
-import { KinesisStreamSource } from '../kinesis/kinesis-source.js';
-import type { PinLatestOptions, PinnedShard } from './pin-latest.js';
+import type { PinLatestOptions, PinnedShard } from './start-position/pin-latest.js';
 
-export type { PinLatestOptions, PinnedShard, PinnedStart } from './pin-latest.js';
+export type { PinLatestOptions, PinnedShard, PinnedStart } from './start-position/pin-latest.js';
 
 /** A shard as listed (Kinesis ListShards, DynamoDB DescribeStream), lineage included (§2). */
 export interface ShardInfo {
@@ -90,6 +88,12 @@ export interface StreamSource {
   /** The stream that is read: for a Kinesis consumer its parent stream. Records and on-failure records carry it. */
   readonly streamArn: string;
 
+  /**
+   * What FilterCriteria see of one of this source's event records (filtering.md §5): each
+   * service decodes its own record (Kinesis: `data` as JSON when it parses).
+   */
+  filterView(event: StreamEventRecord): unknown;
+
   /** Every shard of the stream, open and closed, all pages. */
   listShards(): Promise<ShardInfo[]>;
 
@@ -132,12 +136,4 @@ export interface StreamSourceDependencies {
    * DynamoDB 100). Small values are for tests of pagination.
    */
   shardPageSize?: number;
-}
-
-/** The source of a Kinesis stream, Kinesis consumer or DynamoDB stream ARN; throws TypeError for anything else. */
-export function createStreamSource(eventSourceArn: string, deps: StreamSourceDependencies): StreamSource {
-  const source = parseEventSourceArn(eventSourceArn);
-  if (source?.type === 'kinesis') return new KinesisStreamSource(source, deps);
-  if (source?.type === 'dynamodb') return new DynamodbStreamSource(source, deps);
-  throw new TypeError(`Not a Kinesis or DynamoDB stream ARN: ${eventSourceArn}`);
 }

@@ -2,11 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoints } from '../../../src/sources/streams/checkpoints.js';
-import { PinnedPositions } from '../../../src/sources/streams/pinned-positions.js';
+import { Checkpoints } from '../../../src/sources/streams/checkpoints/checkpoints.js';
+import { PinnedPositions } from '../../../src/sources/streams/start-position/pinned-positions.js';
 import { CheckpointCode, writeCheckpointScript } from '../../../src/sources/streams/redis-scripts.js';
-import { InvalidSequenceNumberError, SHARD_END, SHARD_START } from '../../../src/sources/streams/sequence-numbers.js';
-import { ShardLeases } from '../../../src/sources/streams/shard-leases.js';
+import { InvalidSequenceNumberError, SHARD_END, SHARD_START } from '../../../src/sources/streams/checkpoints/sequence-numbers.js';
+import { ShardLeases } from '../../../src/sources/streams/leases/shard-leases.js';
 import { deleteStreamState, streamKeys } from '../../../src/sources/streams/stream-keys.js';
 import { allocateRedisDb, createRedis, pollUntil } from '../../support/index.js';
 

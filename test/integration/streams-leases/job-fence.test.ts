@@ -12,7 +12,7 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { SluiceMetrics } from '../../../src/observability/metrics.js';
 import type { BatchJobData, BatchJobResult } from '../../../src/pipeline/batch-job.js';
 import { fenceMoved, JOB_FENCED, unlessFenced } from '../../../src/pipeline/job-fence.js';
-import { ShardLeases } from '../../../src/sources/streams/shard-leases.js';
+import { ShardLeases } from '../../../src/sources/streams/leases/shard-leases.js';
 import { deleteStreamState } from '../../../src/sources/streams/stream-keys.js';
 import { allocateRedisDb, createRedis, pollUntil } from '../../support/index.js';
 

@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoints } from '../../../src/sources/streams/checkpoints.js';
-import { LeaseBalancer } from '../../../src/sources/streams/lease-balancer.js';
-import { ShardLeases, type Lease } from '../../../src/sources/streams/shard-leases.js';
+import { Checkpoints } from '../../../src/sources/streams/checkpoints/checkpoints.js';
+import { LeaseBalancer } from '../../../src/sources/streams/leases/lease-balancer.js';
+import { ShardLeases, type Lease } from '../../../src/sources/streams/leases/shard-leases.js';
 import { allocateRedisDb, createRedis, pollUntil } from '../../support/index.js';
 
 const PREFIX = 'sluice';

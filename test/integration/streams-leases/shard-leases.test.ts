@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ShardLeases, type Lease } from '../../../src/sources/streams/shard-leases.js';
+import { ShardLeases, type Lease } from '../../../src/sources/streams/leases/shard-leases.js';
 import { allocateRedisDb, createRedis, pollUntil } from '../../support/index.js';
 
 const PREFIX = 'sluice';

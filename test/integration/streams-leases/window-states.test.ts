@@ -2,13 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoints } from '../../../src/sources/streams/checkpoints.js';
-import { InvalidSequenceNumberError, SHARD_END } from '../../../src/sources/streams/sequence-numbers.js';
+import { Checkpoints } from '../../../src/sources/streams/checkpoints/checkpoints.js';
+import { InvalidSequenceNumberError, SHARD_END } from '../../../src/sources/streams/checkpoints/sequence-numbers.js';
 import { CheckpointCode, writeWindowCheckpointScript } from '../../../src/sources/streams/redis-scripts.js';
-import { ShardLeases } from '../../../src/sources/streams/shard-leases.js';
+import { ShardLeases } from '../../../src/sources/streams/leases/shard-leases.js';
 import { deleteStreamState, streamKeys } from '../../../src/sources/streams/stream-keys.js';
-import { windowOf } from '../../../src/sources/streams/tumbling-window.js';
-import { WindowStates, type OpenWindow } from '../../../src/sources/streams/window-states.js';
+import { windowOf } from '../../../src/sources/streams/windows/tumbling-window.js';
+import { WindowStates, type OpenWindow } from '../../../src/sources/streams/windows/window-states.js';
 import { allocateRedisDb, createRedis, pollUntil } from '../../support/index.js';
 
 const PREFIX = 'sluice';

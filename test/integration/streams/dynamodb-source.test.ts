@@ -6,7 +6,7 @@
  * DynamoDB Local quirks met here (none is worked around in product code):
  * - A stream has exactly one shard, whatever is written (3 000 records tried), and shards
  *   never roll over; disabling the stream closes it. Multi-shard listing and DescribeStream
- *   pagination are therefore covered by test/unit/streams/dynamodb-source.test.ts.
+ *   pagination are therefore covered by test/unit/sources/stream-sources.test.ts.
  * - Stream ARNs and records carry region `ddblocal`.
  * - Sequence numbers are zero-padded to 21 digits (000000000000000000001) and
  *   GetShardIterator refuses shorter ones (ValidationException, length >= 21).
@@ -17,7 +17,7 @@
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startPositionOf } from '../../../src/sources/streams/pin-latest.js';
+import { startPositionOf } from '../../../src/sources/streams/start-position/pin-latest.js';
 import { StreamSourceError } from '../../../src/sources/streams/stream-errors.js';
 import type { StreamRecord } from '../../../src/sources/streams/stream-source.js';
 import { createTableWithStream, dynamoDBClient, dynamoDBStreamsClient, type TestTable } from '../../support/index.js';

@@ -5,8 +5,8 @@
 import { onTestFinished } from 'vitest';
 import { AwsClients } from '../../../src/aws/clients.js';
 import { configSchema } from '../../../src/config/index.js';
+import { createStreamSource } from '../../../src/sources/stream-sources.js';
 import {
-  createStreamSource,
   type IteratorPosition,
   type StreamRecord,
   type StreamSource,

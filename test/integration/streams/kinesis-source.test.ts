@@ -28,7 +28,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { startPositionOf } from '../../../src/sources/streams/pin-latest.js';
+import { startPositionOf } from '../../../src/sources/streams/start-position/pin-latest.js';
 import { StreamSourceError } from '../../../src/sources/streams/stream-errors.js';
 import type { StreamRecord } from '../../../src/sources/streams/stream-source.js';
 import { createStream, kinesisClient, pollUntil, uniqueName, type TestStream } from '../../support/index.js';

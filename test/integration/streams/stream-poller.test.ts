@@ -21,6 +21,7 @@ function scriptedSource(): StreamSource & { listCalls: number } {
     traits: { type: 'kinesis', maxRecordsPerRead: 10_000, idlePollIntervalMs: 50, batchInfoKey: 'KinesisBatchInfo', arrivalTimePrecision: 'milliseconds' },
     eventSourceArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/scripted',
     streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/scripted',
+    filterView: (event) => event,
     async listShards() {
       if (this.listCalls++ > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'LimitExceededException', code: 'LimitExceededException' });
       return shards;

@@ -13,7 +13,7 @@ import { invocationOutcomeLabel, PLAIN_SUCCESS, recordInvocationAttempt, type Re
 import { sqsBatchVerdict } from '../../../src/sources/sqs/batch-outcome.js';
 import type { SqsEventRecord } from '../../../src/sources/sqs/sqs-record.js';
 import { batchResponseReading, finalInvokeReading } from '../../../src/sources/streams/policy/response-reading.js';
-import { policyOutcomeForWindow } from '../../../src/sources/streams/tumbling-window.js';
+import { policyOutcomeForWindow } from '../../../src/sources/streams/windows/tumbling-window.js';
 import type { InvocationOutcome } from '../../../src/targets/index.js';
 
 const success = (response: unknown, responseIsJson = true): InvocationOutcome => ({

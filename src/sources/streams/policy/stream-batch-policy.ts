@@ -24,7 +24,7 @@
  */
 import type { InvocationOutcome } from '../../../targets/target.js';
 import { readBatchItemFailures } from '../../batch-item-failures.js';
-import { compareSequenceNumbers } from '../sequence-numbers.js';
+import { compareSequenceNumbers } from '../checkpoints/sequence-numbers.js';
 import type { DiscardCondition, DiscardedPart, OnFailureResponseContext } from '../../../destinations/on-failure-record.js';
 
 import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES } from '../../../pipeline/payload-limit.js';
