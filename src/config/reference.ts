@@ -57,8 +57,8 @@ function typeName(schema: JsonSchema): string {
 /** Nested objects and lists show no default: the keys inside them carry their own. */
 function defaultCell(schema: JsonSchema): string {
   const value = schema.default;
-  if (value === undefined || (typeof value === 'object' && value !== null)) return '';
-  return `\`${String(value)}\``;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return `\`${String(value)}\``;
+  return '';
 }
 
 function rows(schema: JsonSchema, prefix: string, out: ReferenceRow[]): void {
