@@ -1,8 +1,13 @@
 /**
  * The configuration reference, derived from the schema and the environment table, so the
  * README's table cannot drift from what Sluice accepts.
+ *
+ * The schema is read through zod 4's own JSON Schema export (`z.toJSONSchema`), a public
+ * and documented format, rather than zod's internal `def` objects, which change between
+ * minor versions. The input side (`io: 'input'`) is what a config file may say: defaults
+ * are shown and optional keys are not required.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { configSchema } from './schema.js';
 import { environmentOverrides } from './environment.js';
 
@@ -14,74 +19,73 @@ export interface ReferenceRow {
   description: string;
 }
 
-interface Def {
-  type: string;
-  innerType?: Schema;
-  defaultValue?: unknown;
-  shape?: Record<string, Schema>;
-  valueType?: Schema;
-  element?: Schema;
+/** The part of JSON Schema (draft 2020-12) that zod emits for Sluice's config schema. */
+interface JsonSchema {
+  type?: string;
   format?: string;
-  entries?: Record<string, string>;
-}
-type Schema = z.ZodType & { def: Def; description?: string; shape?: Record<string, Schema>; options?: string[] };
-
-/** Strips optional / default wrappers, keeping the first description and default seen. */
-function unwrap(schema: Schema): { inner: Schema; description?: string; defaultValue?: unknown; hasDefault: boolean } {
-  let node = schema;
-  let description = schema.description;
-  let defaultValue: unknown;
-  let hasDefault = false;
-  while (['optional', 'default', 'prefault', 'nullable'].includes(node.def.type)) {
-    if (node.def.type === 'default' && !hasDefault) {
-      hasDefault = true;
-      defaultValue = node.def.defaultValue;
-    }
-    node = node.def.innerType!;
-    description ??= node.description;
-  }
-  return { inner: node, description, defaultValue, hasDefault };
+  enum?: unknown[];
+  default?: unknown;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
 }
 
-function typeName(schema: Schema): string {
-  const def = schema.def;
-  if (def.type === 'enum') return Object.values(def.entries ?? {}).map((v) => `\`${v}\``).join(' \\| ');
-  if (def.type === 'string' && def.format === 'url') return 'URL';
-  if (def.type === 'number') return 'integer';
-  if (def.type === 'record') return 'map';
-  if (def.type === 'array') return 'list';
-  return def.type;
+/** The config schema as JSON Schema (input side: what a config file may contain). */
+export function configJsonSchema(): JsonSchema {
+  return z.toJSONSchema(configSchema, { io: 'input' }) as JsonSchema;
 }
 
-function rows(schema: Schema, prefix: string, out: ReferenceRow[]): void {
-  for (const [name, field] of Object.entries(schema.shape ?? {})) {
+/** A record (`z.record`) is an object whose keys are free: its value schema is additionalProperties. */
+function recordValue(schema: JsonSchema): JsonSchema | undefined {
+  if (schema.properties !== undefined) return undefined;
+  return typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+}
+
+function typeName(schema: JsonSchema): string {
+  if (schema.enum !== undefined) return schema.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
+  if (schema.type === 'string' && schema.format === 'uri') return 'URL';
+  // Every number in the config is a count, a port or milliseconds; `number` would not say
+  // more to a reader of the table, and the schema refuses fractions where it matters.
+  if (schema.type === 'integer' || schema.type === 'number') return 'integer';
+  if (schema.type === 'object') return 'map';
+  if (schema.type === 'array') return 'list';
+  return schema.type ?? 'any';
+}
+
+/** Nested objects and lists show no default: the keys inside them carry their own. */
+function defaultCell(schema: JsonSchema): string {
+  const value = schema.default;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return `\`${String(value)}\``;
+  return '';
+}
+
+function rows(schema: JsonSchema, prefix: string, out: ReferenceRow[]): void {
+  for (const [name, field] of Object.entries(schema.properties ?? {})) {
     const key = prefix ? `${prefix}.${name}` : name;
-    const { inner, description, defaultValue, hasDefault } = unwrap(field);
-    if (inner.def.type === 'object') {
-      rows(inner, key, out);
+    if (field.type === 'object' && field.properties !== undefined) {
+      rows(field, key, out);
       continue;
     }
-    const showDefault = hasDefault && !(typeof defaultValue === 'object' && defaultValue !== null);
     out.push({
       key,
-      type: typeName(inner),
-      default: showDefault ? `\`${String(defaultValue)}\`` : '',
+      type: typeName(field),
+      default: defaultCell(field),
       env: environmentOverrides
         .filter((o) => o.key === key)
         .map((o) => `\`${o.env}\``)
         .join(', '),
-      description: description ?? '',
+      description: field.description ?? '',
     });
-    if (inner.def.type === 'record' && inner.def.valueType) {
-      const value = unwrap(inner.def.valueType).inner;
-      if (value.def.type === 'object') rows(value, `${key}.<name>`, out);
-    }
+    const value = recordValue(field);
+    if (value?.properties !== undefined) rows(value, `${key}.<name>`, out);
   }
 }
 
 export function configReferenceRows(): ReferenceRow[] {
   const out: ReferenceRow[] = [];
-  rows(configSchema as unknown as Schema, '', out);
+  rows(configJsonSchema(), '', out);
   return out;
 }
 

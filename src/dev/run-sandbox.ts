@@ -130,7 +130,12 @@ export async function startSandbox(options: { cwd: string; out: ViewOutput }): P
       pid: process.pid,
       apiUrl: running.url,
       region: config.region,
-      endpoints: Object.fromEntries(plan.sources.map((source) => [source, clients.endpointOf(source)]).filter(([, endpoint]) => endpoint !== undefined)),
+      endpoints: Object.fromEntries(
+        plan.sources.flatMap((source) => {
+          const endpoint = clients.endpointOf(source);
+          return endpoint === undefined ? [] : [[source, endpoint] as const];
+        }),
+      ),
       emulated: plan.emulate,
       resources,
     };

@@ -51,7 +51,7 @@ export function parseDynamoDBItem(body: string): Record<string, AttributeValue> 
     throw new SendError(`a dynamodb item must be DynamoDB JSON, ${example}; got text that is not JSON`);
   }
   if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new SendError(`a dynamodb item must be a JSON object of attributes, ${example}`);
-  for (const [name, value] of Object.entries(item)) {
+  for (const [name, value] of Object.entries(item as Record<string, unknown>)) {
     const types = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
     if (types.length !== 1 || !ATTRIBUTE_TYPES.has(types[0]!)) {
       throw new SendError(`attribute "${name}" must be typed DynamoDB JSON such as {"S":"text"} or {"N":"42"}, ${example}`);

@@ -36,7 +36,7 @@ afterAll(async () => {
 
 type Input = Partial<CreateEventSourceMappingCommandInput>;
 const create = (input: Input) =>
-  sluice.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'my-function', ...input } as CreateEventSourceMappingCommandInput));
+  sluice.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'my-function', ...input }));
 
 describe('sources.allow on Create', () => {
   it('refuses a queue outside the list, naming the ARN and the setting', async () => {

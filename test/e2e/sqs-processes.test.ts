@@ -17,10 +17,10 @@ afterEach(async () => {
 
 /** Largest number of requests the target was handling at the same time. */
 function maxOverlap(requests: readonly RecordedRequest[]): number {
-  const events = requests.flatMap((r) => [
+  const events = requests.flatMap((r): [number, number][] => [
     [r.receivedAt, 1],
     [r.respondedAt ?? Number.MAX_SAFE_INTEGER, -1],
-  ]) as [number, number][];
+  ]);
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let current = 0;
   let max = 0;

@@ -59,7 +59,7 @@ describe('stream failure handling', () => {
       }),
     );
     const message = await receiveFirstMessage(destination.queueUrl, 'on-failure message');
-    const record = JSON.parse(message.Body!) as Record<string, any>;
+    const record = JSON.parse(message.Body!) as Record<string, unknown>;
     expect(record.requestContext).toMatchObject({
       functionArn: `arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT_ID}:function:fn`,
       condition: 'RetryAttemptsExhausted',
@@ -140,7 +140,7 @@ describe('stream failure handling', () => {
     }, { description: 'the on-failure object', timeoutMs: 20_000 });
     expect(object!.key).toMatch(new RegExp(`^aws/lambda/${UUID}/${stream.shardIds[0]}/\\d{4}/\\d\\d/\\d\\d/\\d{4}-\\d\\d-\\d\\dT\\d\\d\\.\\d\\d\\.\\d\\d-[0-9a-f-]{36}$`));
     expect(object!.contentType).toBe('application/json');
-    const record = JSON.parse(object!.body) as Record<string, any>;
+    const record = JSON.parse(object!.body) as Record<string, unknown>;
     expect(record.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 1 });
     expect(record.KinesisBatchInfo).toMatchObject({ startSequenceNumber: sequence[0], endSequenceNumber: sequence[1], batchSize: 2 });
     // The payload is the event exactly as the target received it.

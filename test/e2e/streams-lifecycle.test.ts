@@ -116,7 +116,7 @@ describe.concurrent('stream mappings while records flow', () => {
   });
 
   it('an Update while a batch waits for a retry abandons it: it is read again from the checkpoint under the new settings', async ({ expect, onTestFinished }) => {
-    const { target, router, sluice, db, stop } = await startStreamTestbed();
+    const { router, sluice, db, stop } = await startStreamTestbed();
     onTestFinished(stop);
     const stream = await createStream({ shardCount: 1 });
     onTestFinished(stream.cleanup);

@@ -104,7 +104,7 @@ describe.concurrent('resharding while records flow', () => {
   });
 
   it('LATEST: a split after Create delivers the parent after its pinned position, then the children from their first record', async ({ expect, onTestFinished }) => {
-    const { target, router, sluice, db, stop } = await startStreamTestbed();
+    const { router, sluice, db, stop } = await startStreamTestbed();
     onTestFinished(stop);
     const stream = await createStream({ shardCount: 1 });
     onTestFinished(stream.cleanup);

@@ -42,7 +42,7 @@ const unsupported = (member: string) => `Unsupported '${member}' parameter for g
 
 type Input = Partial<CreateEventSourceMappingCommandInput>;
 const create = (input: Input) =>
-  sluice.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'my-function', ...input } as CreateEventSourceMappingCommandInput));
+  sluice.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'my-function', ...input }));
 const rejects = (input: Input, message: string) => expectInvalidParameter(create(input), message);
 /** Passes every rule before the source existence checks: fails with V39 / V40 only. */
 const accepted = (input: Input & { EventSourceArn: string }) =>

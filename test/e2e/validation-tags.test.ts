@@ -202,7 +202,7 @@ describe('V49 and V14 on tags', () => {
     );
     await expectRawError(await post('{"Tags": {'), 'InvalidRequestContentException', {
       Type: 'User',
-      message: expect.stringMatching(/^Could not parse request body into json: \S/) as unknown as string,
+      message: expect.stringMatching(/^Could not parse request body into json: \S/),
     });
     await expectRawError(
       await post('{"Tags": []}'),

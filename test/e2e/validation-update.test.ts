@@ -36,7 +36,7 @@ const functionArn = (name: string) => `arn:aws:lambda:us-east-1:${SLUICE_ACCOUNT
 
 async function create(input: Partial<CreateEventSourceMappingCommandInput>): Promise<string> {
   const created = await sluice.lambda.send(
-    new CreateEventSourceMappingCommand({ FunctionName: 'my-function', ...input } as CreateEventSourceMappingCommandInput),
+    new CreateEventSourceMappingCommand({ FunctionName: 'my-function', ...input }),
   );
   return created.UUID!;
 }

@@ -106,7 +106,7 @@ export async function waitForState(lambda: LambdaClient, uuid: string, state: st
  * stall. `stop()` lets it reach Redis again before stopping it (a stop is quicker that
  * way), then closes the proxy.
  */
-export async function startTestSluiceBehindProxy(overrides: Record<string, unknown> = {}): Promise<{ sluice: TestSluice; proxy: TcpProxy; stop(): Promise<void> }> {
+export async function startTestSluiceBehindProxy(overrides: Record<string, unknown> = {}): Promise<{ sluice: TestSluice; proxy: TcpProxy; stop: () => Promise<void> }> {
   const redis = getEndpoints().redis;
   const proxy = await startTcpProxy(redis.port, redis.host);
   const sluice = await startTestSluice({ redis: { url: `redis://127.0.0.1:${proxy.port}/${await allocateRedisDb()}` }, ...overrides }).catch(

@@ -346,7 +346,7 @@ export interface StreamTestbed {
   sluice: TestSluice;
   /** The Redis db of this Sluice (checkpoints are read from it). */
   db: number;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /** A recording target, its router, and a Sluice on a fresh Redis db: one per test file. */

@@ -69,7 +69,7 @@ export async function startEmulators(request: EmulatorRequest, options: Emulator
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const stop = async (): Promise<void> => {
     const stopped = await Promise.allSettled(started.map(([, emulator]) => emulator.stop()));
-    const failed = stopped.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    const failed = stopped.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (failed.length > 0) throw new AggregateError(failed, `stopping emulators failed: ${failed.map(String).join('; ')}`);
   };
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));

@@ -66,7 +66,7 @@ describe('catch-up', () => {
 
 describe('deliveredRecords', () => {
   const request = (path: string, body: unknown, aborted = false): RecordedRequest =>
-    ({ index: 0, method: 'POST', path, url: path, query: {}, headers: {}, rawBody: '', body, receivedAt: 5, respondedAt: aborted ? undefined : 6, clientAborted: aborted }) as RecordedRequest;
+    ({ index: 0, method: 'POST', path, url: path, query: {}, headers: {}, rawBody: '', body, receivedAt: 5, respondedAt: aborted ? undefined : 6, clientAborted: aborted });
 
   it('reads ids from SQS bodies and Kinesis data, on the given path only', () => {
     const kinesisData = Buffer.from(JSON.stringify({ id: 'k0:3' })).toString('base64');

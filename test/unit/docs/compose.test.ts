@@ -193,7 +193,7 @@ describe('docker-compose.yml: Sluice configuration', () => {
       return [m.EventSourceArn as string, ...(destination ? [destination] : [])];
     });
     for (const arn of named) {
-      const [, , service, , , resource] = arn.split(':') as string[];
+      const [, , service, , , resource] = arn.split(':');
       if (service === 'sqs') expect(initScript).toMatch(new RegExp(`create-queue --queue-name ${resource}\\b`));
       else if (service === 'kinesis') expect(initScript).toMatch(new RegExp(`create-stream --stream-name ${resource!.replace('stream/', '')}\\b`));
       else throw new Error(`no check for ${arn}`);
@@ -239,7 +239,7 @@ describe('docker-compose.yml: the example functions work', () => {
     onTestFinished(() => server.stop());
     const url = `http://127.0.0.1:${port}`;
     await pollUntil(async () => (await fetch(url)).ok, { timeoutMs: 5_000, description: 'example-function up' });
-    const post = async (path: string, event: unknown) => (await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(event) })).json() as Promise<unknown>;
+    const post = async (path: string, event: unknown): Promise<unknown> => (await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(event) })).json();
 
     const sqs = (messageId: string, body: string) => ({ eventSource: 'aws:sqs', messageId, body, attributes: { ApproximateReceiveCount: '1' } });
     expect(await post('/orders', { Records: [sqs('m-1', '{"order":1}'), sqs('m-2', '{"order":2,"fail":true}'), sqs('m-3', 'not json')] })).toEqual({
