@@ -71,6 +71,9 @@ function connectionLimits({ requestTimeoutMs, keepAliveTimeoutMs }: ApiTimeouts)
 export function buildApiServer(deps: ApiDependencies) {
   const apiLogger = deps.logger.child({ component: 'api' });
   const app = Fastify({
+    // The assertion is not redundant: it makes the instance's logger type Fastify's own, so
+    // the route modules take a plain FastifyInstance (pino's Logger type would not fit them).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: apiLogger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,

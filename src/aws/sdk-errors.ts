@@ -100,7 +100,7 @@ interface SdkErrorLike {
   $retryable?: { throttling?: unknown };
 }
 
-const asObject = (value: unknown): SdkErrorLike => (typeof value === 'object' && value !== null ? (value as SdkErrorLike) : {});
+const asObject = (value: unknown): SdkErrorLike => (typeof value === 'object' && value !== null ? (value) : {});
 
 /** The errno of a call that got no answer, on the error itself or on its `cause`. */
 function networkCodeOf(e: SdkErrorLike): string | undefined {

@@ -29,7 +29,7 @@ export function compileNumeric(operand: unknown): (value: Scalar) => boolean {
 
   if (operand[0] === '=') {
     if (operand.length !== 2) invalidPattern('numeric "=" cannot be combined');
-    const expected = operand[1];
+    const expected: unknown = operand[1];
     if (typeof expected !== 'number') invalidPattern('numeric operand must be a number');
     return (value) => typeof value === 'number' && value === expected;
   }

@@ -65,7 +65,7 @@ const settingKeys = [
 function knownSettings(body: MappingSettings): MappingSettings {
   const out: Record<string, unknown> = {};
   for (const key of settingKeys) if (body[key] !== undefined) out[key] = body[key];
-  return out as MappingSettings;
+  return out;
 }
 
 export class MappingService {
@@ -107,7 +107,7 @@ export class MappingService {
     };
     const startingPosition = settings.StartingPosition;
     const pinned = source.type !== 'sqs' && (startingPosition === 'LATEST' || startingPosition === 'AT_TIMESTAMP') && this.options.latestPins !== undefined;
-    if (pinned) await this.options.latestPins!.pin(uuid, source.arn, startingPosition as 'LATEST' | 'AT_TIMESTAMP');
+    if (pinned) await this.options.latestPins!.pin(uuid, source.arn, startingPosition);
     const created = await this.store.create(mapping, settings.Tags ?? {});
     if (!created.ok) {
       if (pinned) await this.options.latestPins!.remove(uuid).catch(() => undefined);
@@ -342,7 +342,7 @@ export async function applyDeclaredMapping(
     }
   }
   const { mapping } = await service.load(existing);
-  const wanted = knownSettings(body as MappingSettings);
+  const wanted = knownSettings(body);
   for (const key of createOnlyFields) delete wanted[key];
   const { Enabled, ...wantedSettings } = wanted;
   const same =

@@ -124,7 +124,7 @@ function checkTypes<T>(schema: z.ZodType<T>, body: Record<string, unknown>): T {
 
 /** V2 + V3 for Create and Update bodies. */
 export function parseMappingBody(text: string): MappingSettings {
-  return checkTypes(mappingBodySchema, parseJsonObject(text)) as MappingSettings;
+  return checkTypes(mappingBodySchema, parseJsonObject(text));
 }
 
 /**
@@ -134,7 +134,7 @@ export function parseMappingBody(text: string): MappingSettings {
 export function parseMappingUpdateBody(text: string): MappingSettings {
   const body = parseJsonObject(text);
   for (const key of createOnlyFields) delete body[key];
-  return checkTypes(mappingBodySchema, body) as MappingSettings;
+  return checkTypes(mappingBodySchema, body);
 }
 
 /** V2 + V3 for TagResource bodies. */

@@ -361,7 +361,7 @@ export class SluiceMetrics {
   private track(metric: Removable, labels: Record<string, string>, mapping = labels.mapping): void {
     if (mapping === undefined) return;
     let series = this.seriesByMapping.get(mapping);
-    if (!series) this.seriesByMapping.set(mapping, (series = new Map()));
+    if (!series) this.seriesByMapping.set(mapping, (series = new Map<string, () => void>()));
     const key = this.seriesKey(metric, labels);
     if (!series.has(key)) series.set(key, () => metric.remove(labels));
   }

@@ -18,7 +18,7 @@ import { createRedisClient } from '../redis/create-client.js';
 export interface BullConnection {
   connection: ConnectionOptions;
   /** Drops the Cluster instance (nothing for one server: BullMQ closes its own). */
-  release(): void;
+  release: () => void;
 }
 
 const reconnectDelay = (attempt: number) => Math.min(attempt * 250, 2_000);

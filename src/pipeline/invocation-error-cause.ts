@@ -89,6 +89,9 @@ function functionErrorCause(outcome: FunctionErrorOutcome): InvocationErrorCause
     case RESPONSE_TOO_LARGE_ERROR_TYPE:
     case 'Runtime.MarshalError':
       return 'invalid_response';
+    default:
+      // Any other errorType (the handler's own, or none): the status or the kind of target says.
+      break;
   }
   const status = outcome.statusCode;
   if (status !== undefined) {

@@ -118,7 +118,7 @@ export class Supervisor {
     await this.options.subscriber.unsubscribe().catch(() => undefined);
     const runners = [...this.runners.values()];
     const stopping = Promise.allSettled(runners.map((r) => r.stop())).then(() =>
-      Promise.allSettled([...runners, ...this.receivingRunners].map((r) => (r instanceof SqsRunner ? r.receivesEnded() : undefined))),
+      Promise.allSettled([...runners, ...this.receivingRunners].map((r) => (r instanceof SqsRunner ? r.receivesEnded() : Promise.resolve()))),
     );
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.shutdownTimeoutMs)));

@@ -120,6 +120,7 @@ function runHandler(handler: Handler, event: unknown, message: InvokeMessage): P
     const callback: Callback = (error, result) => {
       if (answered) return;
       answered = true;
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as the handler gave it: Lambda reports a callback('text') error as well as an Error
       if (error !== undefined && error !== null) reject(error);
       else resolve(result);
     };
@@ -187,7 +188,7 @@ function captureOutput(stream: 'stdout' | 'stderr'): void {
     const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
     if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
     return true;
-  }) as typeof target.write;
+  });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -164,8 +164,8 @@ function parseAuthorization(value: string): AuthorizationParts {
 function parseBasicIsoDate(value: string): Date {
   const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!match) throw incompleteSignature(`Date must be in ISO-8601 'basic format'. Got '${value}'.`);
-  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
-  return new Date(Date.UTC(year!, month! - 1, day!, hour, minute, second));
+  const [, year, month, day, hour, minute, second] = match.map<number>(Number);
+  return new Date(Date.UTC(year!, month! - 1, day, hour, minute, second));
 }
 
 const basicIso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');

@@ -46,7 +46,7 @@ export function toTypedValue(value: AttributeValue): TypedValue {
   if (value.L !== undefined) return { L: value.L.map(toTypedValue) };
   if (value.M !== undefined) return { M: toTypedItem(value.M) };
   if (value.$unknown !== undefined) {
-    const [type, raw] = value.$unknown;
+    const [type, raw] = value.$unknown as [string, unknown];
     return { [type]: raw };
   }
   // S, N, SS, NS, BOOL, NULL: already JSON; copy the one member the SDK set.

@@ -54,7 +54,7 @@ export function toSqsEventRecord(message: Message, eventSourceArn: string, awsRe
     messageId: message.MessageId!,
     receiptHandle: message.ReceiptHandle!,
     body: message.Body ?? '',
-    attributes: orderedAttributes(message.Attributes as Record<string, string> | undefined),
+    attributes: orderedAttributes(message.Attributes),
     messageAttributes,
     md5OfMessageAttributes: message.MD5OfMessageAttributes || null,
     md5OfBody: message.MD5OfBody!,

@@ -85,7 +85,7 @@ export function classifyStreamError(error: unknown, options: ClassifyOptions = {
     const { kind, code, message, httpStatusCode, requestId } = error;
     return { kind, code, message, ...(httpStatusCode !== undefined ? { httpStatusCode } : {}), ...(requestId ? { requestId } : {}) };
   }
-  const e: SdkErrorLike = typeof error === 'object' && error !== null ? (error as SdkErrorLike) : {};
+  const e: SdkErrorLike = typeof error === 'object' && error !== null ? (error) : {};
   const message = typeof e.message === 'string' ? e.message : String(error);
   const systemCode = typeof e.code === 'string' ? e.code : undefined;
   const code = systemCode && networkCodes.has(systemCode) ? systemCode : codeOf(e);

@@ -24,7 +24,7 @@ function stored(sourceType: StoredMapping['sourceType'], settings: MappingSettin
     LastModified: 1,
     createdAt: 1,
     settings,
-  } as StoredMapping;
+  };
 }
 
 describe('resolveRuntimeSettings', () => {

@@ -78,8 +78,8 @@ describe('DynamoDB lane keys', () => {
       throw new Error(name);
     });
     const [first, second] = await Promise.all([s.read('shardId-a', 'it', 10), s.read('shardId-a', 'it', 10)]);
-    expect(first!.records[0]!.partitionKey).toBe('{"S":"a"}');
-    expect(second!.records[0]!.partitionKey).toBe('{"S":"a"}');
+    expect(first.records[0]!.partitionKey).toBe('{"S":"a"}');
+    expect(second.records[0]!.partitionKey).toBe('{"S":"a"}');
     await s.read('shardId-a', 'it', 10);
     const describes = calls.filter((c) => c.name === 'DescribeTable');
     expect(describes).toEqual([{ service: 'dynamodb', name: 'DescribeTable', input: { TableName: 'orders' } }]);

@@ -193,7 +193,8 @@ export class ShardLeases {
   async owners(mappingId: string): Promise<Map<string, ShardOwner>> {
     const replies = (await this.redis.multi().time().hgetall(this.key(mappingId)).exec()) ?? [];
     const [[timeError, time] = [], [hashError, fields] = []] = replies;
-    if (timeError ?? hashError) throw timeError ?? hashError;
+    const replyError = timeError ?? hashError;
+    if (replyError) throw replyError;
     const [seconds, micros] = time as [string, string];
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const owners = new Map<string, ShardOwner>();

@@ -244,6 +244,7 @@ export class ShardProcessor {
 
     // The reader and the lanes run side by side; the first failure (a lost lease, say) stops them all.
     await Promise.all([this.read(iterator), ...this.lanes.map((lane) => this.runLane(lane))].map((loop) => loop.catch((error: unknown) => this.fail(error))));
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what a loop threw, unchanged (a LeaseLostError, an SDK error)
     if (this.failure !== undefined) throw this.failure;
     if (!this.running) return;
     await this.flushCheckpoint();

@@ -34,7 +34,8 @@ export class PinnedPositions {
    * InvalidSequenceNumberError for a value that is none of the three forms.
    */
   async pin(mappingId: string, positions: ReadonlyMap<string, string> | Readonly<Record<string, string>>): Promise<boolean> {
-    const entries = positions instanceof Map ? [...positions.entries()] : Object.entries(positions);
+    const entries: [string, string][] =
+      positions instanceof Map ? [...(positions as ReadonlyMap<string, string>).entries()] : Object.entries(positions as Readonly<Record<string, string>>);
     for (const [, position] of entries) {
       if (position !== SHARD_START && position !== SHARD_END && position !== EXISTED_AT_CREATION) assertSequenceNumber(position);
     }

@@ -18,7 +18,7 @@ export function scriptedSqs(answer: Answer = () => ({})): { sqs: SqsClientLike; 
     sent.push(entry);
     return answer(entry);
   };
-  return { sqs: { send } as unknown as SqsClientLike, sent };
+  return { sqs: { send }, sent };
 }
 
 export const QUEUE_URL = 'http://sqs.local/000000000000/orders';

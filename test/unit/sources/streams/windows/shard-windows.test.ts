@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../../../src/observability/logger.js';
 import { ShardWindows } from '../../../../../src/sources/streams/windows/shard-windows.js';
 import type { OpenWindow, WindowStates } from '../../../../../src/sources/streams/windows/window-states.js';
-import type { Lease } from '../../../../../src/sources/streams/leases/shard-leases.js';
 import { LeaseLostError } from '../../../../../src/sources/streams/leases/lease-lost-error.js';
 import type { BatchJobData, BatchJobResult } from '../../../../../src/pipeline/batch-job.js';
 
@@ -36,7 +35,7 @@ function windowsWithMemory(submit: (data: BatchJobData) => Promise<BatchJobResul
     maximumRetryAttempts: 0,
     states,
     submit,
-    lease: () => ({ mappingId: 'm', shardId: 'shardId-000000000000', workerId: 'w', token: 1, expiresAt: 0 }) as Lease,
+    lease: () => ({ mappingId: 'm', shardId: 'shardId-000000000000', workerId: 'w', token: 1, expiresAt: 0 }),
     stopping: new AbortController().signal,
     logger: createLogger({ level: 'silent' }),
   });
