@@ -16,7 +16,7 @@ import {
 import { kinesisFilterView } from '../../filtering/index.js';
 import type { EventSource } from '../../mappings/event-source-arn.js';
 import { pinLatestPositions, type PinLatestOptions, type PinnedShard } from '../streams/start-position/pin-latest.js';
-import { callStream } from '../streams/stream-errors.js';
+import { callStream, StreamSourceError } from '../streams/stream-errors.js';
 import { clampLimit, toStreamRecord } from '../streams/stream-record.js';
 import type {
   IteratorPosition,
@@ -71,7 +71,9 @@ export class KinesisStreamSource implements StreamSource {
       try {
         return await this.listAllPages();
       } catch (error) {
-        if ((error as { code?: string }).code !== 'ExpiredNextTokenException' || attempt >= LIST_RESTARTS) throw error;
+        // callStream wrapped the failure: its code was read once, by aws/sdk-errors.ts.
+        const expiredToken = error instanceof StreamSourceError && error.code === 'ExpiredNextTokenException';
+        if (!expiredToken || attempt >= LIST_RESTARTS) throw error;
       }
     }
   }

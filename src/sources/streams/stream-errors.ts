@@ -14,8 +14,11 @@
  * | `notFound`         | ResourceNotFoundException (stream, shard or table missing)  | back off; LastProcessingResult shows it |
  * | `invalidArgument`  | any other InvalidArgument / Validation                      | back off; report (a Sluice bug)      |
  * | `other`            | anything else (access denied, KMS, unknown)                 | back off; report                     |
+ *
+ * The error itself is read by `aws/sdk-errors.ts` (the one reader of `Code` / `name` /
+ * `code` / `$metadata`); this module only refines its classes for stream calls.
  */
-import { NETWORK_ERROR_CODES as networkCodes } from '../../aws/network-errors.js';
+import { readSdkError, type SdkErrorFacts } from '../../aws/sdk-errors.js';
 
 export type StreamErrorKind =
   | 'throttled'
@@ -45,73 +48,50 @@ export interface ClassifyOptions {
   sequencePosition?: boolean;
 }
 
-const throttlingCodes = new Set([
-  'ProvisionedThroughputExceededException',
-  'LimitExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'KMSThrottlingException',
-]);
-
-const networkNames = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-
-const invalidRequestCodes = new Set(['InvalidArgumentException', 'ValidationException']);
-
-interface SdkErrorLike {
-  name?: unknown;
-  code?: unknown;
-  Code?: unknown;
-  message?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: number; requestId?: string };
-  $retryable?: { throttling?: boolean };
-}
-
-function codeOf(error: SdkErrorLike): string {
-  for (const candidate of [error.Code, error.name, error.code]) {
-    if (typeof candidate === 'string' && candidate !== '' && candidate !== 'Error') return candidate;
-  }
-  return 'UnknownError';
-}
-
-/** Classifies any thrown value (SDK error, Node system error, anything). */
+/**
+ * Classifies any thrown value (SDK error, Node system error, anything): `aws/sdk-errors.ts`
+ * reads it, and only what depends on the stream call is decided here.
+ */
 export function classifyStreamError(error: unknown, options: ClassifyOptions = {}): StreamErrorClassification {
   if (error instanceof StreamSourceError) {
     const { kind, code, message, httpStatusCode, requestId } = error;
     return { kind, code, message, ...(httpStatusCode !== undefined ? { httpStatusCode } : {}), ...(requestId ? { requestId } : {}) };
   }
-  const e: SdkErrorLike = typeof error === 'object' && error !== null ? (error) : {};
-  const message = typeof e.message === 'string' ? e.message : String(error);
-  const systemCode = typeof e.code === 'string' ? e.code : undefined;
-  const code = systemCode && networkCodes.has(systemCode) ? systemCode : codeOf(e);
-  const status = e.$metadata?.httpStatusCode;
-  const base = {
+  const facts = readSdkError(error);
+  const { code, message, httpStatusCode, requestId } = facts;
+  return {
+    kind: kindOf(facts, options),
     code,
     message,
-    ...(status !== undefined ? { httpStatusCode: status } : {}),
-    ...(e.$metadata?.requestId ? { requestId: e.$metadata.requestId } : {}),
+    ...(httpStatusCode !== undefined ? { httpStatusCode } : {}),
+    ...(requestId !== undefined ? { requestId } : {}),
   };
-  return { kind: kindOf(code, message, status, e, options), ...base };
 }
 
-function kindOf(code: string, message: string, status: number | undefined, e: SdkErrorLike, options: ClassifyOptions): StreamErrorKind {
-  if (throttlingCodes.has(code) || status === 429 || e.$retryable?.throttling === true) return 'throttled';
-  if (code === 'ExpiredIteratorException') return 'expiredIterator';
-  if (code === 'TrimmedDataAccessException') return 'trimmed';
-  const aboutSequenceNumber = /sequence ?number/i.test(message);
-  if (options.sequencePosition && aboutSequenceNumber && (invalidRequestCodes.has(code) || code === 'ResourceNotFoundException')) {
-    return 'positionNotFound';
+/**
+ * The stream kind of an SDK error class. What only a stream call can tell: a refused
+ * sequence number (the call asked for a position, the message names a sequence number)
+ * and an invalid iterator (the message names the shard iterator). Access denied, KMS
+ * and anything unknown are `other`: the poller backs off and reports them alike.
+ */
+function kindOf(facts: SdkErrorFacts, options: ClassifyOptions): StreamErrorKind {
+  const refusedPosition = options.sequencePosition === true && /sequence ?number/i.test(facts.message);
+  switch (facts.class) {
+    case 'throttled':
+    case 'network':
+    case 'server':
+    case 'expiredIterator':
+    case 'trimmed':
+      return facts.class;
+    case 'notFound':
+      return refusedPosition ? 'positionNotFound' : 'notFound';
+    case 'invalidRequest':
+      if (refusedPosition) return 'positionNotFound';
+      return /shard ?iterator/i.test(facts.message) ? 'invalidIterator' : 'invalidArgument';
+    case 'accessDenied':
+    case 'other':
+      return 'other';
   }
-  if (code === 'ResourceNotFoundException') return 'notFound';
-  if (invalidRequestCodes.has(code)) return /shard ?iterator/i.test(message) ? 'invalidIterator' : 'invalidArgument';
-  if (networkCodes.has(code) || networkNames.has(code)) return 'network';
-  if ((status !== undefined && status >= 500) || e.$fault === 'server') return 'server';
-  return 'other';
 }
 
 export interface StreamErrorContext {

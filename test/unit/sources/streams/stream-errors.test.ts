@@ -56,6 +56,11 @@ describe('classifyStreamError', () => {
     expect(classifyStreamError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })).code).toBe('ECONNREFUSED');
   });
 
+  it('reads errors through aws/sdk-errors: a network errno the SDK wrapped as cause is a network failure', () => {
+    const wrapped = Object.assign(new Error('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    expect(classifyStreamError(wrapped)).toEqual({ kind: 'network', code: 'ECONNREFUSED', message: 'fetch failed' });
+  });
+
   it('calls a refused sequence number positionNotFound only when the call named one', () => {
     const refusals = [
       new kinesis.InvalidArgumentException({ message: 'Invalid StartingSequenceNumber. It encodes shardId-000000000001', ...meta(400) }),
