@@ -4,12 +4,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { backoffDelayMs } from '../../aws/backoff.js';
 import type { ManagedProcess } from './managed-process.js';
 
 /** Default upper bound for one emulator to answer its first real request. */
 export const DEFAULT_READY_TIMEOUT_MS = 60_000;
 /** Attempts (with fresh ports) when a process dies before answering. */
 const START_ATTEMPTS = 2;
+/** Probes start 25 ms apart and slow to 250 ms: an emulator usually answers within a second. */
+const PROBE_BACKOFF = { firstMs: 25, maxMs: 250 };
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -67,7 +70,7 @@ export async function waitReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
-  let delay = 25;
+  let failedProbes = 0;
   for (;;) {
     if (proc?.exitInfo) {
       const { code, signal } = proc.exitInfo;
@@ -88,8 +91,7 @@ export async function waitReady(
           (proc ? `\n  output tail:\n${indent(proc.tail())}` : ''),
       );
     }
-    await sleep(delay);
-    delay = Math.min(delay * 2, 250);
+    await sleep(backoffDelayMs(PROBE_BACKOFF, ++failedProbes));
   }
 }
 

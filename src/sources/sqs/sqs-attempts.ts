@@ -17,7 +17,8 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { FUNCTION_NOT_CONFIGURED, type BatchJobData, type BatchJobResult } from '../../pipeline/index.js';
 import type { InvocationOutcome } from '../../targets/index.js';
 import type { JudgedAttempt } from '../invocation-attempts.js';
-import { Backoff } from './backoff.js';
+import { backoffDelayMs } from '../../aws/backoff.js';
+import { SQS_BACKOFF } from './backoff.js';
 import type { SqsBatchVerdict } from './batch-outcome.js';
 
 /** An attempt is tried again only if the messages stay invisible this long after it could end. */
@@ -55,7 +56,6 @@ export async function attemptBatch(options: SqsAttemptsOptions): Promise<SqsAtte
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const payloadBytes = Buffer.byteLength(options.job.payload);
-  const backoff = new Backoff();
   for (let attempts = 1; ; attempts++) {
     let outcome: InvocationOutcome;
     let jobFailed = false;
@@ -69,7 +69,8 @@ export async function attemptBatch(options: SqsAttemptsOptions): Promise<SqsAtte
     const verdict = options.judge(outcome);
     // A job that never ran was no attempt at the target: nothing to count.
     if (!jobFailed) options.record({ outcome, reading: verdict.reading, records: options.job.recordCount, payloadBytes });
-    const delay = backoff.peek();
+    // The wait after attempt n is the n-th delay of the SQS backoff.
+    const delay = backoffDelayMs(SQS_BACKOFF, attempts);
     const retried =
       !jobFailed &&
       outcome.kind === 'invocation-error' &&
@@ -77,7 +78,7 @@ export async function attemptBatch(options: SqsAttemptsOptions): Promise<SqsAtte
       now() + delay + options.functionTimeoutMs + RETRY_VISIBILITY_MARGIN_MS <= options.visibleUntil &&
       !options.signal?.aborted;
     if (!retried) return { outcome, verdict, attempts };
-    await sleep(backoff.fail(), options.signal);
+    await sleep(delay, options.signal);
     if (options.signal?.aborted) return { outcome, verdict, attempts };
   }
 }

@@ -15,7 +15,7 @@ import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
 import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
 import { recordInvocationAttempt, type AttemptMetrics } from '../invocation-attempts.js';
 import { sourceErrorCode, warnSourceCallFailed, type SourceCallFailure, type SourceWarningContext } from '../source-warnings.js';
-import { Backoff } from './backoff.js';
+import { sqsBackoff } from './backoff.js';
 import { sqsBatchVerdict } from './batch-outcome.js';
 import type { ConcurrencySlots } from './concurrency-slots.js';
 import { processingResult, ProcessingResultReporter } from './processing-result.js';
@@ -176,7 +176,7 @@ export class SqsPoller {
    * per batch. Deleting a batch's messages overlaps the next receive.
    */
   private async receiveLoop(index: number): Promise<void> {
-    const backoff = new Backoff();
+    const backoff = sqsBackoff();
     let token = await this.acquireSlot();
     try {
       while (token && this.wantsLoop(index)) {
@@ -207,7 +207,7 @@ export class SqsPoller {
 
   /** Window > 0: fill one batch at a time; it is invoked while the next one fills. */
   private async fillerLoop(): Promise<void> {
-    const backoff = new Backoff();
+    const backoff = sqsBackoff();
     while (this.running) {
       const token = await this.acquireSlot();
       if (!token) return;

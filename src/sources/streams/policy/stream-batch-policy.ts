@@ -22,6 +22,7 @@
  * (its records are done) or is discarded; the batch ends when no part is left. The
  * checkpoint moves only then (§5), to the batch's last sequence number.
  */
+import { backoffDelayMs, type BackoffPolicy } from '../../../aws/backoff.js';
 import type { InvocationOutcome } from '../../../targets/target.js';
 import { readBatchItemFailures } from '../../batch-item-failures.js';
 import { compareSequenceNumbers } from '../checkpoints/sequence-numbers.js';
@@ -30,9 +31,8 @@ import type { DiscardCondition, DiscardedPart, OnFailureResponseContext } from '
 import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES } from '../../../pipeline/payload-limit.js';
 export { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES };
 
-/** Retry delays (§10): min(2^(n−1), 30) s plus up to 10 % jitter. */
-const MAX_RETRY_DELAY_MS = 30_000;
-const RETRY_JITTER = 0.1;
+/** Retry delays (§10): min(2^(n−1), 30) s plus up to 10 % jitter (the formula is aws/backoff.ts). */
+const RETRY_BACKOFF: BackoffPolicy = { firstMs: 1000, maxMs: 30_000, jitter: 0.1 };
 /** While waiting for a retry, wake for expiring records no more often than this (chosen). */
 const EXPIRY_CHECK_INTERVAL_MS = 1000;
 
@@ -198,8 +198,7 @@ export function isRecordExpired(arrivalTime: number, config: StreamBatchConfig, 
 
 /** Delay before retry `n` (1 = first retry): min(2^(n−1), 30) s plus up to 10 % jitter (§10). */
 export function retryDelayMs(n: number, random: () => number = Math.random): number {
-  const base = Math.min(2 ** Math.max(0, n - 1) * 1000, MAX_RETRY_DELAY_MS);
-  return Math.round(base * (1 + RETRY_JITTER * Math.min(Math.max(random(), 0), 1)));
+  return backoffDelayMs(RETRY_BACKOFF, n, random);
 }
 
 /**
