@@ -62,24 +62,25 @@ export interface RuntimeDefaults {
 const BATCHES_PER_PROVISIONED_POLLER = 10;
 
 export function resolveRuntimeSettings(mapping: StoredMapping, defaults: RuntimeDefaults): RuntimeSettings {
+  return mapping.sourceType === 'sqs' ? resolveSqsRuntimeSettings(mapping, defaults) : resolveStreamRuntimeSettings(mapping);
+}
+
+/** The settings of an SQS mapping (its runner knows the source type; a stream mapping is a bug there). */
+export function resolveSqsRuntimeSettings(mapping: StoredMapping, defaults: RuntimeDefaults): SqsRuntimeSettings {
+  if (mapping.sourceType !== 'sqs') throw new Error(`mapping ${mapping.UUID} reads ${mapping.sourceType}, not sqs`);
+  return { ...commonSettings(mapping), sourceType: 'sqs', maximumConcurrency: sqsMaximumConcurrency(mapping, defaults.defaultMaximumConcurrency) };
+}
+
+/** The settings of a Kinesis or DynamoDB Streams mapping (needs no configured default). */
+export function resolveStreamRuntimeSettings(mapping: StoredMapping): StreamRuntimeSettings {
+  const { sourceType } = mapping;
+  if (sourceType === 'sqs') throw new Error(`mapping ${mapping.UUID} reads sqs, not a stream`);
   const s = mapping.settings;
-  const d = defaultsFor(mapping.sourceType, mapping.fifo);
-  const common: CommonRuntimeSettings = {
-    mappingId: mapping.UUID,
-    functionArn: mapping.FunctionArn,
-    eventSourceArn: mapping.EventSourceArn,
-    batchSize: s.BatchSize ?? d.BatchSize,
-    windowSeconds: s.MaximumBatchingWindowInSeconds ?? d.MaximumBatchingWindowInSeconds,
-    reportBatchItemFailures: (s.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
-    filterPatterns: s.FilterCriteria?.Filters ?? [],
-  };
-  if (mapping.sourceType === 'sqs') {
-    return { ...common, sourceType: 'sqs', maximumConcurrency: sqsMaximumConcurrency(mapping, defaults.defaultMaximumConcurrency) };
-  }
+  const d = defaultsFor(sourceType, mapping.fifo);
   const destination = s.DestinationConfig?.OnFailure?.Destination;
   return {
-    ...common,
-    sourceType: mapping.sourceType,
+    ...commonSettings(mapping),
+    sourceType,
     startingPosition: (s.StartingPosition ?? 'LATEST') as StreamStartingPosition,
     ...(s.StartingPositionTimestamp !== undefined ? { startingPositionTimestamp: s.StartingPositionTimestamp } : {}),
     maximumRetryAttempts: s.MaximumRetryAttempts ?? d.MaximumRetryAttempts,
@@ -91,7 +92,21 @@ export function resolveRuntimeSettings(mapping: StoredMapping, defaults: Runtime
   };
 }
 
-/** The SQS concurrency cap (sqs.md §8); the same rule `supervisor/sqs-runner.ts` applies today. */
+function commonSettings(mapping: StoredMapping): CommonRuntimeSettings {
+  const s = mapping.settings;
+  const d = defaultsFor(mapping.sourceType, mapping.fifo);
+  return {
+    mappingId: mapping.UUID,
+    functionArn: mapping.FunctionArn,
+    eventSourceArn: mapping.EventSourceArn,
+    batchSize: s.BatchSize ?? d.BatchSize,
+    windowSeconds: s.MaximumBatchingWindowInSeconds ?? d.MaximumBatchingWindowInSeconds,
+    reportBatchItemFailures: (s.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+    filterPatterns: s.FilterCriteria?.Filters ?? [],
+  };
+}
+
+/** The SQS concurrency cap (sqs.md §8): the one place it is computed. */
 function sqsMaximumConcurrency(mapping: StoredMapping, defaultCap: number): number {
   const { ScalingConfig, ProvisionedPollerConfig } = mapping.settings;
   if (ScalingConfig?.MaximumConcurrency !== undefined) return ScalingConfig.MaximumConcurrency;

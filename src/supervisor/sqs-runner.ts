@@ -6,6 +6,7 @@ import type { AwsClients } from '../aws/clients.js';
 import { compileFilterCriteria } from '../filtering/index.js';
 import { parseEventSourceArn } from '../mappings/event-source-arn.js';
 import type { StoredMapping } from '../mappings/model.js';
+import { resolveSqsRuntimeSettings } from '../mappings/runtime-settings.js';
 import type { MappingStore } from '../mappings/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
@@ -26,14 +27,6 @@ export interface SqsRunnerDependencies {
   /** How long a concurrency slot lasts unless renewed (concurrency-slots.ts). */
   slotLeaseMs: number;
   metrics?: SluiceMetrics;
-}
-
-/** Batches a mapping may have in flight over all processes (sqs.md §3). */
-export function sqsConcurrencyCap(mapping: StoredMapping, defaultCap: number): number {
-  const { ScalingConfig, ProvisionedPollerConfig } = mapping.settings;
-  if (ScalingConfig?.MaximumConcurrency !== undefined) return ScalingConfig.MaximumConcurrency;
-  if (ProvisionedPollerConfig?.MaximumPollers !== undefined) return ProvisionedPollerConfig.MaximumPollers * 10;
-  return defaultCap;
 }
 
 export const slotsKey = (prefix: string, uuid: string) => `${mappingKeyBase(prefix, uuid)}:slots`;
@@ -58,7 +51,9 @@ export class SqsRunner {
    */
   run(mapping: StoredMapping, liveWorkers: number): void {
     const key = JSON.stringify([mapping.FunctionArn, mapping.settings]);
-    const cap = sqsConcurrencyCap(mapping, this.deps.defaultMaximumConcurrency);
+    const settings = resolveSqsRuntimeSettings(mapping, { defaultMaximumConcurrency: this.deps.defaultMaximumConcurrency });
+    // Batches in flight over all processes (sqs.md §3), shared among the live workers.
+    const cap = settings.maximumConcurrency;
     const share = Math.ceil(cap / Math.max(1, liveWorkers));
     if (this.poller && key === this.settingsKey) {
       this.poller.setLocalSlots(share);
@@ -67,20 +62,14 @@ export class SqsRunner {
     const previous = this.poller;
     const source = parseEventSourceArn(mapping.EventSourceArn)!;
     this.slots ??= new ConcurrencySlots(this.deps.redis, slotsKey(this.deps.prefix, this.uuid), this.deps.slotLeaseMs);
-    const filters = mapping.settings.FilterCriteria?.Filters ?? [];
     const logger = this.deps.logger.child({ mappingId: this.uuid, source: 'sqs' });
     this.poller = new SqsPoller(
       {
-        mappingId: this.uuid,
-        functionArn: mapping.FunctionArn,
+        ...settings,
         source,
-        batchSize: mapping.settings.BatchSize ?? 10,
-        windowSeconds: mapping.settings.MaximumBatchingWindowInSeconds ?? 0,
-        reportBatchItemFailures: (mapping.settings.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
-        cap,
         functionTimeoutMs: this.deps.targets.timeoutMs(mapping.FunctionArn),
         invocationLimitMs: this.deps.targets.invocationLimitMs(mapping.FunctionArn),
-        ...(filters.length > 0 ? { filter: compileFilterCriteria(filters, 'sqs') } : {}),
+        ...(settings.filterPatterns.length > 0 ? { filter: compileFilterCriteria(settings.filterPatterns, 'sqs') } : {}),
       },
       {
         sqs: this.deps.clients.get('sqs', source.region),

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { AwsClients } from '../aws/clients.js';
 import { compileFilterCriteria } from '../filtering/index.js';
 import type { StoredMapping } from '../mappings/model.js';
+import { resolveStreamRuntimeSettings } from '../mappings/runtime-settings.js';
 import type { MappingStore } from '../mappings/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
@@ -45,31 +46,15 @@ export class StreamRunner {
     const key = JSON.stringify([mapping.FunctionArn, mapping.settings]);
     if (this.poller && key === this.settingsKey) return;
     await this.stop();
-    const s = mapping.settings;
-    const filters = s.FilterCriteria?.Filters ?? [];
-    const sourceType = mapping.sourceType === 'kinesis' ? 'kinesis' : 'dynamodb';
-    const logger = this.deps.logger.child({ mappingId: this.uuid, source: sourceType });
-    const rbif = (s.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures');
+    const settings = resolveStreamRuntimeSettings(mapping);
+    const logger = this.deps.logger.child({ mappingId: this.uuid, source: settings.sourceType });
     const source = createStreamSource(mapping.EventSourceArn, { clients: this.deps.clients, accountId: this.deps.accountId });
     this.poller = new StreamPoller(
       {
-        mappingId: this.uuid,
-        functionArn: mapping.FunctionArn,
-        batchSize: s.BatchSize ?? 100,
-        windowSeconds: s.MaximumBatchingWindowInSeconds ?? 0,
-        startingPosition: (s.StartingPosition ?? 'LATEST') as 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP',
-        ...(s.StartingPositionTimestamp !== undefined ? { startingPositionTimestamp: s.StartingPositionTimestamp } : {}),
-        ...(filters.length > 0 ? { filter: compileFilterCriteria(filters, sourceType) } : {}),
-        policy: {
-          reportBatchItemFailures: rbif,
-          maximumRetryAttempts: s.MaximumRetryAttempts ?? -1,
-          maximumRecordAgeInSeconds: s.MaximumRecordAgeInSeconds ?? -1,
-          bisectBatchOnFunctionError: s.BisectBatchOnFunctionError ?? false,
-          retentionMs: await source.retentionMs().catch(() => 24 * 3600 * 1000),
-        },
-        ...(s.DestinationConfig?.OnFailure?.Destination ? { destination: s.DestinationConfig.OnFailure.Destination } : {}),
-        parallelizationFactor: s.ParallelizationFactor ?? 1,
-        tumblingWindowSeconds: s.TumblingWindowInSeconds ?? 0,
+        ...settings,
+        ...(settings.filterPatterns.length > 0 ? { filter: compileFilterCriteria(settings.filterPatterns, settings.sourceType) } : {}),
+        // Unknown retention (the describe call failed): the 24 h both services keep by default.
+        retentionMs: await source.retentionMs().catch(() => 24 * 3600 * 1000),
         settingsFingerprint: key,
       },
       {

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompiledFilter } from '../../filtering/index.js';
 import type { EventSource } from '../../mappings/event-source-arn.js';
+import type { SqsRuntimeSettings } from '../../mappings/runtime-settings.js';
 import type { Logger } from '../../observability/logger.js';
 import { mappingLabels, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
 import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
@@ -27,18 +28,16 @@ import { SqsMessageActions } from './sqs-message-actions.js';
 import { SqsQueue } from './sqs-queue.js';
 import { LONG_POLL_SECONDS, SqsReceiver, STOPPED } from './sqs-receiver.js';
 
-export interface SqsPollerSettings {
-  mappingId: string;
-  functionArn: string;
+/**
+ * The mapping's settings as `mappings/runtime-settings.ts` resolved them (every default,
+ * the concurrency cap included, applied there and none here), plus what the runner adds.
+ */
+export interface SqsPollerSettings extends SqsRuntimeSettings {
   source: EventSource;
-  batchSize: number;
-  windowSeconds: number;
-  reportBatchItemFailures: boolean;
-  /** Batches in flight over all processes. */
-  cap: number;
   functionTimeoutMs: number;
   /** How long one invocation may last (timeout, plus a lambda target's wait for Lambda's answer): visibility covers it. */
   invocationLimitMs?: number;
+  /** FilterCriteria compiled once; absent: every message is invoked. */
   filter?: CompiledFilter;
 }
 
@@ -279,7 +278,7 @@ export class SqsPoller {
   private async acquireSlot(): Promise<string | undefined> {
     while (this.running) {
       try {
-        const token = await this.deps.slots.tryAcquire(this.settings.cap);
+        const token = await this.deps.slots.tryAcquire(this.settings.maximumConcurrency);
         if (token) return token;
       } catch (error) {
         this.warn({ operation: 'take a concurrency slot (Redis)', cause: sourceErrorCode(error), error, next: 'trying again' });

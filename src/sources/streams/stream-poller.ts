@@ -19,27 +19,22 @@ import { ShardProcessor } from './shard/shard-processor.js';
 import { shardMetrics, type ShardMetrics } from './shard/shard-metrics.js';
 import { errorLabel, mappingLabels, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
 import type { StreamBatchConfig } from './policy/index.js';
+import type { StreamRuntimeSettings } from '../../mappings/runtime-settings.js';
 import type { OnFailureDestinations } from '../../destinations/index.js';
 import type { IteratorPosition, ShardInfo, StreamSource } from './stream-source.js';
 import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
 import { sourceErrorCode, warnSourceCallFailed, type SourceWarningContext } from '../source-warnings.js';
 import { StreamSourceError } from './stream-errors.js';
 
-export interface StreamPollerSettings {
-  mappingId: string;
-  functionArn: string;
-  batchSize: number;
-  windowSeconds: number;
-  startingPosition: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
-  /** Epoch seconds, with AT_TIMESTAMP. */
-  startingPositionTimestamp?: number;
+/**
+ * The mapping's settings as `mappings/runtime-settings.ts` resolved them (every default
+ * applied there, none here), plus what the runner adds from outside the mapping.
+ */
+export interface StreamPollerSettings extends StreamRuntimeSettings {
+  /** FilterCriteria compiled once; absent: every record is invoked. */
   filter?: CompiledFilter;
-  policy: StreamBatchConfig;
-  destination?: string;
-  /** ParallelizationFactor (§7); default 1. */
-  parallelizationFactor?: number;
-  /** TumblingWindowInSeconds (§15); default 0 (none). */
-  tumblingWindowSeconds?: number;
+  /** The stream's retention (StreamSource.retentionMs()): older records are discarded (§10, §13). */
+  retentionMs?: number;
   /**
    * Identifies the mapping's settings (e.g. JSON of FunctionArn and settings): a batch saved
    * mid-retry under other settings is read again afresh (batch-progress.ts). Default: built
@@ -85,6 +80,8 @@ export class StreamPoller {
   private readonly balancer: LeaseBalancer;
   /** Failed calls of this mapping, its shards' included: one warning per operation and cause, then a count. */
   private readonly warnings: SourceWarningContext;
+  /** What the batch policy follows, taken from the settings once. */
+  private readonly policy: StreamBatchConfig;
 
   constructor(
     readonly settings: StreamPollerSettings,
@@ -97,6 +94,13 @@ export class StreamPoller {
     this.pinned = new PinnedPositions(deps.redis, deps.prefix);
     this.balancer = new LeaseBalancer(this.leases, deps.workerId);
     this.labels = mappingLabels(settings.mappingId, deps.source.traits.type, settings.functionArn);
+    this.policy = {
+      reportBatchItemFailures: settings.reportBatchItemFailures,
+      maximumRetryAttempts: settings.maximumRetryAttempts,
+      maximumRecordAgeInSeconds: settings.maximumRecordAgeInSeconds,
+      bisectBatchOnFunctionError: settings.bisectBatchOnFunctionError,
+      ...(settings.retentionMs !== undefined ? { retentionMs: settings.retentionMs } : {}),
+    };
     this.warnings = { warnings: new RateLimitedWarnings(deps.logger), logger: deps.logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
   }
 
@@ -206,10 +210,10 @@ export class StreamPoller {
         windowSeconds: this.settings.windowSeconds,
         ...(this.settings.filter ? { filter: this.settings.filter } : {}),
         start,
-        policy: this.settings.policy,
-        ...(this.settings.destination ? { destination: this.settings.destination } : {}),
-        parallelizationFactor: this.settings.parallelizationFactor ?? 1,
-        tumblingWindowSeconds: this.settings.tumblingWindowSeconds ?? 0,
+        policy: this.policy,
+        ...(this.settings.onFailureDestination ? { destination: this.settings.onFailureDestination } : {}),
+        parallelizationFactor: this.settings.parallelizationFactor,
+        tumblingWindowSeconds: this.settings.tumblingWindowSeconds,
         settingsFingerprint: this.settings.settingsFingerprint ?? JSON.stringify({ ...this.settings, filter: undefined }),
       },
       lease,

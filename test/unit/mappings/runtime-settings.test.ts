@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredMapping, MappingSettings } from '../../../src/mappings/model.js';
-import { resolveRuntimeSettings } from '../../../src/mappings/runtime-settings.js';
+import { resolveRuntimeSettings, resolveSqsRuntimeSettings, resolveStreamRuntimeSettings } from '../../../src/mappings/runtime-settings.js';
 
 const defaults = { defaultMaximumConcurrency: 7 };
 
@@ -105,5 +105,19 @@ describe('resolveRuntimeSettings', () => {
       defaults,
     );
     expect(resolved).toMatchObject({ batchSize: 10000, windowSeconds: 300, reportBatchItemFailures: true });
+  });
+});
+
+describe('the per-source resolvers the runners call', () => {
+  it('resolve like resolveRuntimeSettings', () => {
+    const sqs = stored('sqs', { BatchSize: 5, ScalingConfig: { MaximumConcurrency: 3 } });
+    expect(resolveSqsRuntimeSettings(sqs, defaults)).toEqual(resolveRuntimeSettings(sqs, defaults));
+    const kinesis = stored('kinesis', { StartingPosition: 'TRIM_HORIZON', ParallelizationFactor: 4 });
+    expect(resolveStreamRuntimeSettings(kinesis)).toEqual(resolveRuntimeSettings(kinesis, defaults));
+  });
+
+  it('refuse a mapping of the other kind of source, naming it', () => {
+    expect(() => resolveSqsRuntimeSettings(stored('dynamodb', {}), defaults)).toThrow('mapping a1b2c3d4-0000-4000-8000-000000000000 reads dynamodb, not sqs');
+    expect(() => resolveStreamRuntimeSettings(stored('sqs', {}))).toThrow('mapping a1b2c3d4-0000-4000-8000-000000000000 reads sqs, not a stream');
   });
 });

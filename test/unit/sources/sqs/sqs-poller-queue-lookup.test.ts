@@ -56,13 +56,16 @@ describe('SqsPoller: the queue URL cannot be asked again before an invocation', 
     const slots = { tryAcquire: async () => `token-${Math.random()}`, release: async () => undefined, confirm: async () => true } as unknown as ConcurrencySlots;
     const poller = new SqsPoller(
       {
+        sourceType: 'sqs',
         mappingId: 'm-uuid',
         functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+        eventSourceArn: QUEUE_ARN,
         source: parseEventSourceArn(QUEUE_ARN)!,
         batchSize: 10,
         windowSeconds: 0,
         reportBatchItemFailures: false,
-        cap: 2,
+        filterPatterns: [],
+        maximumConcurrency: 2,
         functionTimeoutMs: 3000,
       },
       {
