@@ -13,7 +13,7 @@ import type { SluiceMetrics } from '../observability/metrics.js';
 import type { FunctionTargets, InvokePipeline } from '../pipeline/index.js';
 import { ConcurrencySlots } from '../sources/sqs/concurrency-slots.js';
 import { SqsPoller } from '../sources/sqs/sqs-poller.js';
-import { mappingKeyBase } from '../redis/keyspace.js';
+import { mappingStateKeys } from '../redis/keyspace.js';
 
 export interface SqsRunnerDependencies {
   redis: Redis;
@@ -29,7 +29,8 @@ export interface SqsRunnerDependencies {
   metrics?: SluiceMetrics;
 }
 
-export const slotsKey = (prefix: string, uuid: string) => `${mappingKeyBase(prefix, uuid)}:slots`;
+/** The mapping's SQS concurrency slots (named in redis/keyspace.ts). */
+export const slotsKey = (prefix: string, uuid: string): string => mappingStateKeys(prefix, uuid).sqsSlots;
 
 export class SqsRunner {
   private poller?: SqsPoller;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { mappingKeyBase } from '../redis/keyspace.js';
+import { mappingStateKeys, workersKey } from '../redis/keyspace.js';
 
 export class WorkerRegistry {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -18,9 +18,9 @@ export class WorkerRegistry {
   ) {}
 
   private get workersKey() {
-    return `${this.prefix}:workers`;
+    return workersKey(this.prefix);
   }
-  private appliedKey = (uuid: string) => `${mappingKeyBase(this.prefix, uuid)}:applied`;
+  private appliedKey = (uuid: string) => mappingStateKeys(this.prefix, uuid).applied;
 
   /** Heartbeats and returns the live workers (sorted), this one included. */
   async heartbeat(): Promise<string[]> {

@@ -1,6 +1,7 @@
 /**
- * Redis keys of a stream mapping's shard state (prefix from config `redis.keyPrefix`).
- * They sit next to the mapping's own key (`<p>:esm:<uuid>`, src/mappings/store.ts):
+ * Redis keys of a stream mapping's shard state, grouped for the stream modules; the names
+ * themselves are built in `redis/keyspace.ts` (`mappingStateKeys`), in the mapping's own
+ * slot next to its key (`<p>:esm:<uuid>`, or `{<p>:esm:<uuid>}` with Redis Cluster):
  *
  *   <p>:esm:<uuid>:shard-leases   hash shardId -> `<token>|<expiresAt ms>|<workerId>`: the lease
  *                                 of each shard ever leased. A released lease keeps its token
@@ -14,7 +15,7 @@
  *                                 range and state (window-states.ts)
  */
 import type { Redis } from 'ioredis';
-import { mappingKeyBase } from '../../redis/keyspace.js';
+import { mappingStateKeys } from '../../redis/keyspace.js';
 
 export interface StreamKeys {
   leases: string;
@@ -25,13 +26,13 @@ export interface StreamKeys {
 }
 
 export function streamKeys(prefix: string, mappingId: string): StreamKeys {
-  const base = mappingKeyBase(prefix, mappingId);
+  const keys = mappingStateKeys(prefix, mappingId);
   return {
-    leases: `${base}:shard-leases`,
-    checkpoints: `${base}:checkpoints`,
-    pinnedLatest: `${base}:latest`,
-    batches: `${base}:batches`,
-    windowStates: `${base}:windows`,
+    leases: keys.shardLeases,
+    checkpoints: keys.checkpoints,
+    pinnedLatest: keys.pinnedLatest,
+    batches: keys.batches,
+    windowStates: keys.windows,
   };
 }
 
