@@ -1,20 +1,6 @@
 export {
-  MAX_PAYLOAD_BYTES,
-  PAYLOAD_ENVELOPE_BYTES,
   StreamBatchPolicyError,
-  abandon,
-  applyOutcome,
-  createBatchState,
-  exceedsPayloadLimitAlone,
   hasEnded,
-  isRecordExpired,
-  nextAction,
-  recordAgeLimitMs,
-  retryDelayMs,
-  settledUpTo,
-  type ApplyOutcomeOptions,
-  type AttemptReport,
-  type BatchAction,
   type BatchPart,
   type DiscardGroup,
   type DiscardRun,
@@ -22,5 +8,16 @@ export {
   type PolicyRecordInput,
   type StreamBatchConfig,
   type StreamBatchState,
+} from './batch-state.js';
+export { abandon, settledUpTo } from './discard-runs.js';
+export { isRecordExpired, recordAgeLimitMs } from './record-age.js';
+export { applyOutcome, retryDelayMs, type ApplyOutcomeOptions, type AttemptReport } from './retry-decision.js';
+export {
+  MAX_PAYLOAD_BYTES,
+  PAYLOAD_ENVELOPE_BYTES,
+  createBatchState,
+  exceedsPayloadLimitAlone,
+  nextAction,
+  type BatchAction,
 } from './stream-batch-policy.js';
 export { runStreamBatch, type RunStreamBatchOptions, type RunStreamBatchResult } from './run-stream-batch.js';

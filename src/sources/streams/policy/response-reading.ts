@@ -5,7 +5,7 @@
  */
 import type { InvocationOutcome } from '../../../targets/target.js';
 import { PLAIN_SUCCESS, type ResponseReading } from '../../invocation-attempts.js';
-import type { AttemptReport } from './stream-batch-policy.js';
+import type { AttemptReport } from './retry-decision.js';
 
 /**
  * `received` is the target's outcome, `judged` what the policy was given: a tumbling

@@ -1,20 +1,16 @@
 /**
  * Drives one stream batch through the policy (stream-batch-policy.ts) until it ends:
  * invoke, apply the outcome, wait out retry delays, save the progress after every step.
- * I/O is injected, so the same loop runs in a BullMQ job (save = job.updateData) and in
- * tests (a fake clock and target).
+ * It runs in the process holding the shard's lease (design.md: the invocation attempt is
+ * the BullMQ job, the batch's fate belongs to its owner); `save` writes the progress to
+ * Redis beside the checkpoint, fenced by the lease (checkpoints/batch-progress.ts). I/O is
+ * injected, so tests drive the same loop with a fake clock and target.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { InvocationOutcome } from '../../../targets/target.js';
-import {
-  applyOutcome,
-  nextAction,
-  type AttemptReport,
-  type BatchAction,
-  type DiscardGroup,
-  type StreamBatchConfig,
-  type StreamBatchState,
-} from './stream-batch-policy.js';
+import type { DiscardGroup, StreamBatchConfig, StreamBatchState } from './batch-state.js';
+import { applyOutcome, type AttemptReport } from './retry-decision.js';
+import { nextAction, type BatchAction } from './stream-batch-policy.js';
 
 type InvokeAction = Extract<BatchAction, { kind: 'invoke' }>;
 
@@ -24,10 +20,10 @@ export interface RunStreamBatchOptions {
   config: StreamBatchConfig;
   /**
    * Invokes the records at `action.indices` (payload `{"Records":[...]}` of those records,
-   * in order). May return how many invocations the outcome stands for (BatchJobResult.attempts).
+   * in order): one attempt, one outcome.
    */
-  invoke(action: InvokeAction): Promise<InvocationOutcome | { outcome: InvocationOutcome; invocations: number }>;
-  /** Persists the progress (e.g. job.updateData); called after every change of state. */
+  invoke(action: InvokeAction): Promise<InvocationOutcome>;
+  /** Persists the progress (checkpoints/batch-progress.ts); called after every change of state. */
   save?(state: StreamBatchState): Promise<void>;
   /** Told after every outcome: LastProcessingResult, logs, metrics. */
   onAttempt?(report: AttemptReport, outcome: InvocationOutcome, action: InvokeAction): void;
@@ -70,12 +66,8 @@ export async function runStreamBatch(options: RunStreamBatchOptions): Promise<Ru
       await sleep(Math.max(0, action.until - now()), options.signal);
       continue;
     }
-    const answer = await options.invoke(action);
-    const { outcome, invocations } = 'kind' in answer ? { outcome: answer, invocations: 1 } : answer;
-    const applied = applyOutcome(state, outcome, options.config, now(), {
-      invocations,
-      ...(options.random ? { random: options.random } : {}),
-    });
+    const outcome = await options.invoke(action);
+    const applied = applyOutcome(state, outcome, options.config, now(), options.random ? { random: options.random } : {});
     state = applied.state;
     // Told first, so what it learns (a tumbling window's new state) is saved with the progress.
     options.onAttempt?.(applied.report, outcome, action);

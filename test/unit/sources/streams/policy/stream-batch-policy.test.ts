@@ -554,7 +554,7 @@ describe('checkpoint (§5) and abandon (§17)', () => {
 });
 
 describe('runStreamBatch', () => {
-  it('saves after every step, counts the invocations an outcome stands for, and ends with the discards', async () => {
+  it('saves after every step, counts each invocation once, and ends with the discards', async () => {
     let clock = T0;
     const saved: StreamBatchState[] = [];
     const result = await runStreamBatch({
@@ -567,12 +567,12 @@ describe('runStreamBatch', () => {
       save: async (state) => {
         saved.push(state);
       },
-      invoke: async () => ({ outcome: functionError(), invocations: 3 }),
+      invoke: async () => functionError(),
     });
     expect(result.kind).toBe('ended');
     if (result.kind !== 'ended') return;
     expect(result.checkpoint).toBe(seq(2));
-    expect(result.discards).toMatchObject([{ approximateInvokeCount: 3, batchSize: 2 }]);
+    expect(result.discards).toMatchObject([{ approximateInvokeCount: 1, batchSize: 2 }]);
     expect(saved.length).toBeGreaterThan(0);
     expect(saved[saved.length - 1]!.parts).toEqual([]);
   });
