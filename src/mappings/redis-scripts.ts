@@ -1,6 +1,8 @@
 /**
  * Every multi-key change of the mapping store is one Lua script, so concurrent API
- * processes and supervisors on one Redis never see half an update (design.md).
+ * processes and supervisors on one Redis never see half an update (design.md). All of the
+ * store's scripts live here, the store marker's included (one module per store, issue #12);
+ * key names come from redis/keyspace.ts.
  * A mapping is a hash {doc: JSON, rev: integer}; `rev` is the optimistic-lock version.
  */
 
@@ -69,4 +71,46 @@ end
 if redis.call('HLEN', KEYS[2]) + added > tonumber(ARGV[1]) then return 'LIMIT' end
 if #ARGV > 1 then redis.call('HSET', KEYS[2], unpack(ARGV, 2)) end
 return 'OK'
+`;
+
+/**
+ * A processing result of a mapping that may have been deleted meanwhile. KEYS: mapping.
+ * ARGV: field, value. Writes the field only while the mapping exists (a late report must
+ * not recreate a deleted mapping's hash).
+ */
+export const setIfExistsScript = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end`;
+
+// The store marker (store-marker.ts): which store this process joined, and its loss.
+
+/**
+ * Claim. KEYS: marker. ARGV: new id, now. Writes the marker unless it exists.
+ * Returns {id, createdAt, 1 if written by this call}.
+ */
+export const claimMarkerScript = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'id', ARGV[1], 'createdAt', ARGV[2])
+  return {ARGV[1], ARGV[2], 1}
+end
+local marker = redis.call('HMGET', KEYS[1], 'id', 'createdAt')
+return {marker[1], marker[2], 0}
+`;
+
+/**
+ * Check. KEYS: marker, loss record, mapping order index. ARGV: the id this process
+ * joined, a new id, now, the loss record to write if the store is lost.
+ * Intact: {'intact', <order members>}. Lost: the marker is written anew unless another
+ * process did already, and the loss recorded unless another process did:
+ * {'lost', id, createdAt, 1 if this call recorded the loss}.
+ */
+export const checkMarkerScript = `
+local id = redis.call('HGET', KEYS[1], 'id')
+if id == ARGV[1] then
+  return {'intact', redis.call('ZRANGE', KEYS[3], 0, -1)}
+end
+if not id then
+  redis.call('HSET', KEYS[1], 'id', ARGV[2], 'createdAt', ARGV[3])
+end
+local marker = redis.call('HMGET', KEYS[1], 'id', 'createdAt')
+local recorded = redis.call('SET', KEYS[2], ARGV[4], 'NX')
+return {'lost', marker[1], marker[2], recorded and 1 or 0}
 `;

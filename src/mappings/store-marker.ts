@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { storeKeys } from '../redis/keyspace.js';
+import { checkMarkerScript, claimMarkerScript } from './redis-scripts.js';
 
 export interface StoreIdentity {
   id: string;
@@ -36,39 +37,6 @@ export type MarkerCheck =
   | { intact: true; mappingIds: string[] }
   | { intact: false; current: StoreIdentity; recorded: boolean };
 
-/**
- * Claim. KEYS: marker. ARGV: new id, now. Writes the marker unless it exists.
- * Returns {id, createdAt, 1 if written by this call}.
- */
-const claimScript = `
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'id', ARGV[1], 'createdAt', ARGV[2])
-  return {ARGV[1], ARGV[2], 1}
-end
-local marker = redis.call('HMGET', KEYS[1], 'id', 'createdAt')
-return {marker[1], marker[2], 0}
-`;
-
-/**
- * Check. KEYS: marker, loss record, mapping order index. ARGV: the id this process
- * joined, a new id, now, the loss record to write if the store is lost.
- * Intact: {'intact', <order members>}. Lost: the marker is written anew unless another
- * process did already, and the loss recorded unless another process did:
- * {'lost', id, createdAt, 1 if this call recorded the loss}.
- */
-const checkScript = `
-local id = redis.call('HGET', KEYS[1], 'id')
-if id == ARGV[1] then
-  return {'intact', redis.call('ZRANGE', KEYS[3], 0, -1)}
-end
-if not id then
-  redis.call('HSET', KEYS[1], 'id', ARGV[2], 'createdAt', ARGV[3])
-end
-local marker = redis.call('HMGET', KEYS[1], 'id', 'createdAt')
-local recorded = redis.call('SET', KEYS[2], ARGV[4], 'NX')
-return {'lost', marker[1], marker[2], recorded and 1 or 0}
-`;
-
 export class StoreMarker {
   private readonly markerKey: string;
   private readonly lossKey: string;
@@ -86,7 +54,7 @@ export class StoreMarker {
 
   /** The store this process joins: the existing marker, or a new one on an empty Redis. */
   async claim(): Promise<StoreIdentity & { created: boolean }> {
-    const [id, createdAt, created] = (await this.redis.eval(claimScript, 1, this.markerKey, randomUUID(), String(Date.now()))) as [string, string, number];
+    const [id, createdAt, created] = (await this.redis.eval(claimMarkerScript, 1, this.markerKey, randomUUID(), String(Date.now()))) as [string, string, number];
     return { id, createdAt: Number(createdAt), created: created === 1 };
   }
 
@@ -98,7 +66,7 @@ export class StoreMarker {
     const now = Date.now();
     const record: StoreLoss = { detectedAt: now, lostStore: joined, ...loss };
     const reply = (await this.redis.eval(
-      checkScript,
+      checkMarkerScript,
       3,
       this.markerKey,
       this.lossKey,

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { storeKeys, type StoreKeys } from '../redis/keyspace.js';
-import { createMappingScript, removeMappingScript, replaceMappingScript, tagMappingScript } from './redis-scripts.js';
+import { createMappingScript, removeMappingScript, replaceMappingScript, setIfExistsScript, tagMappingScript } from './redis-scripts.js';
 import type { StoredMapping } from './model.js';
 
 export interface VersionedMapping {
@@ -20,7 +20,6 @@ export type ReplaceResult = { ok: true } | { ok: false; reason: 'missing' | 'sta
 export const orderMember = (mapping: Pick<StoredMapping, 'createdAt' | 'UUID'>): string =>
   `${String(mapping.createdAt).padStart(15, '0')}:${mapping.UUID}`;
 
-const SET_IF_EXISTS = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end`;
 
 /** The stored JSON: LastProcessingResult lives in its own hash fields, never in the doc. */
 function toDoc(mapping: StoredMapping): string {
@@ -66,9 +65,9 @@ export class MappingStore {
     const key = this.keys.mapping(uuid);
     const pipeline = this.redis.pipeline();
     // Only while the mapping exists: a report racing a removal must not resurrect the key.
-    if (report.invocation !== undefined) pipeline.eval(SET_IF_EXISTS, 1, key, 'lpr:invoke', report.invocation);
+    if (report.invocation !== undefined) pipeline.eval(setIfExistsScript, 1, key, 'lpr:invoke', report.invocation);
     if (report.readError === null) pipeline.hdel(key, 'lpr:read');
-    else if (report.readError !== undefined) pipeline.eval(SET_IF_EXISTS, 1, key, 'lpr:read', report.readError);
+    else if (report.readError !== undefined) pipeline.eval(setIfExistsScript, 1, key, 'lpr:read', report.readError);
     await pipeline.exec();
   }
 

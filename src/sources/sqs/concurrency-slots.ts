@@ -20,6 +20,10 @@
  * processes (test/e2e/sqs-stopped-worker.test.ts), the live one reaches the full cap
  * after the other froze in: 11.5 s with the defaults (slots 5 s, job locks 10 s); 4 s with
  * workerTimeoutMs 2 s and leaseMs 3 s; 29 s there with the former fixed 30 s slot lease.
+ *
+ * Its Lua scripts live in this module: the slots are the only Redis state of an SQS
+ * mapping, so this is the one module of that store's scripts (issue #12 accepts one
+ * module per store; the others: mappings/redis-scripts.ts, sources/streams/redis-scripts.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';

@@ -1,7 +1,8 @@
 /**
- * Shard leases and checkpoints: every change is one Lua script, so processes sharing a
- * Redis never see half of one (design.md: leases are fenced, Redis is the system of
- * record). Key layout: stream-keys.ts.
+ * Shard leases, checkpoints and saved batch progress: every change is one Lua script, so
+ * processes sharing a Redis never see half of one (design.md: leases are fenced, Redis is
+ * the system of record). All of the stream state's scripts live here (one module per
+ * store, issue #12). Key layout: stream-keys.ts, names from redis/keyspace.ts.
  *
  * A lease is one field of the mapping's lease hash: `<token>|<expiresAt>|<workerId>`.
  * - Time is the Redis server's (`TIME`), never a process clock, so processes on machines
@@ -209,4 +210,23 @@ else
   redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
 end
 return code
+`;
+
+/**
+ * Only the lease holder (worker and token) writes. A batch is two fields, `<shard>|<lane>|progress`
+ * (settings and state, rewritten after every attempt) and `<shard>|<lane>|records` (up to
+ * 6 MB, written once). KEYS: leases, batches. ARGV: shardId, workerId, token, field prefix,
+ * progress JSON ('' removes the batch), records JSON ('' keeps the stored ones).
+ */
+export const writeProgressScript = `${PRELUDE}
+local token, _, holder = parse(redis.call('HGET', KEYS[1], ARGV[1]))
+if holder == '' or holder ~= ARGV[2] or token ~= tonumber(ARGV[3]) then return 0 end
+local progress, records = ARGV[4] .. '|progress', ARGV[4] .. '|records'
+if ARGV[5] == '' then
+  redis.call('HDEL', KEYS[2], progress, records)
+  return 1
+end
+redis.call('HSET', KEYS[2], progress, ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], records, ARGV[6]) end
+return 1
 `;

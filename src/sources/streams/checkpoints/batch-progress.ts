@@ -21,7 +21,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { StreamBatchState } from '../policy/index.js';
-import { PRELUDE } from '../redis-scripts.js';
+import { writeProgressScript } from '../redis-scripts.js';
 import type { Lease } from '../leases/shard-leases.js';
 import { streamKeys } from '../stream-keys.js';
 import type { StreamRecord } from '../stream-source.js';
@@ -32,25 +32,6 @@ export interface SavedBatch {
   records: StreamRecord[];
   state: StreamBatchState;
 }
-
-/**
- * Only the lease holder (worker and token) writes. A batch is two fields, `<shard>|<lane>|progress`
- * (settings and state, rewritten after every attempt) and `<shard>|<lane>|records` (up to
- * 6 MB, written once). KEYS: leases, batches. ARGV: shardId, workerId, token, field prefix,
- * progress JSON ('' removes the batch), records JSON ('' keeps the stored ones).
- */
-const writeProgressScript = `${PRELUDE}
-local token, _, holder = parse(redis.call('HGET', KEYS[1], ARGV[1]))
-if holder == '' or holder ~= ARGV[2] or token ~= tonumber(ARGV[3]) then return 0 end
-local progress, records = ARGV[4] .. '|progress', ARGV[4] .. '|records'
-if ARGV[5] == '' then
-  redis.call('HDEL', KEYS[2], progress, records)
-  return 1
-end
-redis.call('HSET', KEYS[2], progress, ARGV[5])
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], records, ARGV[6]) end
-return 1
-`;
 
 type Writer = Pick<Lease, 'mappingId' | 'shardId' | 'workerId' | 'token'>;
 
