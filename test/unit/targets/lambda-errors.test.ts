@@ -25,8 +25,14 @@ describe('classifyInvokeError (sqs.md §2, Lambda column)', () => {
     expect(classifyInvokeError(Object.assign(new Error('t'), { name: 'TimeoutError' }))).toMatchObject({ reason: 'unreachable', errorCode: 'TimeoutError' });
   });
 
+  it('reads the errno the SDK wrapped as cause, like every reader of aws/sdk-errors.ts', () => {
+    const wrapped = Object.assign(new Error('fetch failed'), { cause: Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' }) });
+    expect(classifyInvokeError(wrapped)).toEqual({ reason: 'unreachable', errorCode: 'ECONNRESET', errorMessage: 'fetch failed' });
+  });
+
   it('copes with values that are not errors', () => {
-    expect(classifyInvokeError('weird')).toEqual({ reason: 'unreachable', errorCode: 'Error', errorMessage: 'weird' });
+    // Read by aws/sdk-errors.ts like every other failed AWS call: no code at all is UnknownError.
+    expect(classifyInvokeError('weird')).toEqual({ reason: 'unreachable', errorCode: 'UnknownError', errorMessage: 'weird' });
     expect(classifyInvokeError(undefined)).toMatchObject({ reason: 'unreachable' });
   });
 });
