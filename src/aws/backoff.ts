@@ -8,6 +8,7 @@
  *   stream read errors                1 s doubling to 10 s (streams.md §4)
  *   stream batch retries              1 s doubling to 30 s, + up to 10 % jitter (streams.md §10)
  *   on-failure destination sends      1 s, 2 s, 4 s: three tries again (streams.md §14.2)
+ *   `sluice dev` emulator probes      25 ms doubling to 250 ms (dev/emulators/readiness.ts)
  *
  * Why not p-retry: each of these loops does more between tries than p-retry lets it (an
  * SQS poller keeps polling forever and resets on success; a stream batch's attempt count
