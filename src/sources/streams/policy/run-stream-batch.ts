@@ -1,8 +1,9 @@
 /**
  * Drives one stream batch through the policy (stream-batch-policy.ts) until it ends:
  * invoke, apply the outcome, wait out retry delays, save the progress after every step.
- * I/O is injected, so the same loop runs in a BullMQ job (save = job.updateData) and in
- * tests (a fake clock and target).
+ * It runs in the process holding the shard's lease (shard/batch-runner.ts); each invocation
+ * is one attempt, one BullMQ job. I/O is injected, so tests drive it with a fake clock and
+ * target.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { InvocationOutcome } from '../../../targets/target.js';
@@ -24,10 +25,11 @@ export interface RunStreamBatchOptions {
   config: StreamBatchConfig;
   /**
    * Invokes the records at `action.indices` (payload `{"Records":[...]}` of those records,
-   * in order). May return how many invocations the outcome stands for (BatchJobResult.attempts).
+   * in order). An attempt is one job, so the batch runner returns the outcome alone; a
+   * caller whose one call stands for several invocations may return how many.
    */
   invoke(action: InvokeAction): Promise<InvocationOutcome | { outcome: InvocationOutcome; invocations: number }>;
-  /** Persists the progress (e.g. job.updateData); called after every change of state. */
+  /** Persists the progress (batch-progress.ts, beside the checkpoint); called after every change of state. */
   save?(state: StreamBatchState): Promise<void>;
   /** Told after every outcome: LastProcessingResult, logs, metrics. */
   onAttempt?(report: AttemptReport, outcome: InvocationOutcome, action: InvokeAction): void;
