@@ -86,7 +86,7 @@ function processorOf(read: StreamRecord[], options: Options = {}) {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         invoked.push(payloadNs(data.payload));
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise((resolve) => setTimeout(resolve, 10));
         inFlight--;
         return { outcome: options.answer?.(data) ?? success() };
       },
