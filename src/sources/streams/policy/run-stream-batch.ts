@@ -3,8 +3,9 @@
  * invoke, apply the outcome, wait out retry delays, save the progress after every step.
  * It runs in the process holding the shard's lease (design.md: the invocation attempt is
  * the BullMQ job, the batch's fate belongs to its owner); `save` writes the progress to
- * Redis beside the checkpoint, fenced by the lease (checkpoints/batch-progress.ts). I/O is
- * injected, so tests drive the same loop with a fake clock and target.
+ * Redis beside the checkpoint, fenced by the lease (checkpoints/batch-progress.ts);
+ * shard/batch-runner.ts calls it. I/O is injected, so tests drive the same loop with a
+ * fake clock and target.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { InvocationOutcome } from '../../../targets/target.js';
