@@ -9,32 +9,23 @@
  * than mocking commands. Only disabled mappings are used, so no runner is ever made; the
  * AWS/pipeline dependencies throw if anything reaches them.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Supervisor, type SupervisorOptions } from '../../../src/supervisor/supervisor.js';
 import { MappingStore } from '../../../src/mappings/store.js';
 import type { MappingState, StoredMapping } from '../../../src/mappings/model.js';
 import { mappingKeyBase } from '../../../src/redis/keyspace.js';
 import { streamKeys } from '../../../src/sources/streams/stream-keys.js';
 import { createLogger } from '../../../src/observability/logger.js';
-import { startTestRedisServer, type TestRedisServer } from '../../support/redis-server.js';
 import { pollUntil } from '../../support/poll.js';
+import { useLocalRedis } from '../local-redis.js';
 
 const NOW_MS = Date.UTC(2026, 11, 6, 12);
-let server: TestRedisServer;
-let prefixCounter = 0;
-const open: { supervisor?: Supervisor; clients: Redis[] } = { clients: [] };
-
-beforeAll(async () => {
-  server = await startTestRedisServer();
-}, 30_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const local = useLocalRedis();
+const open: { supervisor?: Supervisor } = {};
+// Registered after useLocalRedis' hook, so it runs before the clients are closed.
 afterEach(async () => {
   await open.supervisor?.stop();
   open.supervisor = undefined;
-  await Promise.all(open.clients.splice(0).map((client) => client.quit().catch(() => undefined)));
 });
 
 /** Nothing in these tests may reach AWS or the invoke pipeline (only disabled mappings): any use throws. */
@@ -51,13 +42,6 @@ const sqsDependencies: SupervisorOptions['sqs'] = {
   targets: unreachable('targets'),
   defaultMaximumConcurrency: 10,
 };
-
-async function client(): Promise<Redis> {
-  const redis = server.client({ retryStrategy: () => 50 });
-  open.clients.push(redis);
-  await redis.connect();
-  return redis;
-}
 
 function mapping(uuid: string, State: MappingState, enabled: boolean, generation = 1): StoredMapping {
   return {
@@ -77,9 +61,9 @@ function mapping(uuid: string, State: MappingState, enabled: boolean, generation
 }
 
 async function setup(options: Partial<SupervisorOptions> = {}) {
-  const prefix = `sup${++prefixCounter}`;
-  const redis = await client();
-  const subscriber = await client();
+  const prefix = local.freshPrefix();
+  const redis = await local.client();
+  const subscriber = await local.client();
   const store = new MappingStore(redis, prefix);
   const supervisor = new Supervisor({
     store,
