@@ -48,14 +48,11 @@ function setup(answer: (call: Sent, n: number) => unknown, s3?: S3ObjectWriter |
   const sleeps: number[] = [];
   const clients = {
     get: (service: string, region?: string) => ({
-      send: (command: { constructor: { name: string } }) => {
+      // async: a throwing `answer` becomes a rejected send, as the SDK's would be.
+      send: async (command: { constructor: { name: string } }) => {
         const call = { service, region, name: command.constructor.name };
         sent.push(call);
-        try {
-          return Promise.resolve(answer(call, sent.length));
-        } catch (error) {
-          return Promise.reject(error);
-        }
+        return answer(call, sent.length);
       },
     }),
   } as unknown as Pick<AwsClients, 'get'>;
