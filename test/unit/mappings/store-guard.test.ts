@@ -3,12 +3,12 @@
  * loss is logged at error with what was lost, recorded for /readyz, and onLost runs once;
  * an intact store says nothing.
  */
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreGuard } from '../../../src/mappings/store-guard.js';
 import { StoreMarker } from '../../../src/mappings/store-marker.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { storeKeys } from '../../../src/redis/keyspace.js';
+import { captureLogs } from '../log-capture.js';
 import { useLocalRedis } from '../local-redis.js';
 
 const local = useLocalRedis();
@@ -23,18 +23,12 @@ async function setup(running: Map<string, string> = new Map()) {
   const redis = await local.client();
   const prefix = local.freshPrefix();
   const keys = storeKeys(prefix);
-  const lines: { level: number; msg: string; [key: string]: unknown }[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()) as (typeof lines)[number]);
-      done();
-    },
-  });
+  const { logger, lines } = captureLogs();
   const lost: number[] = [];
   const guard = new StoreGuard({
     marker: new StoreMarker(redis, prefix, keys.order),
     redis,
-    logger: createLogger({ level: 'info', destination }),
+    logger,
     intervalMs: 600_000,
     workerId: 'w1',
     runningHere: () => running,
