@@ -12,6 +12,9 @@
  *   the e2e and integration suites need emulators and take minutes per run; a mutant is
  *   judged by the tests that are meant to pin the logic. (Stryker's `vitest.dir` is not
  *   used: vitest reads `include` relative to it, which found no test at all.)
+ *   Unit tests of Redis-backed modules (mapping store, service, marker, supervisor) start a
+ *   redis-server of their own (test/unit/local-redis.ts), so redis-server must be on PATH,
+ *   as for `npm run test:unit`.
  * - `concurrency: 1`: the machine is shared; raise it with `--concurrency N` on your own.
  * - The default target lists modules by file name where they are still moving
  *   (`batch-item-failures.ts`, `batch-outcome.ts`) so the globs survive the issue-#12 refactor.
