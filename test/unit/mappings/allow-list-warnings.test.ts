@@ -8,6 +8,7 @@ import { warnAboutMappingsOutsideAllowLists, warnAboutOpenAllowLists } from '../
 import { LambdaApiError } from '../../../src/mappings/errors.js';
 import type { StoredMapping } from '../../../src/mappings/model.js';
 import { captureLogs as capture } from '../log-capture.js';
+import { storedMapping } from '../stored-mapping.js';
 
 const QUEUE = 'arn:aws:sqs:us-east-1:123456789012:orders';
 const OTHER_QUEUE = 'arn:aws:sqs:us-east-1:123456789012:other';
@@ -76,20 +77,13 @@ describe('warnAboutOpenAllowLists', () => {
 });
 
 describe('warnAboutMappingsOutsideAllowLists', () => {
-  const mapping = (uuid: string, EventSourceArn: string, destination?: string): StoredMapping => ({
-    UUID: uuid,
-    EventSourceMappingArn: `arn:aws:lambda:us-east-1:123456789012:event-source-mapping:${uuid}`,
-    EventSourceArn,
-    FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-    sourceType: 'sqs',
-    fifo: false,
-    State: 'Enabled',
-    generation: 1,
-    enabled: true,
-    LastModified: 1,
-    createdAt: 1,
-    settings: destination === undefined ? {} : { DestinationConfig: { OnFailure: { Destination: destination } } },
-  });
+  const mapping = (uuid: string, EventSourceArn: string, destination?: string): StoredMapping =>
+    storedMapping(uuid, {
+      EventSourceArn,
+      FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+      settings: destination === undefined ? {} : { DestinationConfig: { OnFailure: { Destination: destination } } },
+    });
+
 
   it('one warning per mapping outside a list, naming it, its ARNs and the settings', () => {
     const { logger, lines } = capture();

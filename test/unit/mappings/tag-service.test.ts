@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LambdaApiError } from '../../../src/mappings/errors.js';
-import type { StoredMapping } from '../../../src/mappings/model.js';
 import { MappingStore } from '../../../src/mappings/store.js';
 import { TAGGABLE_RESOURCE_PATTERN, TagService } from '../../../src/mappings/tag-service.js';
 import { useLocalRedis } from '../local-redis.js';
+import { storedMapping } from '../stored-mapping.js';
 
 const local = useLocalRedis();
 const REGION = 'us-east-1';
@@ -16,26 +16,9 @@ const ACCOUNT = '123456789012';
 const UUID = '6f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f';
 const ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:${UUID}`;
 
-function stored(uuid: string): StoredMapping {
-  return {
-    UUID: uuid,
-    EventSourceMappingArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:${uuid}`,
-    EventSourceArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:q-${uuid.slice(-4)}`,
-    FunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f`,
-    sourceType: 'sqs',
-    fifo: false,
-    State: 'Enabled',
-    generation: 1,
-    enabled: true,
-    LastModified: 1,
-    createdAt: 1,
-    settings: {},
-  };
-}
-
 async function setup(initialTags: Record<string, string> = {}) {
   const store = new MappingStore(await local.client(), local.freshPrefix());
-  expect(await store.create(stored(UUID), initialTags)).toEqual({ ok: true });
+  expect(await store.create(storedMapping(UUID), initialTags)).toEqual({ ok: true });
   return { store, tags: new TagService(store, { region: REGION, accountId: ACCOUNT }) };
 }
 

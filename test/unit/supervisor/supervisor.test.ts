@@ -18,6 +18,7 @@ import { streamKeys } from '../../../src/sources/streams/stream-keys.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { pollUntil } from '../../support/poll.js';
 import { useLocalRedis } from '../local-redis.js';
+import { storedMapping } from '../stored-mapping.js';
 
 const NOW_MS = Date.UTC(2026, 11, 6, 12);
 const local = useLocalRedis();
@@ -44,20 +45,7 @@ const sqsDependencies: SupervisorOptions['sqs'] = {
 };
 
 function mapping(uuid: string, State: MappingState, enabled: boolean, generation = 1): StoredMapping {
-  return {
-    UUID: uuid,
-    EventSourceMappingArn: `arn:aws:lambda:us-east-1:123456789012:event-source-mapping:${uuid}`,
-    EventSourceArn: `arn:aws:sqs:us-east-1:123456789012:queue-${uuid.slice(-4)}`,
-    FunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:handler',
-    sourceType: 'sqs',
-    fifo: false,
-    State,
-    generation,
-    enabled,
-    LastModified: 1,
-    createdAt: 1,
-    settings: { BatchSize: 10 },
-  };
+  return storedMapping(uuid, { State, enabled, generation, settings: { BatchSize: 10 } });
 }
 
 async function setup(options: Partial<SupervisorOptions> = {}) {
