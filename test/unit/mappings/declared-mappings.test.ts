@@ -63,6 +63,9 @@ describe('declared mappings', () => {
     await store.replace(current, { ...current.mapping, State: 'Enabled' });
     await applyDeclaredMappings(declared);
     expect(lines.at(-1)).toMatchObject({ action: 'unchanged', mappingId: created!.UUID });
+    // Enabled as it already is: unchanged.
+    await applyDeclaredMappings({ ...declared, bodies: [{ FunctionName: 'handler', EventSourceArn: QUEUE, BatchSize: 5, Enabled: true }] });
+    expect(lines.at(-1)).toMatchObject({ action: 'unchanged', mappingId: created!.UUID });
     expect((await store.get(created!.UUID))!.mapping.generation).toBe(1);
 
     await applyDeclaredMappings({ ...declared, bodies: [{ FunctionName: 'handler', EventSourceArn: QUEUE, BatchSize: 7 }] });

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/index.js';
 import { FunctionRegistry } from '../../../src/functions/index.js';
 import { LambdaApiError } from '../../../src/mappings/errors.js';
-import { MappingService } from '../../../src/mappings/mapping-service.js';
+import { MappingService, type MappingServiceOptions } from '../../../src/mappings/mapping-service.js';
+import { AllowedResources } from '../../../src/mappings/allowed-resources.js';
 import type { SourceChecks, SourceLookup, QueueFacts } from '../../../src/mappings/source-checks.js';
 import { MappingStore } from '../../../src/mappings/store.js';
 import { useLocalRedis } from '../local-redis.js';
@@ -28,7 +29,7 @@ interface Sources {
   stream: SourceLookup<true>;
 }
 
-async function setup(sources: Partial<Sources> = {}) {
+async function setup(sources: Partial<Sources> = {}, extra: Partial<MappingServiceOptions> = {}) {
   const answers: Sources = { queue: { found: true, facts: { visibilityTimeoutSeconds: 60, fifo: false } }, stream: { found: true, facts: true }, ...sources };
   const checks: SourceChecks = { queue: () => Promise.resolve(answers.queue), stream: () => Promise.resolve(answers.stream) };
   const functions = new FunctionRegistry(
@@ -45,6 +46,7 @@ async function setup(sources: Partial<Sources> = {}) {
     functions,
     sources: checks,
     now: () => now,
+    ...extra,
   });
   return { service, store, answers, advance: (ms: number) => (now += ms) };
 }
@@ -274,5 +276,79 @@ describe('MappingService.list', () => {
     expect(await refusal(service.list({ Marker: 'bogus' }))).toEqual({ type: 'InvalidParameterValueException', status: 400, message: 'Invalid Marker provided.' });
     expect((await refusal(service.list({ FunctionName: 'bad name' }))).message).toMatch(/^1 validation error detected: Value 'bad name' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
     expect((await refusal(service.list({ FunctionName: 'bad name', MaxItems: '0' }))).message).toMatch(/^2 validation errors detected: /);
+  });
+});
+
+describe('MappingService: pins, allow lists, qualifiers and re-checks', () => {
+  it('pins where a new stream mapping starts for LATEST and AT_TIMESTAMP only, and unpins after a duplicate', async () => {
+    const calls: string[] = [];
+    const latestPins = {
+      pin: (uuid: string, arn: string, position: string) => Promise.resolve(void calls.push(`pin ${arn} ${position}`)),
+      remove: (uuid: string) => Promise.resolve(void calls.push(`remove ${uuid.length}`)),
+    };
+    const { service, store } = await setup({}, { latestPins });
+    const latest = await service.create(body({ FunctionName: 'handler', EventSourceArn: STREAM, StartingPosition: 'LATEST' }));
+    expect(calls).toEqual([`pin ${STREAM} LATEST`]);
+    expect((await store.get(latest.UUID as string))!.mapping.fifo).toBe(false);
+    const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Orders/stream/2024`;
+    await service.create(body({ FunctionName: 'handler', EventSourceArn: table, StartingPosition: 'TRIM_HORIZON' }));
+    await service.create(sqsBody());
+    expect(calls).toEqual([`pin ${STREAM} LATEST`]);
+    await refusal(service.create(body({ FunctionName: 'handler', EventSourceArn: STREAM, StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: NOW_MS / 1000 - 60 })));
+    expect(calls).toEqual([`pin ${STREAM} LATEST`, `pin ${STREAM} AT_TIMESTAMP`, 'remove 36']);
+  });
+
+  it('the allow lists refuse a Create outside them, and an Update only when it sets a destination', async () => {
+    const allowed = new AllowedResources({ sources: { allow: [STREAM] }, destinations: { allow: [] } });
+    const { service, store } = await setup({}, { allowed });
+    expect((await refusal(service.create(sqsBody()))).message).toBe(`EventSourceArn ${QUEUE} is not allowed by this Sluice's sources.allow setting.`);
+    const created = await service.create(body({ FunctionName: 'handler', EventSourceArn: STREAM, StartingPosition: 'LATEST' }));
+    const uuid = created.UUID as string;
+    const current = (await store.get(uuid))!;
+    await store.replace(current, { ...current.mapping, State: 'Enabled' });
+    const dlq = `arn:aws:sqs:${REGION}:${ACCOUNT}:dlq`;
+    expect((await refusal(service.update(uuid, body({ DestinationConfig: { OnFailure: { Destination: dlq } } })))).message).toBe(
+      `DestinationConfig.OnFailure.Destination ${dlq} is not allowed by this Sluice's destinations.allow setting.`,
+    );
+    await expect(service.update(uuid, body({ BatchSize: 3 }))).resolves.toMatchObject({ State: 'Updating' });
+  });
+
+  it('renaming to the function it already has is no conflict; the source is not re-checked on update', async () => {
+    const { service, store, answers } = await setup();
+    const created = await service.create(sqsBody());
+    const uuid = created.UUID as string;
+    const current = (await store.get(uuid))!;
+    await store.replace(current, { ...current.mapping, State: 'Enabled' });
+    answers.queue = { found: false, missing: true };
+    await expect(service.update(uuid, body({ FunctionName: fnArn('handler') }))).resolves.toMatchObject({ State: 'Updating', FunctionArn: fnArn('handler') });
+  });
+
+  it('a stream mapping is not re-checked on update either', async () => {
+    const { service, store, answers } = await setup();
+    const created = await service.create(body({ FunctionName: 'handler', EventSourceArn: STREAM, StartingPosition: 'LATEST' }));
+    const uuid = created.UUID as string;
+    const current = (await store.get(uuid))!;
+    await store.replace(current, { ...current.mapping, State: 'Enabled' });
+    answers.stream = { found: false, missing: true };
+    await expect(service.update(uuid, body({ FunctionName: 'slow' }))).resolves.toMatchObject({ FunctionArn: fnArn('slow') });
+  });
+
+  it('Delete stamps LastModified in seconds', async () => {
+    const { service, store, advance } = await setup();
+    const created = await service.create(sqsBody({ Enabled: false }));
+    advance(2_500);
+    expect(await service.delete(created.UUID as string)).toMatchObject({ State: 'Deleting', LastModified: (NOW_MS + 2_500) / 1000 });
+    expect((await store.get(created.UUID as string))!.mapping.LastModified).toBe((NOW_MS + 2_500) / 1000);
+  });
+
+  it('List by function: unqualified matches every qualifier, qualified only itself; a MaxItems that is not an integer is 0', async () => {
+    const { service, advance } = await setup();
+    const plain = await service.create(sqsBody());
+    advance(1);
+    const prod = await service.create(body({ FunctionName: 'handler:prod', EventSourceArn: QUEUE }));
+    expect((await service.list({ FunctionName: 'handler' })).EventSourceMappings.map((m) => m.UUID)).toEqual([plain.UUID, prod.UUID]);
+    expect((await service.list({ FunctionName: 'handler:prod' })).EventSourceMappings.map((m) => m.UUID)).toEqual([prod.UUID]);
+    for (const maxItems of ['5x', 'x5', '1.5']) expect((await refusal(service.list({ MaxItems: maxItems }))).message).toMatch(/^1 validation error detected: Value '0' at 'maxItems'/);
+    expect((await service.list({ MaxItems: '1' })).EventSourceMappings).toHaveLength(1);
   });
 });

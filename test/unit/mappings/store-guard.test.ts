@@ -19,7 +19,8 @@ afterEach(() => {
   for (const guard of guards.splice(0)) guard.stop();
 });
 
-async function setup(running: Map<string, string> = new Map()) {
+/** `failure`: what onLost rejects with (the app's re-apply failing). */
+async function setup(running: Map<string, string> = new Map(), failure?: Error) {
   const redis = await local.client();
   const prefix = local.freshPrefix();
   const keys = storeKeys(prefix);
@@ -34,7 +35,7 @@ async function setup(running: Map<string, string> = new Map()) {
     runningHere: () => running,
     onLost: () => {
       lost.push(Date.now());
-      return Promise.resolve();
+      return failure ? Promise.reject(failure) : Promise.resolve();
     },
   });
   guards.push(guard);
@@ -108,5 +109,40 @@ describe('StoreGuard', () => {
   it('before start nothing is known', async () => {
     const { guard } = await setup();
     expect(await guard.check()).toBe('unknown');
+  });
+
+  it('a reconnect triggers a check at once; after stop it does not', async () => {
+    const { redis, keys, guard, lost } = await setup();
+    await guard.start();
+    await redis.del(keys.marker);
+    redis.emit('ready');
+    await expect.poll(() => lost.length).toBe(1);
+    guard.stop();
+    await redis.del(keys.marker);
+    redis.emit('ready');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(lost).toHaveLength(1);
+  });
+
+  it('a second process logs that it joined the existing store', async () => {
+    const first = await setup();
+    const identity = await first.guard.start();
+    const { logger, lines } = captureLogs();
+    const second = new StoreGuard({ marker: new StoreMarker(first.redis, first.prefix, first.keys.order), redis: first.redis, logger, intervalMs: 600_000, workerId: 'w2', onLost: () => Promise.resolve() });
+    guards.push(second);
+    await second.start();
+    expect(lines.map((l) => [l.msg, l.storeId, l.storeCreatedAt])).toEqual([['joined store', identity.id, new Date(identity.createdAt).toISOString()]]);
+  });
+
+  it('one mapping lost is "1 mapping", and a failing onLost is logged at error', async () => {
+    const { redis, keys, guard, lines } = await setup(new Map([[SQS_ID, 'sqs']]), new Error('re-apply failed'));
+    await guard.start();
+    await redis.del(keys.marker);
+    await guard.check();
+    await expect.poll(() => lines.filter((l) => l.level === 50).length).toBe(2);
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors[0]!.msg).toMatch(/: 1 mapping gone with their tags \(0{8}-0{4}-4000-8000-0{11}1\); this process ran 1 of them, whose pollers stop; SQS/);
+    expect(errors[1]!.msg).toBe('recovering from the lost store failed');
+    expect(await guard.unacknowledgedLoss()).toMatch(/; 1 mapping gone: 0{8}-/);
   });
 });
