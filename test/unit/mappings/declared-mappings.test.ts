@@ -93,4 +93,19 @@ describe('declared mappings', () => {
     const broken = { ...declared, service: { checkCreate: () => Promise.reject(new Error('socket closed')) } as unknown as MappingService };
     expect(await failure(checkDeclaredMappings(broken))).toBe(`mappings[0] (${QUEUE} -> handler): socket closed`);
   });
+
+  it('a mapping still settling (ResourceInUse) is waited for, then updated', async () => {
+    const { declared, store, lines } = await setup([{ FunctionName: 'handler', EventSourceArn: QUEUE }]);
+    await applyDeclaredMappings(declared);
+    const [created] = await store.all();
+    // Still Creating: an Update answers ResourceInUse until the supervisor settles it.
+    const applying = applyDeclaredMappings({ ...declared, bodies: [{ FunctionName: 'handler', EventSourceArn: QUEUE, BatchSize: 9 }] });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await store.get(created!.UUID))!.mapping.State).toBe('Creating');
+    const current = (await store.get(created!.UUID))!;
+    await store.replace(current, { ...current.mapping, State: 'Enabled' });
+    await applying;
+    expect(lines.at(-1)).toMatchObject({ action: 'updated', mappingId: created!.UUID });
+    expect((await store.get(created!.UUID))!.mapping).toMatchObject({ State: 'Updating', settings: { BatchSize: 9 } });
+  });
 });
