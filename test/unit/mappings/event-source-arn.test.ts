@@ -77,6 +77,7 @@ describe('parseEventSourceArn', () => {
     ['no resource', 'arn:aws:sqs:us-east-1:123456789012:'],
     ['an upper-case service', 'arn:aws:SQS:us-east-1:123456789012:q'],
     ['another service', 'arn:aws:sns:us-east-1:123456789012:topic'],
+    ['another service with a DynamoDB-shaped resource', 'arn:aws:sns:us-east-1:123456789012:table/Orders/stream/x'],
     ['a Kinesis ARN without stream/', 'arn:aws:kinesis:us-east-1:123456789012:clicks'],
     ['a Kinesis consumer without its timestamp', 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks/consumer/app'],
     ['a Kinesis consumer with a non-numeric timestamp', 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks/consumer/app:abc'],
