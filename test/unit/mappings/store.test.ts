@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MappingStore } from '../../../src/mappings/store.js';
+import { storeKeys } from '../../../src/redis/keyspace.js';
 import { useLocalRedis } from '../local-redis.js';
 import { storedMapping } from '../stored-mapping.js';
 
@@ -13,7 +14,8 @@ const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')
 
 async function setup() {
   const redis = await local.client();
-  return { redis, store: new MappingStore(redis, local.freshPrefix()) };
+  const prefix = local.freshPrefix();
+  return { redis, prefix, store: new MappingStore(redis, prefix) };
 }
 
 describe('MappingStore', () => {
@@ -120,11 +122,11 @@ describe('MappingStore', () => {
   });
 
   it('a stored LastProcessingResult at create shows; the doc itself never holds it', async () => {
-    const { store, redis } = await setup();
+    const { store, redis, prefix } = await setup();
     await store.create(storedMapping(id(1), { sourceType: 'kinesis', LastProcessingResult: 'No records processed' }), {});
     expect((await store.get(id(1)))!.mapping.LastProcessingResult).toBe('No records processed');
-    const keys = await redis.keys('*');
-    const docKey = keys.find((key) => key.endsWith(id(1)))!;
+    // The document's own key (other keys of the mapping end with its UUID too).
+    const docKey = storeKeys(prefix).mapping(id(1));
     expect(JSON.parse((await redis.hget(docKey, 'doc'))!)).not.toHaveProperty('LastProcessingResult');
   });
 
