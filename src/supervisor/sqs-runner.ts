@@ -29,9 +29,6 @@ export interface SqsRunnerDependencies {
   metrics?: SluiceMetrics;
 }
 
-/** The mapping's SQS concurrency slots (named in redis/keyspace.ts). */
-export const slotsKey = (prefix: string, uuid: string): string => mappingStateKeys(prefix, uuid).sqsSlots;
-
 export class SqsRunner {
   private poller?: SqsPoller;
   private settingsKey?: string;
@@ -62,7 +59,7 @@ export class SqsRunner {
     }
     const previous = this.poller;
     const source = parseEventSourceArn(mapping.EventSourceArn)!;
-    this.slots ??= new ConcurrencySlots(this.deps.redis, slotsKey(this.deps.prefix, this.uuid), this.deps.slotLeaseMs);
+    this.slots ??= new ConcurrencySlots(this.deps.redis, mappingStateKeys(this.deps.prefix, this.uuid).sqsSlots, this.deps.slotLeaseMs);
     const logger = this.deps.logger.child({ mappingId: this.uuid, source: 'sqs' });
     this.poller = new SqsPoller(
       {

@@ -18,7 +18,8 @@ import type { Logger } from '../observability/logger.js';
 import type { StoredMapping } from '../mappings/model.js';
 import { isTransitional, settledState } from '../mappings/states.js';
 import type { MappingStore } from '../mappings/store.js';
-import { SqsRunner, slotsKey, type SqsRunnerDependencies } from './sqs-runner.js';
+import { SqsRunner, type SqsRunnerDependencies } from './sqs-runner.js';
+import { mappingStateKeys } from '../redis/keyspace.js';
 import { StreamRunner } from './stream-runner.js';
 import { OnFailureDestinations } from '../destinations/index.js';
 import { deleteStreamState } from '../sources/streams/stream-keys.js';
@@ -268,7 +269,7 @@ export class Supervisor {
       if (target === 'removed') {
         const result = await store.remove(current);
         if (result === 'stale') continue;
-        await this.registry.forget(uuid, slotsKey(this.options.prefix, uuid));
+        await this.registry.forget(uuid, mappingStateKeys(this.options.prefix, uuid).sqsSlots);
         // Deleting a mapping deletes its checkpoints, leases and pinned positions (streams.md §5).
         await deleteStreamState(this.options.redis, this.options.prefix, uuid);
         logger.info({ mappingId: uuid }, 'mapping removed');

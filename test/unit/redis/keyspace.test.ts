@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { configuredKeyspacePrefix, keyspacePrefix, mappingKeyBase, mappingStateKeys, storeKeys, workersKey } from '../../../src/redis/keyspace.js';
 import { streamKeys } from '../../../src/sources/streams/stream-keys.js';
-import { slotsKey } from '../../../src/supervisor/sqs-runner.js';
 
 describe('keyspace', () => {
   it('keeps the standalone key names of before (existing stores keep working)', () => {
     expect(keyspacePrefix('sluice', false)).toBe('sluice');
     expect(streamKeys('sluice', 'u-1').checkpoints).toBe('sluice:esm:u-1:checkpoints');
-    expect(slotsKey('sluice', 'u-1')).toBe('sluice:esm:u-1:slots');
+    expect(mappingStateKeys('sluice', 'u-1').sqsSlots).toBe('sluice:esm:u-1:slots');
   });
 
   it('tags cross-mapping keys with the prefix and each mapping with its own tag on a cluster', () => {
@@ -16,7 +15,7 @@ describe('keyspace', () => {
     expect(mappingKeyBase(prefix, 'u-1')).toBe('{orders:esm:u-1}');
     const keys = streamKeys(prefix, 'u-1');
     expect(Object.values(keys).every((key) => key.startsWith('{orders:esm:u-1}:'))).toBe(true);
-    expect(slotsKey(prefix, 'u-1')).toBe('{orders:esm:u-1}:slots');
+    expect(mappingStateKeys(prefix, 'u-1').sqsSlots).toBe('{orders:esm:u-1}:slots');
   });
 });
 
@@ -50,6 +49,5 @@ describe('key names, built in one module', () => {
       tagged.batches,
       tagged.windows,
     ]);
-    expect(slotsKey('{orders}', 'u-1')).toBe(tagged.sqsSlots);
   });
 });

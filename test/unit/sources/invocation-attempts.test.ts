@@ -15,16 +15,8 @@ import type { SqsEventRecord } from '../../../src/sources/sqs/sqs-record.js';
 import { batchResponseReading, finalInvokeReading } from '../../../src/sources/streams/policy/response-reading.js';
 import { policyOutcomeForWindow } from '../../../src/sources/streams/windows/tumbling-window.js';
 import type { InvocationOutcome } from '../../../src/targets/index.js';
+import { functionError, success } from '../invocation-outcomes.js';
 
-const success = (response: unknown, responseIsJson = true): InvocationOutcome => ({
-  kind: 'success',
-  response,
-  responseIsJson,
-  requestId: 'r',
-  executedVersion: '$LATEST',
-  durationMs: 5,
-});
-const functionError: InvocationOutcome = { kind: 'function-error', functionError: 'Unhandled', errorMessage: 'boom', requestId: 'r', executedVersion: '$LATEST', durationMs: 3 };
 const refused = (reason: 'throttled' | 'unreachable' | 'not-found' | 'load-failed' | 'service-error'): InvocationOutcome => ({
   kind: 'invocation-error',
   reason,

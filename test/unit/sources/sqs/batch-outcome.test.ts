@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { sqsBatchVerdict } from '../../../../src/sources/sqs/batch-outcome.js';
 import type { SqsEventRecord } from '../../../../src/sources/sqs/sqs-record.js';
 import type { InvocationOutcome } from '../../../../src/targets/index.js';
+import { functionError, success } from '../../invocation-outcomes.js';
 
 function record(messageId: string, group?: string): SqsEventRecord {
   return {
@@ -22,15 +23,6 @@ function record(messageId: string, group?: string): SqsEventRecord {
   };
 }
 
-const success = (response: unknown, responseIsJson = true): InvocationOutcome => ({
-  kind: 'success',
-  response,
-  responseIsJson,
-  requestId: 'r',
-  executedVersion: '$LATEST',
-  durationMs: 1,
-});
-const functionError: InvocationOutcome = { kind: 'function-error', functionError: 'Unhandled', errorMessage: 'boom', requestId: 'r', executedVersion: '$LATEST', durationMs: 1 };
 const invocationError: InvocationOutcome = { kind: 'invocation-error', reason: 'unreachable', errorMessage: 'ECONNREFUSED', durationMs: 1 };
 const failures = (...ids: string[]) => ({ batchItemFailures: ids.map((itemIdentifier) => ({ itemIdentifier })) });
 const ids = (records: SqsEventRecord[]) => records.map((r) => r.messageId);
