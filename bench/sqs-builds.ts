@@ -9,22 +9,17 @@
  * Unlike bench/sqs.ts, no raw loop shares Sluice's process, so one contender's CPU does not
  * slow the other (issue #12's bisect: the in-process bench swung ±20 % between runs of one tree).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { startFauxqs, startNoopHttpTarget, startRedis } from './support/services.js';
+import { startSluiceBuild } from './support/sluice-build.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20000);
 const trees = process.argv.slice(2).map((tree) => resolve(tree));
-const configDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const [redis, fauxqs, noop] = await Promise.all([startRedis(), startFauxqs(), startNoopHttpTarget()]);
 const sqs = new SQSClient({ endpoint: fauxqs.url, region: 'us-east-1', credentials });
-/** CPU time (user + system) of a process so far, ms (clock ticks of 10 ms). */
-const ticks = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
 async function filled(name: string) {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: '60' } }));
   const body = JSON.stringify({ order: 'x'.repeat(200) });
@@ -46,19 +41,16 @@ let port = 19400;
 for (let round = 0; round < Number(process.env.ROUNDS ?? 2); round++) {
   for (const [name, fn, settings] of cases) for (const tree of trees) {
     port++;
-    const cfg = join(configDir, `c${port}.json`);
-    writeFileSync(cfg, JSON.stringify({ redis: { url: redis.url, keyPrefix: `p${port}` }, api: { port }, aws: { services: { sqs: { endpoint: fauxqs.url } } }, functions: { fn }, log: { level: 'warn' } }));
-    const child = spawn('node', [`${tree}/bin/sluice.js`, 'start', '--config', cfg], { cwd: tree, env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' }, stdio: ['ignore', 'ignore', 'inherit'] });
-    const lambda = new LambdaClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials });
-    for (;;) { try { await fetch(`http://127.0.0.1:${port}/healthz`); break; } catch { await new Promise((r) => setTimeout(r, 100)); } }
+    const sluice = await startSluiceBuild(tree, port, { redis: { url: redis.url, keyPrefix: `p${port}` }, aws: { services: { sqs: { endpoint: fauxqs.url } } }, functions: { fn } });
+    const lambda = new LambdaClient({ endpoint: sluice.url, region: 'us-east-1', credentials });
     const q = await filled(`q${port}`);
     await new Promise((r) => setTimeout(r, 500));
-    const cpu0 = ticks(child.pid!); const t0 = performance.now();
+    const cpu0 = sluice.cpuMs(); const t0 = performance.now();
     await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: q.arn, ...settings }));
     while (!(await empty(q.url))) await new Promise((r) => setTimeout(r, 20));
-    const s = (performance.now() - t0) / 1000; const cpu = ticks(child.pid!) - cpu0;
+    const s = (performance.now() - t0) / 1000; const cpu = sluice.cpuMs() - cpu0;
     console.log(`${name.padEnd(14)} ${tree.padEnd(24)} ${Math.round(MESSAGES / s)} msg/s  ${(cpu / (MESSAGES / 1000)).toFixed(1)} ms CPU / 1000 msgs`);
-    child.kill('SIGKILL'); lambda.destroy();
+    sluice.stop(); lambda.destroy();
   }
 }
 sqs.destroy();
