@@ -4,6 +4,7 @@
  * a test keeps the README in step.
  */
 import { z } from 'zod';
+import { BUILTIN_TARGET_PATTERN } from '../targets/builtin-target.js';
 
 /** An SDK HTTP handler: `http1` (NodeHttpHandler) or `http2` (NodeHttp2Handler). */
 export const httpHandlerSchema = z.enum(['http1', 'http2']);
@@ -50,6 +51,13 @@ const functionSchema = z
       .optional()
       .describe('Target: a handler module, `path/to/file.js#exportName` (relative to the config file).'),
     lambda: z.string().min(1).optional().describe('Target: a real Lambda function (name or ARN), invoked with the SDK.'),
+    builtin: z
+      .string()
+      .regex(BUILTIN_TARGET_PATTERN, { error: 'must be noop, echo, sleep:<ms> or fail:<ratio 0..1>' })
+      .optional()
+      .describe(
+        'Target: a function built into Sluice, for load tests and trying mappings: `noop`, `echo` (answers with the event), `sleep:<ms>` (then succeeds; past `timeout` it times out), `fail:<ratio>` (each invocation fails with that probability).',
+      ),
     timeout: z
       .number()
       .int()
@@ -92,8 +100,8 @@ const functionSchema = z
       ),
   })
   .strict()
-  .refine((f) => [f.http, f.module, f.lambda].filter((v) => v !== undefined).length === 1, {
-    error: 'needs exactly one target: http, module or lambda',
+  .refine((f) => [f.http, f.module, f.lambda, f.builtin].filter((v) => v !== undefined).length === 1, {
+    error: 'needs exactly one target: http, module, lambda or builtin',
   });
 
 /**

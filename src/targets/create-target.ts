@@ -1,6 +1,6 @@
 /**
- * One Target per configured function, chosen by which of `http`, `module`, `lambda` the
- * function has (the config schema guarantees exactly one).
+ * One Target per configured function, chosen by which of `http`, `module`, `lambda`,
+ * `builtin` the function has (the config schema guarantees exactly one).
  */
 import type { FunctionConfig } from '../config/index.js';
 import type { AwsClients } from '../aws/clients.js';
@@ -9,6 +9,7 @@ import type { Target } from './target.js';
 import { HttpTarget, type HttpTargetOptions } from './http-target.js';
 import { ModuleTarget, moduleOptionsOf, type HandlerSettings, type ModuleTargetOptions } from './module-target.js';
 import { LambdaTarget, type LambdaTargetOptions } from './lambda-target.js';
+import { BuiltinTarget } from './builtin-target.js';
 
 export interface CreateTargetOptions {
   /** Directory `module` paths are relative to (the config file's directory). */
@@ -24,18 +25,19 @@ export interface CreateTargetOptions {
   lambda?: LambdaTargetOptions;
 }
 
-export type TargetKind = 'http' | 'module' | 'lambda';
+export type TargetKind = 'http' | 'module' | 'lambda' | 'builtin';
 
 /** Which kind of target a function has, and where it points as configured (logs). */
 export interface TargetDescription {
   kind: TargetKind;
-  /** The URL, `path#export` or Lambda function name / ARN. */
+  /** The URL, `path#export`, Lambda function name / ARN, or builtin behaviour (`sleep:50`). */
   endpoint: string;
 }
 
 export function describeTarget(fn: FunctionConfig): TargetDescription {
   if (fn.http !== undefined) return { kind: 'http', endpoint: fn.http };
   if (fn.module !== undefined) return { kind: 'module', endpoint: fn.module };
+  if (fn.builtin !== undefined) return { kind: 'builtin', endpoint: fn.builtin };
   return { kind: 'lambda', endpoint: fn.lambda ?? '' };
 }
 
@@ -53,5 +55,6 @@ export function createTarget(fn: TargetConfig, options: CreateTargetOptions): Ta
     });
   }
   if (fn.lambda !== undefined) return new LambdaTarget(fn.lambda, options.clients, options.lambda);
-  throw new Error('function has no target: one of http, module or lambda is required');
+  if (fn.builtin !== undefined) return new BuiltinTarget(fn.builtin);
+  throw new Error('function has no target: one of http, module, lambda or builtin is required');
 }

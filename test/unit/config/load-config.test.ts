@@ -116,7 +116,7 @@ functions:
     expect(errorOf(() => loadConfig({ file: unknown.file, env: {} })).message).toMatch(/regoin: is not a known setting \(did you mean `region`\?\)$/);
     const twoTargets = fileWith('functions:\n  f: { http: "http://x", lambda: f }\n');
     expect(errorOf(() => loadConfig({ file: twoTargets.file, env: {} })).message).toMatch(
-      /functions\.f: needs exactly one target: http, module or lambda$/,
+      /functions\.f: needs exactly one target: http, module, lambda or builtin$/,
     );
     const badModule = fileWith('functions:\n  f: { module: handler.js }\n');
     expect(errorOf(() => loadConfig({ file: badModule.file, env: {} })).message).toMatch(/functions\.f\.module: must look like path\/to\/handler\.js#exportName$/);

@@ -18,6 +18,6 @@ describe('createTarget', () => {
   });
 
   it('refuses a function without a target (the schema should have)', () => {
-    expect(() => createTarget({ timeout: 3 }, options)).toThrow(/one of http, module or lambda/);
+    expect(() => createTarget({ timeout: 3 }, options)).toThrow(/one of http, module, lambda or builtin/);
   });
 });
