@@ -196,7 +196,7 @@ export function summarize(run: RunData): Report {
     send_rate_per_s: n === 0 ? 0 : round1(n / seconds(run.startedAt, Math.max(lastSentAt, run.startedAt + 1))),
     latency_ms: { p50: pick(50), p90: pick(90), p99: pick(99), max: pick(100), mean: invoked === 0 ? null : round1(latencySum / invoked) },
     producer_behind: producerBehind(run),
-    backlog_max: backlogMax(run),
+    backlog_max: backlogMax(run, deadline),
   };
 
   return {
@@ -228,9 +228,9 @@ function producerBehind(run: RunData): { behind: boolean; ms: number } {
   return { behind: samples.some((s) => s.behind), ms };
 }
 
-function backlogMax(run: RunData): Summary['backlog_max'] {
+function backlogMax(run: RunData, deadline: number): Summary['backlog_max'] {
   let best: Summary['backlog_max'] = null;
-  for (const sample of run.backlog) if (best === null || sample.value > best.value) best = { value: sample.value, unit: sample.unit };
+  for (const sample of run.backlog) if (sample.at <= deadline && (best === null || sample.value > best.value)) best = { value: sample.value, unit: sample.unit };
   return best;
 }
 
