@@ -1,6 +1,7 @@
 /** `sluice loadtest --compare a.json b.json`: two runs side by side as a terminal table. */
 import type { Report } from './summarize.js';
 import { METRICS, formatNumber, unitOf } from './metrics.js';
+import { textTable as table } from './table.js';
 
 function flatten(value: unknown, prefix: string, into: Map<string, string>): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -8,15 +9,6 @@ function flatten(value: unknown, prefix: string, into: Map<string, string>): voi
   } else if (value !== undefined) {
     into.set(prefix, typeof value === 'string' ? value : JSON.stringify(value));
   }
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  // Text left, numbers right: a column of numbers lines up on its last digit.
-  const align = (cell: string, column: number) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!));
-  const line = (row: string[]) => row.map(align).join('  ').trimEnd();
-  const rule = widths.map((w) => '─'.repeat(w)).join('  ');
-  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
 function percentChange(a: number, b: number): string {

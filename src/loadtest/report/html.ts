@@ -23,7 +23,7 @@ main { max-width: 1280px; margin: 0 auto; padding: 24px 24px 48px; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 16px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 .sub { color: var(--muted); margin: 0 0 16px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 12px; }
 .card { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 .card .name { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .card .value { font-size: 24px; font-weight: 600; font-variant-numeric: tabular-nums; }
@@ -32,12 +32,14 @@ h2 { font-size: 16px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1
 .card.bad .value { color: ${RED}; }
 .banner { border: 1px solid ${ORANGE}; background: #fff8f0; border-radius: 8px; padding: 8px 14px; margin: 12px 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); gap: 20px; }
+/* Five charts in two columns: the last one takes the whole row instead of leaving a hole. */
+figure.chart:last-child:nth-child(odd) { grid-column: 1 / -1; }
 figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px 12px 4px; }
 figcaption { font-weight: 600; }
 .legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 16px; padding: 0; margin: 4px 0 0; color: var(--muted); font-size: 12px; }
 .legend li { display: flex; align-items: center; gap: 6px; }
-svg text { font: 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fill: var(--muted); }
-svg text.label { font-size: 12px; fill: var(--fg); }
+svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fill: var(--muted); }
+svg text.label { font-size: 13px; fill: var(--fg); }
 svg .grid { stroke: #eaeef2; }
 svg .axis { stroke: #8c959f; }
 .note { color: var(--muted); font-size: 12px; margin: 4px 0 8px; }

@@ -4,3 +4,4 @@ export { checkThresholds, type Thresholds } from './thresholds.js';
 export { compareReports } from './compare.js';
 export { writeReport } from './write.js';
 export { METRICS, formatNumber } from './metrics.js';
+export { summaryTable, textTable } from './table.js';

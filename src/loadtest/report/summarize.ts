@@ -28,7 +28,8 @@ import type { RunData, RunSettings } from '../run-data.js';
 import { niceStep, percentile, sortedCopy } from './percentiles.js';
 
 export const MISSING_IDS_CAP = 1000;
-const HISTOGRAM_BUCKETS = 40;
+// About this many bars; the 1-2-5 rounding of the width gives between 24 and 60.
+const HISTOGRAM_BUCKETS = 60;
 
 export interface LatencySummary {
   p50: number | null;

@@ -135,7 +135,7 @@ export function chart(options: ChartOptions): string {
   return `<figure class="chart" data-chart="${escapeHtml(options.id)}">
 <figcaption>${escapeHtml(options.title)}</figcaption>
 ${legend(series)}
-<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(options.title)}">${parts.join('')}</svg>
+<svg class="plot" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(options.title)}">${parts.join('')}</svg>
 ${options.note === undefined ? '' : `<p class="note">${escapeHtml(options.note)}</p>`}
 </figure>`;
 }

@@ -111,9 +111,10 @@ describe('summarize', () => {
 
   it('histogram: buckets of a readable width holding every latency', () => {
     const { histogram } = summarize(handRun());
-    expect(histogram.bucket_ms).toBe(10);
+    expect(histogram.bucket_ms).toBe(5); // 300 ms / 60 buckets
+    expect(histogram.counts).toHaveLength(61);
     expect(histogram.counts.reduce((a, b) => a + b, 0)).toBe(4);
-    expect([5, 10, 20, 30].map((i) => histogram.counts[i])).toEqual([1, 1, 1, 1]);
+    expect([10, 20, 40, 60].map((i) => histogram.counts[i])).toEqual([1, 1, 1, 1]);
     expect(histogram.overflow).toBe(0);
   });
 

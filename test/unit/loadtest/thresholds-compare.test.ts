@@ -1,6 +1,6 @@
 /** checkThresholds (CI exit line) and compareReports (the --compare table). */
 import { describe, expect, it } from 'vitest';
-import { checkThresholds, compareReports, formatNumber, summarize, type Summary } from '../../../src/loadtest/report/index.js';
+import { checkThresholds, compareReports, formatNumber, summarize, summaryTable, type Summary } from '../../../src/loadtest/report/index.js';
 import { syntheticRun } from '../../support/loadtest-run.js';
 
 const base = summarize(syntheticRun({ missRatio: 0 })).summary;
@@ -75,5 +75,18 @@ describe('compareReports', () => {
 describe('formatNumber', () => {
   it('groups thousands, keeps one decimal, shows a dash for no value', () => {
     expect([formatNumber(1234567), formatNumber(1234.56), formatNumber(-1500), formatNumber(0.04), formatNumber(null)]).toEqual(['1,234,567', '1,234.6', '-1,500', '0', '–']);
+  });
+});
+
+describe('summaryTable', () => {
+  it('every metric with its value and unit, and the first missing ids', () => {
+    const report = summarize(syntheticRun({ seed: 3 }));
+    const text = summaryTable(report);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^result\s+value\s+unit$/);
+    expect(lines.find((l) => l.startsWith('Sent '))).toMatch(new RegExp(`^Sent\\s+${formatNumber(report.summary.sent)}\\s+records$`));
+    expect(lines.find((l) => l.startsWith('Latency p99'))).toMatch(new RegExp(`\\s${formatNumber(report.summary.latency_ms.p99)}\\s+ms$`));
+    expect(report.summary.missing).toBeGreaterThan(10);
+    expect(text).toContain(`missing ids: ${report.summary.missing_ids.slice(0, 10).join(', ')}, … (${report.summary.missing - 10} more in report.json)`);
   });
 });
