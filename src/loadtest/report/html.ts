@@ -32,8 +32,6 @@ h2 { font-size: 16px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1
 .card.bad .value { color: ${RED}; }
 .banner { border: 1px solid ${ORANGE}; background: #fff8f0; border-radius: 8px; padding: 8px 14px; margin: 12px 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); gap: 20px; }
-/* Five charts in two columns: the last one takes the whole row instead of leaving a hole. */
-figure.chart:last-child:nth-child(odd) { grid-column: 1 / -1; }
 figure.chart { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 12px 12px 4px; }
 figcaption { font-weight: 600; }
 .legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 16px; padding: 0; margin: 4px 0 0; color: var(--muted); font-size: 12px; }

@@ -2,7 +2,7 @@
  * RunData → Report (the content of report.json). Pure: same run in, same report out, so
  * a saved run can be summarized again and the numbers are unit-testable.
  *
- * Definitions (also in the README's load-testing section):
+ * Definitions (the README's load-testing section should repeat them for users):
  * - counted invocations: those that started no later than `endedAt + graceMs`; later ones
  *   are reported as `late_invocations` and otherwise ignored, so "missing" means what the
  *   user asked for ("not invoked within the grace period").
