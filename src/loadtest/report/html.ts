@@ -166,6 +166,8 @@ export function renderHtml(report: Report): string {
         { name: 'Function / invocation errors', color: RED, values: series.map((p) => p.errors) },
         { name: 'Partial batch failures', color: ORANGE, values: series.map((p) => p.partial_failures) },
       ],
+      // Empty axes could read as "not measured": say that there were none.
+      note: summary.failed + summary.partial_failures === 0 ? 'No function errors, invocation errors or partial failures.' : undefined,
     }),
   );
 

@@ -5,3 +5,4 @@ export { compareReports } from './compare.js';
 export { writeReport } from './write.js';
 export { METRICS, formatNumber } from './metrics.js';
 export { summaryTable, textTable } from './table.js';
+export { readReport } from './read.js';

@@ -46,6 +46,12 @@ describe('renderHtml', () => {
     expect(page).toMatch(/data-chart="histogram" data-empty="true"[\s\S]*No record was invoked/);
   });
 
+  it('an error-free run says so under the errors chart', () => {
+    expect(html).not.toContain('No function errors');
+    const clean = renderHtml(summarize(syntheticRun({ errorRatio: 0, partialRatio: 0 })));
+    expect(clean).toMatch(/data-chart="errors">[\s\S]*No function errors, invocation errors or partial failures/);
+  });
+
   it('lists missing ids and warns when the producer fell behind', () => {
     expect(report.summary.missing).toBeGreaterThan(0);
     for (const id of report.summary.missing_ids) expect(html).toContain(`<code>${id}</code>`);
