@@ -46,7 +46,7 @@ function processorOf(read: StreamRecord[], options: Options = {}) {
     ended = () => resolve('ended');
     lost = () => resolve('lost');
   });
-  const { metrics } = countedMetrics();
+  const { metrics, counts } = countedMetrics();
   const processor = new ShardProcessor(
     {
       mappingId: 'm-1',
@@ -102,10 +102,21 @@ function processorOf(read: StreamRecord[], options: Options = {}) {
       logger: silentLogger(),
     },
   );
-  return { processor, shard, checkpoints, invoked, batchEvents, done, maxInFlight: () => maxInFlight };
+  return { processor, shard, checkpoints, invoked, batchEvents, done, counts, maxInFlight: () => maxInFlight };
 }
 
 describe('ShardProcessor', () => {
+  it('drains 20,000 records at BatchSize 100 with two reads of 10,000 (the second ends the closed shard)', async () => {
+    const harness = processorOf(records(20_000), { settings: { batchSize: 100 }, answer: () => success() });
+    harness.processor.start();
+    expect(await harness.done).toBe('ended');
+    expect(harness.invoked.flat()).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
+    expect(harness.invoked).toHaveLength(200);
+    // Reading per batch (§4's first rule) took 200 reads.
+    expect(harness.shard.reads().map((r) => r.limit)).toEqual([10_000, 10_000]);
+    expect(harness.counts.requests.GetRecords).toBe(2);
+  });
+
   it('pauses reading of every shard while the process cap is reached, and loses or reorders nothing', async () => {
     const reading = streamReading({ maxBufferedBytes: 2000 });
     const shards = [processorOf(records(60), { reading, pageSize: 10, settings: { batchSize: 5 } }), processorOf(records(60), { reading, pageSize: 10, settings: { batchSize: 5 } })];
