@@ -2,9 +2,10 @@
  * One shard of one stream mapping, in the process holding its lease (streams.md §4–§8): the
  * coordinator of its parts, owning the lease and the stop.
  *
- * - ShardReader reads the shard in order into the LaneBatcher (a ShardIntake: today the
- *   room in the lanes' waiting batches says how much to read; the per-shard buffer of §4
- *   revised goes behind that interface);
+ * - ShardReader reads the shard in order, at the service maximum and paced by
+ *   `streams.idlePollMs` / `streams.minReadIntervalMs`, into the LaneBatcher (a ShardIntake)
+ *   while the shard's buffer (§4 revised: readAheadRecords, readAheadBytes, and the
+ *   process-wide maxBufferedBytes) has room;
  * - LaneBatcher filters each record, puts it in its lane (ParallelizationFactor, §7) and
  *   cuts the lane's batches (BatchSize, window, 6 MB, §8);
  * - one loop per lane runs its batches one after another through the BatchRunner (one
