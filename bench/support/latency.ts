@@ -12,6 +12,8 @@
  */
 import { DeleteStreamCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { spawnManaged } from '../../test/support/processes.js';
 import { getFreePort } from '../../test/support/ports.js';
 import { benchCredentials, benchKinesisClient, createBenchStream } from './kinesis.js';
@@ -38,6 +40,56 @@ export interface LatencyResult {
   p90: number;
   p99: number;
   max: number;
+  /**
+   * Put → the end of the GetRecords answer that held the record, seen by a proxy in front of
+   * kinesis-local: p50 − readP50 is what stands between a read and the invocation (lane
+   * hand-off, batch cut, the BullMQ round trip, the POST).
+   */
+  readP50: number;
+  readP99: number;
+}
+
+/**
+ * A proxy in front of kinesis-local noting, for every record of every GetRecords answer,
+ * how long after its put time (`{"t": ms}` in its data) the answer was complete.
+ */
+async function startReadProxy(upstream: string): Promise<{ url: string; reads: number[]; close: () => void }> {
+  const reads: number[] = [];
+  const target = new URL(upstream);
+  const agent = new http.Agent({ keepAlive: true });
+  const server = http.createServer((req, res) => {
+    const isRead = String(req.headers['x-amz-target'] ?? '').endsWith('.GetRecords');
+    const forward = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers, agent }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      if (!isRead) return void answer.pipe(res);
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const now = Date.now();
+        try {
+          for (const record of (JSON.parse(body.toString('utf8')) as { Records?: Array<{ Data: string }> }).Records ?? []) {
+            reads.push(now - (JSON.parse(Buffer.from(record.Data, 'base64').toString('utf8')) as { t: number }).t);
+          }
+        } catch {
+          // not JSON (an error page): nothing to note
+        }
+        res.end(body);
+      });
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    reads,
+    close: () => {
+      agent.destroy();
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -74,14 +126,17 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
   const kinesis = benchKinesisClient(options.kinesisUrl);
   const target = await startLatencyTarget();
   const stream = await createBenchStream(kinesis, 1);
+  // The contender reads through the proxy; puts go straight to kinesis-local.
+  const proxy = await startReadProxy(options.kinesisUrl);
+  const readsUrl = proxy.url;
   // Stopped in reverse order: the contender first, then the stream, the target and the client.
-  const stops: Array<() => unknown> = [() => kinesis.destroy(), () => target.stop(), () => kinesis.send(new DeleteStreamCommand({ StreamName: stream.name, EnforceConsumerDeletion: true }))];
+  const stops: Array<() => unknown> = [() => kinesis.destroy(), () => target.stop(), () => kinesis.send(new DeleteStreamCommand({ StreamName: stream.name, EnforceConsumerDeletion: true })), () => proxy.close()];
   try {
     const { contender } = options;
     if (contender.kind === 'raw') {
       const port = await getFreePort();
       const child = await spawnManaged('raw-loop', process.execPath, ['--input-type=module', '-e', RAW_LOOP], {
-        env: { ...process.env, KINESIS: options.kinesisUrl, TARGET: target.url, STREAM: stream.name, POLL_MS: String(contender.pollMs), PORT: String(port) },
+        env: { ...process.env, KINESIS: readsUrl, TARGET: target.url, STREAM: stream.name, POLL_MS: String(contender.pollMs), PORT: String(port) },
         cwd: process.cwd(),
       });
       stops.push(() => child.stop());
@@ -99,7 +154,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
       };
       const sluice = await startSluiceBuild(contender.tree, port, {
         redis: { url: options.redisUrl, keyPrefix: `lat${Date.now()}` },
-        aws: { services: { kinesis: { endpoint: options.kinesisUrl } } },
+        aws: { services: { kinesis: { endpoint: readsUrl } } },
         functions: { latency: { http: target.url } },
         streams,
       });
@@ -112,6 +167,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
       await new Promise((r) => setTimeout(r, 3000));
     }
     await fetch(`${target.url}/reset`, { method: 'POST' });
+    proxy.reads.length = 0;
     const started = Date.now();
     for (let sent = 0; sent < count; sent++) {
       const due = started + (sent * 1000) / rate;
@@ -126,7 +182,15 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
       await new Promise((r) => setTimeout(r, 100));
     } while (Date.now() < deadline);
     const { latencies } = stats;
-    return { records: latencies.length, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: Math.max(...latencies) };
+    return {
+      records: latencies.length,
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: Math.max(...latencies),
+      readP50: percentile(proxy.reads, 50),
+      readP99: percentile(proxy.reads, 99),
+    };
   } finally {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
   }
