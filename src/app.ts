@@ -24,6 +24,7 @@ import { SourceInspector } from './sources/source-inspector.js';
 import { createStreamSource } from './sources/stream-sources.js';
 import { PinnedPositions } from './sources/streams/start-position/pinned-positions.js';
 import { pinStartingPositions } from './sources/streams/start-position/start-pins.js';
+import { streamReading } from './sources/streams/read-settings.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { FunctionTargets, InvokePipeline, openInvokeQueue } from './pipeline/index.js';
 import { buildApiServer } from './api/server.js';
@@ -166,6 +167,14 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
           sqs: { clients, pipeline, targets, defaultMaximumConcurrency: config.sqs.defaultMaximumConcurrency },
           accountId: config.accountId,
           leaseMs: config.streams.leaseMs,
+          // One buffer accountant for the whole process (streams.md §4: maxBufferedBytes is per process).
+          reading: streamReading({
+            idlePollMs: config.streams.idlePollMs,
+            minReadIntervalMs: config.streams.minReadIntervalMs,
+            readAheadRecords: config.streams.readAheadRecords,
+            readAheadBytes: config.streams.readAheadBytes,
+            maxBufferedBytes: config.streams.maxBufferedBytes,
+          }),
           metrics,
           beforeReconcile: (): Promise<unknown> => guard.check(),
         })

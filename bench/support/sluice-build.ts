@@ -11,6 +11,8 @@ const configDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
 
 export interface SluiceBuild {
   url: string;
+  /** The process id (its /proc/<pid>/status gives the RSS). */
+  pid: number;
   /** CPU time (user + system) the process has spent so far, ms. */
   cpuMs: () => number;
   stop: () => void;
@@ -37,6 +39,7 @@ export async function startSluiceBuild(tree: string, port: number, config: Recor
   }
   return {
     url,
+    pid: child.pid!,
     // Fields 14 and 15 of /proc/<pid>/stat (utime, stime) are in clock ticks of 10 ms.
     cpuMs: () => {
       const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

@@ -275,6 +275,39 @@ export const configSchema = z
           .min(1000)
           .default(10000)
           .describe('Milliseconds a shard lease lasts unless renewed: a dead worker\'s shards move to the others after about this long.'),
+        // Unset: the source's default (streams.md §4), so one config serves Kinesis and DynamoDB mappings.
+        idlePollMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(60_000)
+          .optional()
+          .describe('Milliseconds a shard waits after a read that returned no records and was not behind. Default per source: Kinesis 1000, DynamoDB Streams 250; `sluice dev` uses 100.'),
+        minReadIntervalMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(60_000)
+          .optional()
+          .describe('Least milliseconds between two reads of one shard, under backlog too. Default per source: Kinesis 200 (5 GetRecords per shard per second), DynamoDB Streams 0; `sluice dev` uses 0.'),
+        readAheadRecords: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe('A shard stops reading while it holds more than this many records read and not yet in a batch. Default: the larger of 10000 and 2 × BatchSize × ParallelizationFactor.'),
+        readAheadBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(16 * 1024 * 1024)
+          .describe('A shard stops reading while the records it holds read and not yet in a batch exceed this many bytes (16 MB).'),
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(256 * 1024 * 1024)
+          .describe('Every shard of the process stops reading while the records all of them hold read and not yet in a batch exceed this many bytes (256 MB); nothing read is dropped.'),
       })
       .strict()
       .prefault({}),

@@ -51,9 +51,17 @@ export function planSandbox(config: LoadedConfig, machine: Machine): SandboxPlan
   return plan;
 }
 
-/** Environment overrides that point Sluice's config at what the sandbox started. */
+/**
+ * Stream read pacing in the sandbox (streams.md §4): emulators have no per-shard read limit,
+ * so a record sent is read within 100 ms and invoked at once.
+ */
+export const SANDBOX_READ_PACING = { idlePollMs: 100, minReadIntervalMs: 0 } as const;
+
+/** Environment overrides that point Sluice's config at what the sandbox started, and its read pacing. */
 export function sandboxEnvironment(started: { redisUrl?: string; sqs?: string; kinesis?: string; dynamodb?: string; apiPort?: number }): NodeJS.ProcessEnv {
   return {
+    SLUICE_STREAMS_IDLE_POLL_MS: String(SANDBOX_READ_PACING.idlePollMs),
+    SLUICE_STREAMS_MIN_READ_INTERVAL_MS: String(SANDBOX_READ_PACING.minReadIntervalMs),
     ...(started.redisUrl ? { SLUICE_REDIS_URL: started.redisUrl } : {}),
     ...(started.sqs ? { AWS_ENDPOINT_URL_SQS: started.sqs } : {}),
     ...(started.kinesis ? { AWS_ENDPOINT_URL_KINESIS: started.kinesis } : {}),

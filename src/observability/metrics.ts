@@ -159,6 +159,11 @@ export class SluiceMetrics {
 
   // §6 Sluice operations
   private readonly sourceErrors = this.counter('sluice_source_errors_total', 'Failed calls to SQS, Kinesis or DynamoDB Streams while polling.', ['error']);
+  private readonly sourceRequests = this.counter(
+    'sluice_source_requests_total',
+    'Calls to SQS, Kinesis or DynamoDB Streams while polling, failed ones included, by operation (GetRecords, GetShardIterator, ReceiveMessage, DeleteMessageBatch...).',
+    ['operation'],
+  );
   private readonly sqsDeleteFailureCount = this.counter('sluice_sqs_delete_failures_total', 'SQS messages whose deletion failed after retries.', ['error']);
   private readonly mappingStateGauge = this.gauge('sluice_mapping_state', "1 for the mapping's current state, 0 for the others.", ['state']);
   private readonly fencedInvocations = this.counter(
@@ -291,6 +296,11 @@ export class SluiceMetrics {
 
   sourceError(labels: MappingLabels, errorName: string): void {
     this.add(this.sourceErrors, { ...promLabels(labels), error: errorName }, 1);
+  }
+
+  /** One call to the source service (`operation`: the API action, e.g. GetRecords). */
+  sourceRequest(labels: MappingLabels, operation: string): void {
+    this.add(this.sourceRequests, { ...promLabels(labels), operation }, 1);
   }
 
   /** `n` SQS messages whose deletion failed after retries. */

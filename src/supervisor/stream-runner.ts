@@ -14,6 +14,7 @@ import type { SluiceMetrics } from '../observability/metrics.js';
 import type { InvokePipeline } from '../pipeline/index.js';
 import { createStreamSource } from '../sources/stream-sources.js';
 import { StreamPoller } from '../sources/streams/stream-poller.js';
+import type { StreamReading } from '../sources/streams/read-settings.js';
 import type { OnFailureDestinations } from '../destinations/index.js';
 
 export interface StreamRunnerDependencies {
@@ -30,6 +31,8 @@ export interface StreamRunnerDependencies {
   destinations: OnFailureDestinations;
   /** For the stream poller's counts (polled, filtered out, iterator age, leases...). */
   metrics?: SluiceMetrics;
+  /** The process's `streams.*` read settings and its one buffer accountant (streams.md §4). */
+  reading: StreamReading;
 }
 
 export class StreamRunner {
@@ -68,6 +71,7 @@ export class StreamRunner {
         report: (result) => this.deps.store.reportProcessingResult(this.uuid, result),
         logger,
         leaseMs: this.deps.leaseMs,
+        reading: this.deps.reading,
         ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
       },
     );

@@ -21,6 +21,7 @@ import type { MappingStore } from '../mappings/store.js';
 import { SqsRunner, type SqsRunnerDependencies } from './sqs-runner.js';
 import { mappingStateKeys } from '../redis/keyspace.js';
 import { StreamRunner } from './stream-runner.js';
+import type { StreamReading } from '../sources/streams/read-settings.js';
 import { OnFailureDestinations } from '../destinations/index.js';
 import { deleteStreamState } from '../sources/streams/stream-keys.js';
 import { WorkerRegistry } from './worker-registry.js';
@@ -42,6 +43,8 @@ export interface SupervisorOptions {
   accountId: string;
   /** Shard lease length (streams.md §2). */
   leaseMs: number;
+  /** How stream shards read (streams.md §4): `streams.*` settings and the process's one buffer accountant. */
+  reading: StreamReading;
   /** This process's metrics: mapping states here, the pollers' counts through the runners. */
   metrics?: SluiceMetrics;
   /** Runs before every full reconcile: the store-loss check (src/mappings/store-guard.ts). */
@@ -241,7 +244,7 @@ export class Supervisor {
   }
 
   private streamRunner(uuid: string): StreamRunner {
-    const { sqs, redis, prefix, store, logger, accountId, leaseMs } = this.options;
+    const { sqs, redis, prefix, store, logger, accountId, leaseMs, reading } = this.options;
     return new StreamRunner(uuid, {
       redis,
       prefix,
@@ -253,6 +256,7 @@ export class Supervisor {
       workerId: this.registry.workerId,
       liveWorkers: () => this.registry.live,
       leaseMs,
+      reading,
       destinations: this.destinations,
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
     });

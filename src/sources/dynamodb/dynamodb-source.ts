@@ -32,7 +32,8 @@ import { dynamodbLaneKey, toDynamodbEventRecord, type DynamodbEventContext } fro
 export const DYNAMODB_TRAITS: StreamTraits = Object.freeze({
   type: 'dynamodb',
   maxRecordsPerRead: 1_000,
-  idlePollIntervalMs: 250,
+  defaultIdlePollMs: 250,
+  defaultMinReadIntervalMs: 0,
   batchInfoKey: 'DDBStreamBatchInfo',
   arrivalTimePrecision: 'seconds',
 });

@@ -33,7 +33,8 @@ import { defaultInvokeIdentityArn, toKinesisEventRecord, type KinesisEventContex
 export const KINESIS_TRAITS: StreamTraits = Object.freeze({
   type: 'kinesis',
   maxRecordsPerRead: 10_000,
-  idlePollIntervalMs: 1_000,
+  defaultIdlePollMs: 1_000,
+  defaultMinReadIntervalMs: 200,
   batchInfoKey: 'KinesisBatchInfo',
   arrivalTimePrecision: 'milliseconds',
 });

@@ -28,3 +28,16 @@ export type MessageCalls = Pick<PQueue, 'add'>;
 export function messageCalls(concurrency = MESSAGE_CALL_CONCURRENCY): PQueue {
   return new PQueue({ concurrency });
 }
+
+/**
+ * The client, counting every call by its API action (`ReceiveMessageCommand` →
+ * `ReceiveMessage`) for `sluice_source_requests_total{operation}`: one wrapper, so no call
+ * site can forget to count.
+ */
+export function countingSqs(sqs: SqsClientLike, count: (operation: string) => void): SqsClientLike {
+  const send = (command: object, ...rest: unknown[]): unknown => {
+    count(command.constructor.name.replace(/Command$/, ''));
+    return (sqs.send as (...args: unknown[]) => unknown)(command, ...rest);
+  };
+  return { send: send as SqsClientLike['send'] };
+}

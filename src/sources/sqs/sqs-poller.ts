@@ -23,7 +23,7 @@ import { processingResult, ProcessingResultReporter } from './processing-result.
 import { attemptBatch } from './sqs-attempts.js';
 import { BatchFiller } from './batch-filler.js';
 import { SqsBatch, type BatchEntry } from './sqs-batch.js';
-import type { SqsClientLike } from './sqs-calls.js';
+import { countingSqs, type SqsClientLike } from './sqs-calls.js';
 import { SqsMessageActions } from './sqs-message-actions.js';
 import { SqsQueue } from './sqs-queue.js';
 import { LONG_POLL_SECONDS, SqsReceiver, STOPPED } from './sqs-receiver.js';
@@ -82,10 +82,11 @@ export class SqsPoller {
     const labels = (this.labels = mappingLabels(settings.mappingId, 'sqs', settings.functionArn));
     this.warnings = { warnings: new RateLimitedWarnings(logger), logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
     const warn = (failure: SourceCallFailure) => warnSourceCallFailed(this.warnings, failure);
-    const queue = new SqsQueue(deps.sqs, { ...settings, signal: this.stopController.signal });
-    this.actions = new SqsMessageActions({ sqs: deps.sqs, queue, labels, logger, warn, ...(metrics ? { metrics } : {}) });
+    const sqs = metrics ? countingSqs(deps.sqs, (operation) => metrics.sourceRequest(labels, operation)) : deps.sqs;
+    const queue = new SqsQueue(sqs, { ...settings, signal: this.stopController.signal });
+    this.actions = new SqsMessageActions({ sqs, queue, labels, logger, warn, ...(metrics ? { metrics } : {}) });
     this.receiver = new SqsReceiver({
-      sqs: deps.sqs,
+      sqs,
       queue,
       source: settings.source,
       ...(settings.filter ? { filter: settings.filter } : {}),

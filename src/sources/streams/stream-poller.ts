@@ -25,6 +25,7 @@ import type { IteratorPosition, ShardInfo, StreamSource } from './stream-source.
 import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
 import { sourceErrorCode, warnSourceCallFailed, type SourceWarningContext } from '../source-warnings.js';
 import { StreamSourceError } from './stream-errors.js';
+import type { StreamReading } from './read-settings.js';
 
 /**
  * The mapping's settings as `mappings/runtime-settings.ts` resolved them (every default
@@ -56,6 +57,8 @@ export interface StreamPollerDependencies {
   leaseMs: number;
   /** /metrics (metrics.md): counts per shard, leases held and moved. */
   metrics?: SluiceMetrics;
+  /** The process's read settings and buffer accountant (streams.md §4), shared by every mapping. */
+  reading: StreamReading;
 }
 
 /** How often shards are listed again (streams.md §2, chosen). */
@@ -230,6 +233,7 @@ export class StreamPoller {
         ...(this.deps.destinations ? { destinations: this.deps.destinations } : {}),
         onLeaseLost: (shardId) => this.processors.get(shardId)?.processor === processor && this.loseShard(shardId),
         warnings: { ...this.warnings, logger },
+        reading: this.deps.reading,
         onShardEnd: (shardId) => {
           if (this.processors.get(shardId)?.processor === processor) this.processors.delete(shardId);
           metrics.remove();

@@ -73,8 +73,10 @@ export interface StreamTraits {
   type: 'kinesis' | 'dynamodb';
   /** Largest `Limit` of one GetRecords call: 10 000 (Kinesis) or 1 000 (DynamoDB). */
   maxRecordsPerRead: number;
-  /** Pause between reads of an idle shard: 1 000 ms (Kinesis) or 250 ms (DynamoDB). */
-  idlePollIntervalMs: number;
+  /** Default `streams.idlePollMs`, the pause after a read of a caught-up shard (§4): 1 000 ms (Kinesis) or 250 ms (DynamoDB). */
+  defaultIdlePollMs: number;
+  /** Default `streams.minReadIntervalMs`, least time between two reads of one shard (§4): 200 ms (Kinesis: 5 GetRecords per shard per second) or 0 (DynamoDB). */
+  defaultMinReadIntervalMs: number;
   /** Key of the batch info in an on-failure record (§14.1). */
   batchInfoKey: 'KinesisBatchInfo' | 'DDBStreamBatchInfo';
   /** Precision of approximateArrivalOf{First,Last}Record in on-failure records (§14.1). */

@@ -2,6 +2,7 @@
  * StreamPoller against a real Redis with a scripted stream source: what the poller does with
  * its leases when listing the shards fails (streams.md §2, §4).
  */
+import { streamReading } from '../../../src/sources/streams/read-settings.js';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -18,7 +19,7 @@ function scriptedSource(): StreamSource & { listCalls: number } {
   const shards: ShardInfo[] = [{ shardId: 'ended', endingSequenceNumber: '9' }, { shardId: 'open' }];
   return {
     listCalls: 0,
-    traits: { type: 'kinesis', maxRecordsPerRead: 10_000, idlePollIntervalMs: 50, batchInfoKey: 'KinesisBatchInfo', arrivalTimePrecision: 'milliseconds' },
+    traits: { type: 'kinesis', maxRecordsPerRead: 10_000, defaultIdlePollMs: 50, defaultMinReadIntervalMs: 0, batchInfoKey: 'KinesisBatchInfo', arrivalTimePrecision: 'milliseconds' },
     eventSourceArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/scripted',
     streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/scripted',
     filterView: (event) => event,
@@ -68,6 +69,7 @@ describe('StreamPoller', () => {
         report: async (result) => void reports.push(result),
         logger: silent,
         leaseMs: 1000,
+        reading: streamReading(),
       },
     );
     poller.start();

@@ -51,6 +51,11 @@ describe('planSandbox', () => {
       0,
     ]);
   });
+
+  it('reads streams at the low-latency pacing: idle polls every 100 ms, no least interval between reads', () => {
+    const config = configWith(sandboxEnvironment({}));
+    expect([config.streams.idlePollMs, config.streams.minReadIntervalMs]).toEqual([100, 0]);
+  });
 });
 
 describe('requireDevPackages', () => {

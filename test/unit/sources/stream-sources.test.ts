@@ -140,13 +140,13 @@ describe('createStreamSource', () => {
 
   it('picks the adapter from the ARN; a consumer reads its stream', () => {
     const k = createStreamSource(KINESIS_STREAM, { clients, accountId: '123456789012' });
-    expect(k.traits).toEqual({ type: 'kinesis', maxRecordsPerRead: 10_000, idlePollIntervalMs: 1_000, batchInfoKey: 'KinesisBatchInfo', arrivalTimePrecision: 'milliseconds' });
+    expect(k.traits).toEqual({ type: 'kinesis', maxRecordsPerRead: 10_000, defaultIdlePollMs: 1_000, defaultMinReadIntervalMs: 200, batchInfoKey: 'KinesisBatchInfo', arrivalTimePrecision: 'milliseconds' });
     expect(k.streamArn).toBe(KINESIS_STREAM);
     const consumer = `${KINESIS_STREAM}/consumer/app:1700000000`;
     const c = createStreamSource(consumer, { clients, accountId: '123456789012' });
     expect(c).toMatchObject({ eventSourceArn: consumer, streamArn: KINESIS_STREAM });
     const d = createStreamSource(DDB_STREAM, { clients, accountId: '123456789012' });
-    expect(d.traits).toEqual({ type: 'dynamodb', maxRecordsPerRead: 1_000, idlePollIntervalMs: 250, batchInfoKey: 'DDBStreamBatchInfo', arrivalTimePrecision: 'seconds' });
+    expect(d.traits).toEqual({ type: 'dynamodb', maxRecordsPerRead: 1_000, defaultIdlePollMs: 250, defaultMinReadIntervalMs: 0, batchInfoKey: 'DDBStreamBatchInfo', arrivalTimePrecision: 'seconds' });
     expect(d.streamArn).toBe(DDB_STREAM);
   });
 

@@ -9,6 +9,7 @@
  * than mocking commands. Only disabled mappings are used, so no runner is ever made; the
  * AWS/pipeline dependencies throw if anything reaches them.
  */
+import { streamReading } from '../../../src/sources/streams/read-settings.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Supervisor, type SupervisorOptions } from '../../../src/supervisor/supervisor.js';
 import { MappingStore } from '../../../src/mappings/store.js';
@@ -67,6 +68,7 @@ async function setup(options: Partial<SupervisorOptions> = {}) {
     sqs: sqsDependencies,
     accountId: '123456789012',
     leaseMs: 10_000,
+    reading: streamReading(),
     now: () => NOW_MS,
     ...options,
   });

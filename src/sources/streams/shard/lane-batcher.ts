@@ -5,10 +5,9 @@
  * lane's next batch closes at BatchSize, at 6 MB of payload (the record that would cross it
  * starts the next batch), when the batching window is over, or when no more records come.
  *
- * How much the reader may read is today §4's first rule: the room left in the emptiest
- * lane's waiting batch (see readLimit). The per-shard buffer of §4 (revised) replaces
- * readLimit with a fixed Limit bounded by buffered records and bytes, without changing
- * how batches are cut here.
+ * The records waiting in the lanes are the shard's buffer (§4 revised, shard-buffer.ts):
+ * the reader reads at the service maximum while the buffer has room, whatever the batch
+ * size, and batches are cut from it here.
  */
 import type { CompiledFilter } from '../../../filtering/index.js';
 import { MAX_PAYLOAD_BYTES, PAYLOAD_ENVELOPE_BYTES } from '../../../pipeline/payload-limit.js';
@@ -19,17 +18,11 @@ import type { StreamEventRecord, StreamRecord } from '../stream-source.js';
 import type { ShardWindows } from '../windows/shard-windows.js';
 import { MAX_WINDOW_STATE_BYTES } from '../windows/tumbling-window.js';
 import { laneOf } from './lanes.js';
+import type { ShardBuffer } from './shard-buffer.js';
 import type { ShardMetrics } from './shard-metrics.js';
 import type { ShardIntake } from './shard-reader.js';
 import { Wakeup } from './wakeup.js';
 
-/**
- * Records read but not done that the reader may hold, beyond the per-lane bound: filtered-out
- * records behind a blocked lane would otherwise pile up without limit (chosen).
- */
-const MIN_PENDING_LIMIT = 10_000;
-/** Bytes of records waiting in the lanes of a shard beyond which the reader pauses (chosen). */
-const WAITING_BYTES_LIMIT = 64 * 1024 * 1024;
 
 interface WaitingRecord {
   record: StreamRecord;
@@ -67,6 +60,8 @@ export interface LaneBatcherOptions {
   flushCheckpoint: () => Promise<void>;
   metrics: Pick<ShardMetrics, 'filteredOut'>;
   windows?: BatcherWindows;
+  /** The shard's read-ahead buffer (§4): the waiting records are counted in it. */
+  buffer: ShardBuffer;
   /** Aborted on any stop: waits end, no batch is cut. */
   stopping: AbortSignal;
 }
@@ -87,7 +82,11 @@ export class LaneBatcher implements ShardIntake {
   constructor(private readonly options: LaneBatcherOptions) {
     const lanes = Math.max(1, options.parallelizationFactor);
     this.lanes = Array.from({ length: lanes }, (_, index) => ({ index, waiting: [], waitingBytes: 0, lastEndedAt: 0 }));
-    this.pendingLimit = Math.max(MIN_PENDING_LIMIT, 4 * lanes * options.batchSize);
+    // Records read and not done (sequence numbers only, a few dozen bytes each) may exceed
+    // the buffer when filtered-out records sit behind a blocked lane, which cannot move the
+    // checkpoint: bounded at twice the read-ahead (the buffer plus one read past it) and the
+    // batches in flight (chosen), so a blocked lane cannot make the shard read forever.
+    this.pendingLimit = 2 * options.buffer.limits.records + lanes * options.batchSize;
     this.wakeup = new Wakeup(options.stopping);
     // A window event also carries the state, window and shard fields; 1 KiB covers the latter (chosen bound).
     this.envelopeBytes = PAYLOAD_ENVELOPE_BYTES + (options.windows ? MAX_WINDOW_STATE_BYTES + 1024 : 0);
@@ -113,25 +112,28 @@ export class LaneBatcher implements ShardIntake {
   }
 
   /**
-   * How many records the next read may ask for (§4): the room left in the emptiest lane's
-   * waiting batch. With one lane, the shard holds at most one batch behind the one in
-   * flight (§4). With several, reading is still sequential, so the reader goes on while any
-   * lane has room: a lane blocked by retries must not starve the others (§7), and records
-   * of a full lane then wait beyond its one batch, up to `pendingLimit` records read and not
-   * done in the shard and WAITING_BYTES_LIMIT bytes waiting (chosen).
+   * Whether the reader may read (§4): the buffer within its bounds and the process within
+   * its cap, and not too many records read and not done (pendingLimit). With several lanes
+   * the reader goes on while the buffer has room even if one lane is blocked by retries: it
+   * must not starve the others (§7).
    */
-  readLimit(): number {
-    if (this.options.progress.pending >= this.pendingLimit) return 0;
-    if (this.lanes.reduce((bytes, lane) => bytes + lane.waitingBytes, 0) >= WAITING_BYTES_LIMIT) return 0;
-    let room = 0;
-    for (const lane of this.lanes) {
-      if (!this.laneFull(lane)) room = Math.max(room, this.options.batchSize - lane.waiting.length);
-    }
-    return room;
+  hasRoom(): boolean {
+    return this.options.progress.pending < this.pendingLimit && this.options.buffer.hasRoom();
   }
 
+  /** The process cap frees when any shard's buffer drains; the shard's own room when its lanes take a batch. */
   roomMayHaveOpened(): Promise<void> {
-    return this.wakeup.wait();
+    const { buffer, stopping } = this.options;
+    return buffer.processFull() ? Promise.race([this.wakeup.wait(), buffer.processRoom(stopping)]) : this.wakeup.wait();
+  }
+
+  /** The shard's processor has ended (lease gone, stopped, shard done): its buffer no longer counts toward the process cap. */
+  dispose(): void {
+    for (const lane of this.lanes) {
+      lane.waiting = [];
+      lane.waitingBytes = 0;
+    }
+    this.options.buffer.drop();
   }
 
   async put(records: StreamRecord[]): Promise<void> {
@@ -169,6 +171,7 @@ export class LaneBatcher implements ShardIntake {
     if (doneEarlier) return true;
     lane.waiting.push({ record, readAt: Date.now() });
     lane.waitingBytes += record.sizeBytes + 1;
+    this.options.buffer.added(record.sizeBytes + 1);
     return true;
   }
 
@@ -218,6 +221,7 @@ export class LaneBatcher implements ShardIntake {
       if (records.length > 0 && bytes + size > MAX_PAYLOAD_BYTES) break;
       lane.waiting.shift();
       lane.waitingBytes -= next.sizeBytes + 1;
+      this.options.buffer.removed(next.sizeBytes + 1);
       records.push(next);
       bytes += size;
     }

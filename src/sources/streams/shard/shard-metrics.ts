@@ -21,6 +21,8 @@ export interface ShardMetrics extends AttemptMetrics {
   destinationDelivered(n: number): void;
   destinationDeliveryFailure(): void;
   sourceError(error: unknown): void;
+  /** A call to the service (GetRecords, GetShardIterator), failed or not. */
+  sourceRequest(operation: string): void;
   /** The shard left this process (lease lost, shard ended, stop): its gauges go. */
   remove(): void;
 }
@@ -28,7 +30,7 @@ export interface ShardMetrics extends AttemptMetrics {
 export function shardMetrics(metrics: SluiceMetrics | undefined, labels: MappingLabels, shardId: string): ShardMetrics {
   if (!metrics) {
     const nothing = () => undefined;
-    return { invocationAttempt: nothing, invocationError: nothing, polled: nothing, filteredOut: nothing, iteratorAge: nothing, checkpointLag: nothing, dropped: nothing, destinationDelivered: nothing, destinationDeliveryFailure: nothing, sourceError: nothing, remove: nothing };
+    return { invocationAttempt: nothing, invocationError: nothing, polled: nothing, filteredOut: nothing, iteratorAge: nothing, checkpointLag: nothing, dropped: nothing, destinationDelivered: nothing, destinationDeliveryFailure: nothing, sourceError: nothing, sourceRequest: nothing, remove: nothing };
   }
   return {
     invocationAttempt: (attempt) => metrics.invocationAttempt(labels, attempt),
@@ -41,6 +43,7 @@ export function shardMetrics(metrics: SluiceMetrics | undefined, labels: Mapping
     destinationDelivered: (n) => metrics.destinationDelivered(labels, n),
     destinationDeliveryFailure: () => metrics.destinationDeliveryFailure(labels),
     sourceError: (error) => metrics.sourceError(labels, errorLabel(error)),
+    sourceRequest: (operation) => metrics.sourceRequest(labels, operation),
     remove: () => metrics.removeShard(labels, shardId),
   };
 }

@@ -2,9 +2,10 @@
  * One shard of one stream mapping, in the process holding its lease (streams.md §4–§8): the
  * coordinator of its parts, owning the lease and the stop.
  *
- * - ShardReader reads the shard in order into the LaneBatcher (a ShardIntake: today the
- *   room in the lanes' waiting batches says how much to read; the per-shard buffer of §4
- *   revised goes behind that interface);
+ * - ShardReader reads the shard in order, at the service maximum and paced by
+ *   `streams.idlePollMs` / `streams.minReadIntervalMs`, into the LaneBatcher (a ShardIntake)
+ *   while the shard's buffer (§4 revised: readAheadRecords, readAheadBytes, and the
+ *   process-wide maxBufferedBytes) has room;
  * - LaneBatcher filters each record, puts it in its lane (ParallelizationFactor, §7) and
  *   cuts the lane's batches (BatchSize, window, 6 MB, §8);
  * - one loop per lane runs its batches one after another through the BatchRunner (one
@@ -36,6 +37,8 @@ import { LaneBatcher, type Lane } from './lane-batcher.js';
 import { ShardCheckpointer } from './shard-checkpointer.js';
 import type { ShardMetrics } from './shard-metrics.js';
 import { ShardReader } from './shard-reader.js';
+import { ShardBuffer } from './shard-buffer.js';
+import { readAheadLimits, readPacing, type StreamReading } from '../read-settings.js';
 
 /** The stores a shard uses, narrowed to what it calls (unit tests pass fakes). */
 export type ShardCheckpoints = Pick<Checkpoints, 'get' | 'write'>;
@@ -83,6 +86,8 @@ export interface ShardProcessorDependencies {
   /** The shard was read to its end and checkpointed SHARD_END. */
   onShardEnd: (shardId: string) => void;
   logger: Logger;
+  /** The process's `streams.*` read settings and its buffer accountant (§4). */
+  reading: StreamReading;
   /** Where failed calls are warned about, rate-limited (shared by the mapping's shards); default: the shard's own. */
   warnings?: SourceWarningContext;
 }
@@ -139,6 +144,7 @@ export class ShardProcessor {
       flushCheckpoint: () => this.checkpointer.flush(),
       metrics,
       ...(windows ? { windows } : {}),
+      buffer: new ShardBuffer(readAheadLimits(deps.reading.config, settings.batchSize, settings.parallelizationFactor), deps.reading.accountant),
       stopping,
     });
     this.reader = new ShardReader({
@@ -150,6 +156,7 @@ export class ShardProcessor {
       metrics,
       warnings,
       report: deps.report,
+      pacing: readPacing(deps.reading.config, source.traits),
       stopping,
     });
     const discards = { ...settings, source, metrics, logger, warnings, report: deps.report, ...(deps.destinations ? { destinations: deps.destinations } : {}) };
@@ -209,7 +216,12 @@ export class ShardProcessor {
     const iterator = await this.reader.open(checkpoint);
 
     // The reader and the lanes run side by side; the first failure (a lost lease, say) stops them all.
-    await Promise.all([this.reader.run(iterator), ...this.batcher.lanes.map((lane) => this.runLane(lane))].map((loop) => loop.catch((error: unknown) => this.fail(error))));
+    try {
+      await Promise.all([this.reader.run(iterator), ...this.batcher.lanes.map((lane) => this.runLane(lane))].map((loop) => loop.catch((error: unknown) => this.fail(error))));
+    } finally {
+      // A buffer goes only with the shard (§4): what it still holds is read again by the next holder, after the checkpoint.
+      this.batcher.dispose();
+    }
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what a loop threw, unchanged (a LeaseLostError, an SDK error)
     if (this.failure !== undefined) throw this.failure;
     if (this.stopping.signal.aborted) return;

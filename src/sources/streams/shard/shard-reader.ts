@@ -6,17 +6,19 @@
  * last record read; a position behind the trim horizon resumes at TRIM_HORIZON. The shard
  * has ended when a read (or GetShardIterator) gives no next iterator.
  *
- * The reader knows nothing of lanes, batches or checkpoints: how much it may read is the
- * intake's answer (ShardIntake.readLimit), which is where the per-shard buffer of §4
- * (revised) goes: a fixed Limit while the buffer holds less than its bound.
+ * The reader knows nothing of lanes, batches or checkpoints. Every read asks for the
+ * service maximum (§4 revised: Limit 10000 Kinesis, 1000 DynamoDB), whenever the intake's
+ * buffer has room (ShardIntake.hasRoom). Pacing (§4): after a read that came back empty and
+ * not behind, the next waits `idlePollMs`; and two reads of the shard are never closer than
+ * `minReadIntervalMs` (start to start), backlog or not.
  *
  * Why no p-queue for reads (issue #12 asked): a shard has one iterator, single-use, so its
  * reads are sequential by construction and a process holds one read in flight per shard it
  * leases. A process-wide concurrency bound would make shards wait on one another, raising
  * the iterator age of healthy shards behind a slow one, and AWS's read limits are per shard
  * (5 GetRecords/s), not per process. What §4 bounds per process is buffered bytes, which a
- * queue of calls cannot express. (p-queue's `interval` may fit §4's per-shard
- * `minReadIntervalMs` when the buffer lands.)
+ * queue of calls cannot express. The per-shard `minReadIntervalMs` is one timestamp here:
+ * a p-queue per shard for it would hold one task at a time.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff, type BackoffPolicy } from '../../../aws/backoff.js';
@@ -28,13 +30,10 @@ import type { ShardMetrics } from './shard-metrics.js';
 /** Failed reads and GetShardIterator calls: 1 s doubling to 10 s (streams.md §4). */
 export const READ_BACKOFF: BackoffPolicy = { firstMs: 1000, maxMs: 10_000 };
 
-/** Where the reader puts what it reads, and what tells it how much it may read. */
+/** Where the reader puts what it reads, and what tells it whether it may read. */
 export interface ShardIntake {
-  /**
-   * How many records the next GetRecords may ask for (clamped by the reader to the
-   * service's maximum); 0: no room, the reader waits for `roomMayHaveOpened`.
-   */
-  readLimit(): number;
+  /** Whether the shard's buffer (and the process's) has room for another read; false: the reader waits for `roomMayHaveOpened`. */
+  hasRoom(): boolean;
   /** Resolves when room may have opened (or the processor stops); the reader asks again. */
   roomMayHaveOpened(): Promise<void>;
   /**
@@ -56,15 +55,37 @@ export interface ShardReaderOptions {
   storedCheckpoint: () => Promise<string | undefined>;
   /** Where to start when the shard has no checkpoint (streams.md §3). */
   start: IteratorPosition | undefined;
-  metrics: Pick<ShardMetrics, 'polled' | 'sourceError'>;
+  metrics: Pick<ShardMetrics, 'polled' | 'sourceError' | 'sourceRequest'>;
   warnings: SourceWarningContext;
   /** LastProcessingResult of a read problem, and `null` once reads work again. */
   report: (result: { readError: string | null }) => Promise<void>;
   /** Aborted on any stop: the reader ends, its waits are cut short. */
   stopping: AbortSignal;
+  /** `streams.idlePollMs` and `streams.minReadIntervalMs`, resolved for the source (§4). */
+  pacing: ReadPacing;
   /** Default READ_BACKOFF; tests pass shorter delays. */
   backoff?: BackoffPolicy;
+  /** Default: Date.now and timers; tests pass a fake clock. */
+  clock?: ReaderClock;
 }
+
+export interface ReadPacing {
+  /** Wait after a read that returned no records and was not behind (§4). */
+  idlePollMs: number;
+  /** Least time between the starts of two reads of the shard (§4). */
+  minReadIntervalMs: number;
+}
+
+export interface ReaderClock {
+  now(): number;
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const realClock: ReaderClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
+};
 
 export class ShardReader {
   /** Last sequence number read (kept or filtered): where a new iterator resumes. */
@@ -72,9 +93,13 @@ export class ShardReader {
   /** LastProcessingResult shows a read error: the next good read clears it. */
   private showingReadError = false;
   private readonly policy: BackoffPolicy;
+  private readonly clock: ReaderClock;
+  /** No read starts before this (the minimum interval, the idle wait). */
+  private nextReadAt = -Infinity;
 
   constructor(private readonly options: ShardReaderOptions) {
     this.policy = options.backoff ?? READ_BACKOFF;
+    this.clock = options.clock ?? realClock;
   }
 
   /** The first iterator: after the checkpoint, else at the start position; undefined: nothing to read. */
@@ -86,20 +111,26 @@ export class ShardReader {
 
   /** Reads from `firstIterator` until the shard ends or the processor stops; always closes the intake. */
   async run(firstIterator: string | undefined): Promise<void> {
-    const { source, intake, shardId, stopping } = this.options;
+    const { source, intake, shardId, stopping, pacing } = this.options;
     let iterator = firstIterator;
     const backoff = new Backoff(this.policy);
     try {
       while (!stopping.aborted && iterator !== undefined) {
-        const limit = intake.readLimit();
-        if (limit <= 0) {
+        if (!intake.hasRoom()) {
           await intake.roomMayHaveOpened();
           continue;
         }
+        const wait = this.nextReadAt - this.clock.now();
+        if (wait > 0) {
+          await this.pause(wait);
+          continue; // the room is asked again: other shards may have filled the process's cap meanwhile
+        }
         let result;
-        const readStartedAt = Date.now();
+        const readStartedAt = this.clock.now();
+        this.nextReadAt = readStartedAt + pacing.minReadIntervalMs;
         try {
-          result = await source.read(shardId, iterator, Math.min(limit, source.traits.maxRecordsPerRead));
+          this.options.metrics.sourceRequest('GetRecords');
+          result = await source.read(shardId, iterator, source.traits.maxRecordsPerRead);
           if (backoff.failuresInARow > 0 || this.showingReadError) await this.clearReadError();
           backoff.reset();
         } catch (error) {
@@ -113,8 +144,10 @@ export class ShardReader {
         if (last) this.lastRead = last.sequenceNumber;
         await intake.put(result.records);
         const idle = result.records.length === 0 && !((result.millisBehindLatest ?? 0) > 0);
-        if (idle) intake.caughtUp(readStartedAt);
-        if (idle && iterator !== undefined) await this.pause(source.traits.idlePollIntervalMs);
+        if (idle) {
+          intake.caughtUp(readStartedAt);
+          this.nextReadAt = Math.max(this.nextReadAt, this.clock.now() + pacing.idlePollMs);
+        }
       }
     } finally {
       intake.close();
@@ -153,6 +186,7 @@ export class ShardReader {
     const backoff = new Backoff(this.policy);
     while (!stopping.aborted) {
       try {
+        this.options.metrics.sourceRequest('GetShardIterator');
         return await source.getIterator(shardId, position);
       } catch (error) {
         const delay = backoff.fail();
@@ -174,7 +208,7 @@ export class ShardReader {
   }
 
   private async pause(ms: number): Promise<void> {
-    if (ms <= 0) return;
-    await sleep(ms, undefined, { signal: this.options.stopping }).catch(() => undefined);
+    if (ms <= 0 || this.options.stopping.aborted) return;
+    await this.clock.sleep(ms, this.options.stopping);
   }
 }

@@ -68,7 +68,7 @@ export function scriptedShard(initial: StreamRecord[], options: ScriptedShardOpt
     return at < 0 ? held.length : at + 1;
   };
   const source: StreamSource = {
-    traits: { type: 'kinesis', maxRecordsPerRead: options.maxRecordsPerRead ?? 10_000, idlePollIntervalMs: options.idlePollIntervalMs ?? 5, batchInfoKey: 'KinesisBatchInfo', arrivalTimePrecision: 'milliseconds' },
+    traits: { type: 'kinesis', maxRecordsPerRead: options.maxRecordsPerRead ?? 10_000, defaultIdlePollMs: options.idlePollIntervalMs ?? 5, defaultMinReadIntervalMs: 0, batchInfoKey: 'KinesisBatchInfo', arrivalTimePrecision: 'milliseconds' },
     eventSourceArn: STREAM_ARN,
     streamArn: STREAM_ARN,
     filterView: (event) => event,
@@ -116,13 +116,14 @@ export function keptWarnings(): { context: SourceWarningContext; messages: strin
 }
 
 /** Shard metrics that do nothing but count what the test asks about. */
-export function countedMetrics(): { metrics: ShardMetrics; counts: { polled: number; filteredOut: number; sourceErrors: number; lag: number[] } } {
-  const counts = { polled: 0, filteredOut: 0, sourceErrors: 0, lag: [] as number[] };
+export function countedMetrics(): { metrics: ShardMetrics; counts: { polled: number; filteredOut: number; sourceErrors: number; lag: number[]; requests: Record<string, number> } } {
+  const counts = { polled: 0, filteredOut: 0, sourceErrors: 0, lag: [] as number[], requests: {} as Record<string, number> };
   const metrics: ShardMetrics = {
     ...shardMetrics(undefined, { mappingId: 'm-1', functionName: 'f', eventSourceArn: STREAM_ARN } as never, SHARD),
     polled: (n) => void (counts.polled += n),
     filteredOut: (n) => void (counts.filteredOut += n),
     sourceError: () => void counts.sourceErrors++,
+    sourceRequest: (operation) => void (counts.requests[operation] = (counts.requests[operation] ?? 0) + 1),
     checkpointLag: (n) => void counts.lag.push(n),
   };
   return { metrics, counts };

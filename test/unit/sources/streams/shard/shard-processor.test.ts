@@ -4,6 +4,7 @@
  * each batch and SHARD_END at the end, a saved batch resumed first, a fenced checkpoint
  * stopping the shard, and a stop mid-retry.
  */
+import { streamReading, type StreamReading } from '../../../../../src/sources/streams/read-settings.js';
 import { describe, expect, it } from 'vitest';
 import type { BatchJobData } from '../../../../../src/pipeline/index.js';
 import type { InvocationOutcome } from '../../../../../src/targets/index.js';
@@ -28,10 +29,12 @@ interface Options {
   saved?: SavedBatch[];
   answer?: (data: BatchJobData) => InvocationOutcome;
   fenceCheckpointAt?: string;
+  reading?: StreamReading;
+  pageSize?: number;
 }
 
 function processorOf(read: StreamRecord[], options: Options = {}) {
-  const shard = scriptedShard(read);
+  const shard = scriptedShard(read, options.pageSize ? { pageSize: options.pageSize } : {});
   const checkpoints: string[] = [];
   const invoked: number[][] = [];
   const batchEvents: string[] = [];
@@ -43,7 +46,7 @@ function processorOf(read: StreamRecord[], options: Options = {}) {
     ended = () => resolve('ended');
     lost = () => resolve('lost');
   });
-  const { metrics } = countedMetrics();
+  const { metrics, counts } = countedMetrics();
   const processor = new ShardProcessor(
     {
       mappingId: 'm-1',
@@ -61,6 +64,7 @@ function processorOf(read: StreamRecord[], options: Options = {}) {
     LEASE,
     {
       source: shard.source,
+      reading: options.reading ?? streamReading(),
       checkpoints: {
         get: async () => options.stored,
         write: async (_lease, position) => {
@@ -98,10 +102,41 @@ function processorOf(read: StreamRecord[], options: Options = {}) {
       logger: silentLogger(),
     },
   );
-  return { processor, shard, checkpoints, invoked, batchEvents, done, maxInFlight: () => maxInFlight };
+  return { processor, shard, checkpoints, invoked, batchEvents, done, counts, maxInFlight: () => maxInFlight };
 }
 
 describe('ShardProcessor', () => {
+  it('drains 20,000 records at BatchSize 100 with two reads of 10,000 (the second ends the closed shard)', async () => {
+    const harness = processorOf(records(20_000), { settings: { batchSize: 100 }, answer: () => success() });
+    harness.processor.start();
+    expect(await harness.done).toBe('ended');
+    expect(harness.invoked.flat()).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
+    expect(harness.invoked).toHaveLength(200);
+    // Reading per batch (§4's first rule) took 200 reads.
+    expect(harness.shard.reads().map((r) => r.limit)).toEqual([10_000, 10_000]);
+    expect(harness.counts.requests.GetRecords).toBe(2);
+  });
+
+  it('pauses reading of every shard while the process cap is reached, and loses or reorders nothing', async () => {
+    const reading = streamReading({ maxBufferedBytes: 2000 });
+    const shards = [processorOf(records(60), { reading, pageSize: 10, settings: { batchSize: 5 } }), processorOf(records(60), { reading, pageSize: 10, settings: { batchSize: 5 } })];
+    const heldAtRead: number[] = [];
+    for (const { shard } of shards) {
+      const read = shard.source.read.bind(shard.source);
+      shard.source.read = async (...args) => {
+        heldAtRead.push(reading.accountant.bytes);
+        return read(...args);
+      };
+    }
+    for (const { processor } of shards) processor.start();
+    expect(await Promise.all(shards.map((s) => s.done))).toEqual(['ended', 'ended']);
+    const pageBytes = 10 * (record(1).sizeBytes + 1);
+    expect(pageBytes).toBeGreaterThan(1000); // two pages exceed the cap: the cap is reached
+    expect(Math.max(...heldAtRead)).toBeLessThanOrEqual(2000); // no read started over the cap
+    for (const { invoked } of shards) expect(invoked.flat()).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(reading.accountant.bytes).toBe(0); // the ended shards hold nothing
+  });
+
   it('invokes the batches of a closed shard one after another in order, checkpoints each, then SHARD_END', async () => {
     const harness = processorOf(records(5));
     harness.processor.start();

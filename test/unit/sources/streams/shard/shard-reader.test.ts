@@ -6,18 +6,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backoffSchedule } from '../../../../../src/aws/backoff.js';
-import { READ_BACKOFF, ShardReader, type ShardIntake } from '../../../../../src/sources/streams/shard/shard-reader.js';
+import { READ_BACKOFF, ShardReader, type ReadPacing, type ReaderClock, type ShardIntake } from '../../../../../src/sources/streams/shard/shard-reader.js';
 import type { IteratorPosition, StreamRecord } from '../../../../../src/sources/streams/stream-source.js';
 import { countedMetrics, keptWarnings, nsOf, records, scriptedShard, seq, SHARD, sourceError, type ScriptedShard } from './scripted-stream.js';
 
-/** An intake that takes everything up to `limits()` and keeps what it got. */
-function recordingIntake(limits: () => number = () => 100) {
+/** An intake that takes everything while `room()` says so and keeps what it got. */
+function recordingIntake(room: () => boolean = () => true) {
   const pages: StreamRecord[][] = [];
   const caughtUp: number[] = [];
   let closed = false;
   let wake: (() => void) | undefined;
   const intake: ShardIntake = {
-    readLimit: limits,
+    hasRoom: room,
     roomMayHaveOpened: () => new Promise<void>((resolve) => (wake = resolve)),
     put: async (page) => void pages.push(page),
     caughtUp: (at) => void caughtUp.push(at),
@@ -26,7 +26,21 @@ function recordingIntake(limits: () => number = () => 100) {
   return { intake, pages, caughtUp, closed: () => closed, wake: () => wake?.() };
 }
 
-function readerOf(shard: ScriptedShard, intake: ShardIntake, options: { start?: IteratorPosition; stored?: string; firstMs?: number; maxMs?: number } = {}) {
+/** A clock that only moves when the reader sleeps (or a test moves it): gaps between reads are exact. */
+function fakeClock(): ReaderClock & { advance: (ms: number) => void } {
+  let now = 1_000_000;
+  return {
+    now: () => now,
+    sleep: async (ms) => void (now += ms),
+    advance: (ms) => void (now += ms),
+  };
+}
+
+function readerOf(
+  shard: ScriptedShard,
+  intake: ShardIntake,
+  options: { start?: IteratorPosition; stored?: string; firstMs?: number; maxMs?: number; pacing?: Partial<ReadPacing>; clock?: ReaderClock } = {},
+) {
   const stopping = new AbortController();
   const { context, messages } = keptWarnings();
   const { metrics, counts } = countedMetrics();
@@ -42,21 +56,63 @@ function readerOf(shard: ScriptedShard, intake: ShardIntake, options: { start?: 
     report: async ({ readError }) => void reports.push(readError),
     stopping: stopping.signal,
     backoff: { firstMs: options.firstMs ?? 1, maxMs: options.maxMs ?? 1 },
+    pacing: { idlePollMs: shard.source.traits.defaultIdlePollMs, minReadIntervalMs: 0, ...options.pacing },
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return { reader, stopping, messages, counts, reports };
 }
 
 describe('ShardReader', () => {
-  it('reads a closed shard in order into its intake, asking for what the intake allows, then closes the intake', async () => {
-    const shard = scriptedShard(records(7));
-    const sink = recordingIntake(() => 3);
+  it('reads a closed shard in order into its intake, asking for the service maximum each time, then closes the intake', async () => {
+    const shard = scriptedShard(records(7), { pageSize: 3 });
+    const sink = recordingIntake();
     const { reader, counts } = readerOf(shard, sink.intake);
     await reader.run(await reader.open(undefined));
     expect(shard.calls[0]).toMatchObject({ op: 'getIterator', position: { type: 'TRIM_HORIZON' } });
-    expect(shard.reads().map((r) => r.limit)).toEqual([3, 3, 3]);
+    expect(shard.reads().map((r) => r.limit)).toEqual([10_000, 10_000, 10_000]);
     expect(sink.pages.map(nsOf)).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
     expect(counts.polled).toBe(7);
+    expect(counts.requests).toEqual({ GetShardIterator: 1, GetRecords: 3 });
     expect(sink.closed()).toBe(true);
+  });
+
+  it('never lets two reads of the shard start closer than minReadIntervalMs, under backlog too, counting the read time in', async () => {
+    const shard = scriptedShard(records(25), { pageSize: 5 });
+    const clock = fakeClock();
+    const started: number[] = [];
+    const read = shard.source.read.bind(shard.source);
+    shard.source.read = async (...args) => {
+      started.push(clock.now());
+      clock.advance(started.length % 2 === 0 ? 150 : 250); // reads that take less and more than the interval
+      return read(...args);
+    };
+    const sink = recordingIntake();
+    const { reader } = readerOf(shard, sink.intake, { clock, pacing: { minReadIntervalMs: 200, idlePollMs: 0 } });
+    await reader.run(await reader.open(undefined));
+    const gaps = started.slice(1).map((t, i) => t - started[i]!);
+    expect(gaps).toEqual([250, 200, 250, 200]); // a slow read is followed at once, a fast one after the rest of the interval
+    expect(sink.pages.flatMap(nsOf)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  });
+
+  it('waits idlePollMs after an empty read that is not behind, and the minimum interval when that is longer', async () => {
+    for (const [idlePollMs, minReadIntervalMs, expected] of [
+      [300, 200, 300],
+      [50, 200, 200],
+      [0, 0, 0],
+    ] as const) {
+      const shard = scriptedShard([], { closed: false });
+      const clock = fakeClock();
+      const { reader, stopping } = readerOf(shard, recordingIntake().intake, { clock, pacing: { idlePollMs, minReadIntervalMs } });
+      const started: number[] = [];
+      const read = shard.source.read.bind(shard.source);
+      shard.source.read = async (...args) => {
+        started.push(clock.now());
+        if (started.length === 4) stopping.abort();
+        return read(...args);
+      };
+      await reader.run('it-0');
+      expect(started.slice(1).map((t, i) => t - started[i]!)).toEqual([expected, expected, expected]);
+    }
   });
 
   it('starts after the checkpoint when there is one', async () => {
@@ -68,26 +124,26 @@ describe('ShardReader', () => {
     expect(sink.pages.flatMap(nsOf)).toEqual([4, 5]);
   });
 
-  it("never asks for more than the service's maximum per read", async () => {
-    const shard = scriptedShard(records(3), { maxRecordsPerRead: 2 });
-    const sink = recordingIntake(() => 10_000);
+  it("asks for the service's maximum per read, DynamoDB's 1000 included", async () => {
+    const shard = scriptedShard(records(3), { maxRecordsPerRead: 1000, pageSize: 2 });
+    const sink = recordingIntake();
     const { reader } = readerOf(shard, sink.intake);
     await reader.run(await reader.open(undefined));
-    expect(shard.reads().map((r) => r.limit)).toEqual([2, 2]);
+    expect(shard.reads().map((r) => r.limit)).toEqual([1000, 1000]);
   });
 
   it('does not read while the intake has no room, and reads again once room may have opened', async () => {
     const shard = scriptedShard(records(2));
-    let room = 0;
+    let room = false;
     const sink = recordingIntake(() => room);
     const { reader } = readerOf(shard, sink.intake);
     const running = reader.run(await reader.open(undefined));
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(shard.reads()).toHaveLength(0);
-    room = 5;
+    room = true;
     sink.wake();
     await running;
-    expect(shard.reads().map((r) => r.limit)).toEqual([5]);
+    expect(shard.reads().map((r) => r.limit)).toEqual([10_000]);
     expect(sink.pages.flatMap(nsOf)).toEqual([1, 2]);
   });
 
