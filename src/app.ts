@@ -143,6 +143,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         redis: redisAt,
         prefix,
         workerConcurrency: config.pipeline.workerConcurrency,
+        runLocally: config.pipeline.runLocally,
         targets,
         logger: pipelineLogger,
         invocationWarnings,

@@ -319,7 +319,13 @@ export const configSchema = z
           .min(1)
           .max(10000)
           .default(256)
-          .describe('Batch jobs (BullMQ queue `invoke`) this process invokes at once, for all mappings.'),
+          .describe('Batch jobs this process invokes at once (its own and those it takes from the BullMQ queue `invoke`), for all mappings.'),
+        runLocally: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Run a batch job in the process that read the batch while it has a free job slot, not as a BullMQ job (about 45 Redis commands each); only the overflow goes through the BullMQ queue `invoke` to any process. `false` sends every job through the queue.',
+          ),
       })
       .strict()
       .prefault({}),

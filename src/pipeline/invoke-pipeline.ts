@@ -1,8 +1,22 @@
 /**
- * The BullMQ side of the pipeline: a queue `invoke` on Sluice's Redis, a worker that runs
- * batch jobs from any process, and a QueueEvents listener that hands each job's result
- * back to the poller awaiting it. Job ids are chosen before the job is added, so a result
- * can never arrive before its waiter is registered.
+ * The pipeline: a batch job runs in the process that submitted it while that process has a
+ * free job slot, else through the BullMQ queue `invoke` on Sluice's Redis, whose workers
+ * run batch jobs from any process, and a QueueEvents listener hands each job's result back
+ * to the poller awaiting it. Job ids are chosen before the job is added, so a result can
+ * never arrive before its waiter is registered.
+ *
+ * Why a job runs where it was submitted when it can (issue #13, chosen): a BullMQ job costs
+ * Redis about 45 commands and 4-5 sequential round trips (add, fetch, move to active, move
+ * to finished, the result's event), measured with INFO commandstats
+ * (test/e2e/redis-commands.test.ts). Every Sluice process shares one Redis, so that cost
+ * capped a cluster's throughput, and with Redis across a network it sat on every batch's
+ * critical path. What the queue gives a job, that a process other than its submitter may
+ * run it, matters only when the submitter has no free slot: the submitter waits for the
+ * result anyway, and a job whose submitter died has nobody to hand its result to (SQS
+ * messages come back after their visibility timeout; a stream's new lease holder replays
+ * from the checkpoint). So the queue stays the overflow: a saturated process's jobs go
+ * there and any process's worker with a free slot takes them. Both kinds share the
+ * process's slots (job-slots.ts) and both check the job's fence (job-fence.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
@@ -12,9 +26,10 @@ import type { FunctionTargets } from './function-targets.js';
 import { invokeJob } from './invoke-job.js';
 import { RateLimitedWarnings, rateLimitedErrorListener } from '../observability/rate-limited-warnings.js';
 import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
-import { unlessFenced } from './job-fence.js';
+import { unlessFenced, type FenceGuard } from './job-fence.js';
 import type { RedisTarget } from '../redis/connection-options.js';
 import { bullConnection } from './bull-connection.js';
+import { JobSlots } from './job-slots.js';
 
 export interface InvokePipelineOptions {
   /** Sluice's Redis (src/redis/connection-options.ts). */
@@ -41,6 +56,11 @@ export interface InvokePipelineOptions {
   jobLockMs?: number;
   /** Counts jobs refused by their fence (job-fence.ts), invocations in flight and failed attempts' causes. */
   metrics?: SluiceMetrics;
+  /**
+   * Run a job in the submitting process while it has a free slot (default true); false
+   * sends every job through the BullMQ queue (`pipeline.runLocally`).
+   */
+  runLocally?: boolean;
 }
 
 /**
@@ -117,6 +137,10 @@ export class InvokePipeline {
   private readonly invocationWarnings: RateLimitedWarnings;
   private running = 0;
   private readonly noJobRunsWaiters: Array<() => void> = [];
+  /** The process's `workerConcurrency`, shared by local and BullMQ jobs; absent when this process only submits. */
+  private slots?: JobSlots;
+  private guard?: FenceGuard;
+  private closing = false;
 
   constructor(private readonly options: InvokePipelineOptions) {
     this.connectionWarnings = new RateLimitedWarnings(options.logger);
@@ -151,7 +175,9 @@ export class InvokePipeline {
     if (this.options.workerConcurrency > 0) {
       const { connection, release } = bullConnection(redis);
       this.releases.push(release);
-      const guard = { redis: () => this.queue!.getBackend().client, logger, ...(this.options.metrics ? { metrics: this.options.metrics } : {}) };
+      this.slots = new JobSlots(this.options.workerConcurrency);
+      this.guard = { redis: () => this.queue!.getBackend().client, logger, ...(this.options.metrics ? { metrics: this.options.metrics } : {}) };
+      const slots = this.slots;
       // A job whose lock ran out (its process paused or died) is run again (BullMQ's default
       // maxStalledCount 1; stalled twice, it fails), by choice: its submitter may be alive and
       // waiting for it (only the worker's process stopped), and running it again is what lets
@@ -162,13 +188,11 @@ export class InvokePipeline {
       this.worker = new Worker<BatchJobData, BatchJobResult>(
         INVOKE_QUEUE,
         async (job: Job<BatchJobData, BatchJobResult>) => {
-          this.running++;
-          try {
-            return await unlessFenced(job.data, job.id!, guard, () => this.runJob(job.data, job.id!));
-          } finally {
-            this.running--;
-            if (this.running === 0) for (const resolve of this.noJobRunsWaiters.splice(0)) resolve();
-          }
+          // Jobs run where they were submitted may hold every slot: this one waits for one
+          // (its lock is renewed meanwhile). A job of a saturated process reaches this only
+          // when no process had a free slot at submit time, so the wait is the queue's own.
+          await slots.take();
+          return this.runInSlot(job.data, job.id!);
         },
         {
           connection,
@@ -193,11 +217,33 @@ export class InvokePipeline {
     }
   }
 
-  /** Adds the batch job and resolves with its result, whichever process ran it. */
+  /** Runs one job in a slot already taken, checking its fence first; gives the slot back. */
+  private async runInSlot(data: BatchJobData, batchId: string): Promise<BatchJobResult> {
+    this.running++;
+    try {
+      return await unlessFenced(data, batchId, this.guard!, () => this.runJob(data, batchId));
+    } finally {
+      this.running--;
+      this.slots!.give();
+      if (this.running === 0) for (const resolve of this.noJobRunsWaiters.splice(0)) resolve();
+    }
+  }
+
+  /**
+   * Runs the batch job and resolves with its result: here when this process has a free
+   * slot, else as a BullMQ job, whichever process runs it.
+   */
   submit(data: BatchJobData): Promise<BatchJobResult> {
     if (!this.queue) return Promise.reject(new BatchJobError('pipeline not started'));
     const jobId = randomUUID();
     const result = new Promise<BatchJobResult>((resolve, reject) => this.waiters.set(jobId, { resolve, reject }));
+    if (this.options.runLocally !== false && !this.closing && this.slots?.tryTake()) {
+      this.runInSlot(data, jobId).then(
+        (value) => this.settle(jobId, (w) => w.resolve(value)),
+        (error: unknown) => this.settle(jobId, (w) => w.reject(new BatchJobError(error instanceof Error ? error.message : String(error)))),
+      );
+      return result;
+    }
     this.queue
       .add('batch', data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } })
       .catch((error: unknown) => this.settle(jobId, (w) => w.reject(new BatchJobError(`could not enqueue batch: ${(error as Error).message}`))));
@@ -241,6 +287,7 @@ export class InvokePipeline {
    * visibility timeout). Waiters still pending are rejected.
    */
   async close(graceMs = 0): Promise<void> {
+    this.closing = true;
     if (this.worker) {
       const worker = this.worker;
       const closed = worker.close().then(

@@ -58,6 +58,8 @@ const runsPollers = (mapping: StoredMapping): boolean =>
 export class Supervisor {
   private reconcileTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
+  /** The generation this process last marked applied, per mapping. */
+  private readonly marked = new Map<string, number>();
   private running = false;
   /** UUIDs with a reconcile running, so bursts of changes coalesce. */
   private readonly pending = new Map<string, Promise<void>>();
@@ -192,6 +194,7 @@ export class Supervisor {
         this.options.logger.warn({ mappingId: uuid }, 'mapping vanished from the store while its poller ran (store lost?): stopping its poller');
       }
       await this.stopRunner(uuid);
+      this.marked.delete(uuid);
       // A deleted mapping's series go (metrics.md §1).
       this.options.metrics?.removeMapping(uuid);
       return;
@@ -210,7 +213,14 @@ export class Supervisor {
     } else {
       await this.stopRunner(uuid);
     }
-    await this.registry.markApplied(uuid, mapping.generation);
+    // The mark is read only to settle a transitional state (allApplied): a steady mapping
+    // whose generation this process marked already is not marked again at every reconcile
+    // (issue #13: an idle mapping's Redis work). A transitional one always is, so a mark
+    // lost with the store is written again when it matters.
+    if (isTransitional(mapping.State) || this.marked.get(uuid) !== mapping.generation) {
+      await this.registry.markApplied(uuid, mapping.generation);
+      this.marked.set(uuid, mapping.generation);
+    }
     if (isTransitional(mapping.State)) await this.settle(uuid);
   }
 

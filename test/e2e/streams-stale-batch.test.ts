@@ -112,7 +112,9 @@ describe('a stream batch whose worker was stopped while invoking it', () => {
         // A timeout longer than any answer is held, so no held invocation times out.
         functions: { fn: { http: `${target.url}${path}`, timeout: 60 } },
         streams: { leaseMs: 2000 },
-        pipeline: { workerConcurrency: 1 },
+        // Every job through the BullMQ queue: the stale job this test is about is a queued job
+        // another process's worker takes over (a job run where it was submitted dies with it).
+        pipeline: { workerConcurrency: 1, runLocally: false },
         supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
       });
       const [a, b] = await Promise.all([startSluiceProcess(db, configFor('/a')), startSluiceProcess(db, configFor('/b'))]);

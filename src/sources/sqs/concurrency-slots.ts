@@ -38,23 +38,6 @@ end
 return 0
 `;
 
-/**
- * KEYS: slots. ARGV: expiry, tokens... Renews the tokens still in the set and returns the
- * others (taken over once expired). An expired token still in the set is renewed: no slot
- * was taken since it expired (taking one removes expired tokens first), so the cap holds.
- */
-const RENEW = `
-local lost = {}
-for i = 2, #ARGV do
-  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
-    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
-  else
-    table.insert(lost, ARGV[i])
-  end
-end
-return lost
-`;
-
 /** Renewals per lease: a slot survives two missed renewals. */
 const RENEWALS_PER_LEASE = 3;
 
@@ -103,10 +86,25 @@ export class ConcurrencySlots {
     await this.redis.zrem(this.key, token);
   }
 
+  /**
+   * Renews the tokens still in the set; the others are lost (taken over once expired). An
+   * expired token still in the set is renewed: no slot was taken since it expired (taking
+   * one removes expired tokens first), so the cap holds.
+   *
+   * One command per renewal however many slots are held (issue #13: idle mappings renew
+   * their slots forever): ZADD XX renews only tokens still there and CH counts them.
+   * Only when it renewed fewer than it was given does a ZMSCORE say which are gone (a
+   * token whose expiry did not change, same millisecond, counts as not renewed there and
+   * is found present).
+   */
   private async renew(tokens: string[]): Promise<void> {
     const expiry = Date.now() + this.leaseMs;
-    const lost = (await this.redis.eval(RENEW, 1, this.key, String(expiry), ...tokens)) as string[];
-    const gone = new Set(lost);
+    const renewed = await this.redis.zadd(this.key, 'XX', 'CH', ...tokens.flatMap((token) => [expiry, token]));
+    const gone = new Set<string>();
+    if (Number(renewed) < tokens.length) {
+      const scores = await this.redis.zmscore(this.key, ...tokens);
+      tokens.forEach((token, i) => scores[i] === null && gone.add(token));
+    }
     for (const token of tokens) {
       if (!this.held.has(token)) continue; // released meanwhile
       if (gone.has(token)) this.held.delete(token);

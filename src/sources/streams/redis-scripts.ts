@@ -86,6 +86,36 @@ return out
 `;
 
 /**
+ * A stream poller's round in one script (issue #13: an idle mapping's Redis work): extend
+ * the leases still held with their token, as renewLeasesScript, and read every lease of
+ * the mapping after that, with the server's time to judge expiry. KEYS: leases. ARGV:
+ * leaseMs, then (shardId, workerId, token) per lease (none: only the read).
+ * Returns {now, expiries, fields}: `expiries` per lease as renewLeasesScript's reply,
+ * `fields` the lease hash as HGETALL gives it, renewals included.
+ */
+export const renewAndReadLeasesScript = `${PRELUDE}
+local now = now_ms()
+local expires = now + tonumber(ARGV[1])
+local fields = redis.call('HGETALL', KEYS[1])
+local index = {}
+for i = 1, #fields, 2 do index[fields[i]] = i + 1 end
+local out = {}
+for i = 2, #ARGV, 3 do
+  local at = index[ARGV[i]]
+  local token, _, holder = parse(at and fields[at])
+  if holder ~= '' and holder == ARGV[i + 1] and token == tonumber(ARGV[i + 2]) then
+    local value = encode(token, expires, holder)
+    redis.call('HSET', KEYS[1], ARGV[i], value)
+    fields[at] = value
+    out[#out + 1] = expires
+  else
+    out[#out + 1] = 0
+  end
+end
+return {now, out, fields}
+`;
+
+/**
  * Give a lease up at once (shutdown, shard done). KEYS: leases. ARGV: shardId, workerId,
  * token. Keeps the token. Returns 1 when released, 0 when the lease was no longer held.
  */

@@ -63,8 +63,15 @@ export interface StreamPollerDependencies {
 
 /** How often shards are listed again (streams.md §2, chosen). */
 const RELIST_INTERVAL_MS = 60_000;
-/** Balancing rounds: often enough to take over a dead worker's shards promptly. */
-const ROUND_INTERVAL_MS = 1000;
+/**
+ * Rounds run every third of the lease (chosen, issue #13): that many renewals a lease
+ * needs anyway (two may fail before it runs out), and balancing rides along in the same
+ * script. A dead worker's shards are taken within the lease plus a third of it; a
+ * released one (a stopping process) within a third of the lease. The former 1 s rounds
+ * took those a few seconds sooner at the default 10 s lease, and cost every idle mapping
+ * about 9 Redis commands a second.
+ */
+const roundIntervalMs = (leaseMs: number): number => Math.max(100, Math.floor(leaseMs / 3));
 
 export class StreamPoller {
   private running = false;
@@ -119,7 +126,7 @@ export class StreamPoller {
         .finally(() => (this.roundInFlight = undefined));
     };
     tick();
-    this.timer = setInterval(tick, Math.min(ROUND_INTERVAL_MS, Math.floor(this.deps.leaseMs / 3)));
+    this.timer = setInterval(tick, roundIntervalMs(this.deps.leaseMs));
     this.timer.unref();
   }
 
@@ -137,10 +144,21 @@ export class StreamPoller {
     this.warnings.warnings.close();
   }
 
+  /**
+   * One round: renew the leases held and read the mapping's leases (one script), list the
+   * shards now and then, take this worker's share. The checkpoints are read only when some
+   * listed shard is free or its lease expired (issue #13: an idle mapping's Redis work):
+   * while every listed shard is held, each was ready when it was taken and a shard read to
+   * its end is released by its holder (or its lease expires), so no readiness can change.
+   */
   private async round(): Promise<void> {
     const { mappingId } = this.settings;
     // Renew first: a failing listing must not let the shards already held lose their leases.
-    await this.renewHeld();
+    const { renewed, lost, owners } = await this.leases.renewAndRead(
+      mappingId,
+      [...this.processors.values()].map((p) => p.lease),
+    );
+    this.applyRenewals(renewed, lost);
     if (!this.running) return;
     if (this.relistSoon || Date.now() - this.listedAt > RELIST_INTERVAL_MS) {
       try {
@@ -157,13 +175,19 @@ export class StreamPoller {
         return;
       }
     }
-    const checkpoints = await this.checkpoints.all(mappingId);
-    const listed = new Set(this.shards.map((s) => s.shardId));
-    // Parents before children (§2): parents still listed must be read to their end.
-    const parentsDone = (shard: ShardInfo) =>
-      [shard.parentShardId, shard.adjacentParentShardId].every((p) => p === undefined || !listed.has(p) || checkpoints.get(p) === SHARD_END);
-    const ready = this.shards.filter((s) => checkpoints.get(s.shardId) !== SHARD_END && parentsDone(s)).map((s) => s.shardId);
-    const { acquired, stolen } = await this.balancer.round(mappingId, this.deps.liveWorkers(), ready);
+    const allHeld = this.shards.every((s) => owners.get(s.shardId)?.expired === false);
+    let ready: string[];
+    if (allHeld) {
+      ready = this.shards.map((s) => s.shardId);
+    } else {
+      const checkpoints = await this.checkpoints.all(mappingId);
+      const listed = new Set(this.shards.map((s) => s.shardId));
+      // Parents before children (§2): parents still listed must be read to their end.
+      const parentsDone = (shard: ShardInfo) =>
+        [shard.parentShardId, shard.adjacentParentShardId].every((p) => p === undefined || !listed.has(p) || checkpoints.get(p) === SHARD_END);
+      ready = this.shards.filter((s) => checkpoints.get(s.shardId) !== SHARD_END && parentsDone(s)).map((s) => s.shardId);
+    }
+    const { acquired, stolen } = await this.balancer.round(mappingId, this.deps.liveWorkers(), ready, owners);
     for (const lease of acquired) {
       if (!this.processors.has(lease.shardId)) this.deps.metrics?.leaseChange(mappingId, lease === stolen ? 'stolen' : 'acquired');
       await this.startShard(lease);
@@ -171,17 +195,16 @@ export class StreamPoller {
     this.deps.metrics?.shardLeases(mappingId, this.processors.size);
   }
 
-  private async renewHeld(): Promise<void> {
-    if (this.processors.size === 0) return;
-    const { renewed, lost } = await this.leases.renewAll([...this.processors.values()].map((p) => p.lease));
+  private applyRenewals(renewed: readonly Lease[], lost: readonly Lease[]): void {
     for (const lease of renewed) {
       const held = this.processors.get(lease.shardId);
-      if (held) {
+      // Only the lease renewed: a shard restarted meanwhile holds a newer one.
+      if (held && held.lease.token === lease.token) {
         held.lease = lease;
         held.processor.updateLease(lease);
       }
     }
-    for (const lease of lost) this.loseShard(lease.shardId);
+    for (const lease of lost) if (this.processors.get(lease.shardId)?.lease.token === lease.token) this.loseShard(lease.shardId);
   }
 
   private loseShard(shardId: string): void {

@@ -68,4 +68,20 @@ describe('ConcurrencySlots', () => {
     expect(await a.confirm(token!)).toBe(true);
     expect(await b.tryAcquire(1)).toBeUndefined();
   });
+
+  it('renewing several slots keeps the ones still held and drops the ones taken over', async () => {
+    const [a] = twoProcesses();
+    const kept = await a.tryAcquire(3);
+    const lost = await a.tryAcquire(3);
+    expect(kept && lost).toBeDefined();
+    // Taken over (as once expired and cleared by another process's acquire) while a renews.
+    await redis.zrem(a.key, lost!);
+    await sleep(PAST_LEASE_MS);
+    // Past the lease: only renewals kept `kept` there, and they let `lost` go.
+    expect(Number(await redis.zscore(a.key, kept!))).toBeGreaterThan(Date.now());
+    expect(await a.confirm(kept!)).toBe(true);
+    expect(await a.confirm(lost!)).toBe(false);
+    expect(await redis.zscore(a.key, lost!)).toBeNull();
+    a.close();
+  });
 });

@@ -151,6 +151,28 @@ describe('ShardLeases', () => {
     expect(await leases.renewAll([])).toEqual({ renewed: [], lost: [] });
   });
 
+  it('renewAndRead renews the held leases, reports the lost ones, and reads every lease after the renewals', async () => {
+    const leases = leasesWith(5000);
+    const mapping = randomUUID();
+    const mine = (await leases.tryAcquire(mapping, 'shard-1', 'w1'))!;
+    const taken = (await leases.tryAcquire(mapping, 'shard-2', 'w1'))!;
+    const theirs = (await leases.tryAcquire(mapping, 'shard-3', 'w2'))!;
+    expect(await leases.steal(mapping, 'shard-2', 'w1', 'w2')).toBeDefined();
+    await pollUntil(async () => (await redisNow()) > mine.expiresAt - 5000 + 20, { intervalMs: 5 });
+
+    const { renewed, lost, owners } = await leases.renewAndRead(mapping, [mine, taken]);
+    expect(renewed).toHaveLength(1);
+    expect(renewed[0]).toMatchObject({ shardId: 'shard-1', token: 1 });
+    expect(renewed[0]!.expiresAt).toBeGreaterThan(mine.expiresAt);
+    expect(lost).toEqual([taken]);
+    expect(owners).toEqual(await leases.owners(mapping));
+    expect(owners.get('shard-1')).toEqual({ workerId: 'w1', token: 1, expiresAt: renewed[0]!.expiresAt, expired: false });
+    expect(owners.get('shard-2')).toMatchObject({ workerId: 'w2', token: 2 });
+    expect(owners.get('shard-3')).toEqual({ workerId: 'w2', token: 1, expiresAt: theirs.expiresAt, expired: false });
+    // Nothing held: only the read.
+    expect((await leases.renewAndRead(mapping, [])).owners).toEqual(owners);
+  });
+
   it('concurrent acquisition by many workers on separate connections: exactly one winner, free or expired', async () => {
     const mapping = randomUUID();
     const clients = Array.from({ length: 8 }, () => createRedis({ db }));

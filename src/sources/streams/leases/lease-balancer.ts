@@ -156,8 +156,9 @@ export class LeaseBalancer {
    * A shard in `acquired` may be one this worker held with a lease that expired: that
    * old lease is lost (its token is stale); carry on with the new one.
    */
-  async round(mappingId: string, liveWorkers: readonly string[], shards: readonly string[]): Promise<BalanceRound> {
-    const owners = await this.leases.owners(mappingId);
+  async round(mappingId: string, liveWorkers: readonly string[], shards: readonly string[], read?: ReadonlyMap<string, ShardOwner>): Promise<BalanceRound> {
+    // `read`: the owners as the caller just read them (with its renewals, one script).
+    const owners = read ?? (await this.leases.owners(mappingId));
     const overdue = this.trackFree(mappingId, shards, owners);
     const decision = decideLeases({ workerId: this.workerId, liveWorkers, shards, owners, overdue });
     const taken = await Promise.all(decision.acquire.map((shardId) => this.leases.tryAcquire(mappingId, shardId, this.workerId)));
@@ -182,7 +183,7 @@ export class LeaseBalancer {
     this.freeSince.delete(mappingId);
   }
 
-  private trackFree(mappingId: string, shards: readonly string[], owners: ReadonlyMap<string, ShardOwner>): Set<string> {
+  private trackFree(mappingId: string, shards: readonly string[], owners: ReadonlyMap<string, Pick<ShardOwner, 'expired'>>): Set<string> {
     const now = this.now();
     const previous = this.freeSince.get(mappingId) ?? new Map<string, number>();
     const next = new Map<string, number>();

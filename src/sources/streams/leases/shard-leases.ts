@@ -13,6 +13,7 @@ import {
   acquireLeaseScript,
   releaseAllLeasesScript,
   releaseLeaseScript,
+  renewAndReadLeasesScript,
   renewLeasesScript,
   stealLeaseScript,
 } from '../redis-scripts.js';
@@ -191,20 +192,31 @@ export class ShardLeases {
 
   /** The held leases of a mapping (released ones left out), expired ones flagged as of the read. */
   async owners(mappingId: string): Promise<Map<string, ShardOwner>> {
-    const replies = (await this.redis.multi().time().hgetall(this.key(mappingId)).exec()) ?? [];
-    const [[timeError, time] = [], [hashError, fields] = []] = replies;
-    const replyError = timeError ?? hashError;
-    if (replyError) throw replyError;
-    const [seconds, micros] = time as [string, string];
-    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    return (await this.renewAndRead(mappingId, [])).owners;
+  }
+
+  /**
+   * renewAll() for one mapping's leases and owners() after it, in one script: a poller's
+   * round (stream-poller.ts) costs Redis one round trip and a handful of commands.
+   */
+  async renewAndRead(mappingId: string, leases: readonly Lease[]): Promise<{ renewed: Lease[]; lost: Lease[]; owners: Map<string, ShardOwner> }> {
+    const args = leases.flatMap((lease) => [lease.shardId, lease.workerId, String(lease.token)]);
+    const [now, expiries, fields] = (await this.redis.eval(renewAndReadLeasesScript, 1, this.key(mappingId), String(this.leaseMs), ...args)) as [number, number[], string[]];
+    const renewed: Lease[] = [];
+    const lost: Lease[] = [];
+    leases.forEach((lease, i) => {
+      const expiresAt = expiries[i] ?? 0;
+      if (expiresAt > 0) renewed.push({ ...lease, expiresAt });
+      else lost.push(lease);
+    });
     const owners = new Map<string, ShardOwner>();
-    for (const [shardId, value] of Object.entries(fields as Record<string, string>)) {
-      const match = /^(\d+)\|(\d+)\|(.*)$/s.exec(value);
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const match = /^(\d+)\|(\d+)\|(.*)$/s.exec(fields[i + 1]!);
       if (!match || match[3] === '') continue;
       const expiresAt = Number(match[2]);
-      owners.set(shardId, { workerId: match[3]!, token: Number(match[1]), expiresAt, expired: expiresAt <= now });
+      owners.set(fields[i]!, { workerId: match[3]!, token: Number(match[1]), expiresAt, expired: expiresAt <= now });
     }
-    return owners;
+    return { renewed, lost, owners };
   }
 
   /** Forgets every lease of a mapping (deleted mapping); see also deleteStreamState. */
