@@ -6,7 +6,7 @@
  *
  * Environment:
  *   BENCH_SCALE=0.05       scale record counts, mapping counts and windows (a smoke run)
- *   BENCH_ONLY=sqs,latency run only the cases whose name contains one of these:
+ *   BENCH_ONLY=sqs,latency run only these groups of rows:
  *                          sqs, kinesis, dynamodb, latency, idle-sqs, idle-kinesis,
  *                          two-processes, redis-rtt
  *   BENCH_TREE=<dir>       the built Sluice tree to measure (default this repository)
@@ -39,7 +39,7 @@ const groups: { name: string; services: ServiceName[]; run: (bed: Bed) => Promis
   { name: 'redis-rtt', services: ['sqs'], run: redisRttRows },
 ];
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
-const selected = groups.filter((g) => !only || only.some((o) => g.name.includes(o)));
+const selected = groups.filter((g) => !only || only.includes(g.name));
 if (selected.length === 0) throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY} matches none of ${groups.map((g) => g.name).join(', ')}`);
 
 const started = Date.now();

@@ -107,19 +107,19 @@ export async function sqsRows(bed: Bed): Promise<Row[]> {
   const raw = await rawSqsDrain(bed, 'sqs-raw.ts', { LOOPS: 5 });
   const base = { rate: raw.rate, cpuPer1k: raw.cpuPer1k };
   const consumer = await rawSqsDrain(bed, 'sqs-consumer.ts', { CONSUMERS: 5 });
-  const cases: [string, string, Record<string, unknown>, Record<string, unknown>][] = [
-    ['SQS BatchSize 10', 'Sluice, http target', { BatchSize: 10 }, { http: bed.sink.url }],
-    ['SQS BatchSize 10', 'Sluice, module target', { BatchSize: 10 }, moduleNoop],
-    ['SQS BatchSize 100, window 1 s', 'Sluice, http target', { BatchSize: 100, MaximumBatchingWindowInSeconds: 1 }, { http: bed.sink.url }],
-    ['SQS BatchSize 100, window 1 s', 'Sluice, module target', { BatchSize: 100, MaximumBatchingWindowInSeconds: 1 }, moduleNoop],
+  const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
+    ['Sluice, http target, BatchSize 10', { BatchSize: 10 }, { http: bed.sink.url }],
+    ['Sluice, module target, BatchSize 10', { BatchSize: 10 }, moduleNoop],
+    ['Sluice, http target, BatchSize 100, window 1 s', { BatchSize: 100, MaximumBatchingWindowInSeconds: 1 }, { http: bed.sink.url }],
+    ['Sluice, module target, BatchSize 100, window 1 s', { BatchSize: 100, MaximumBatchingWindowInSeconds: 1 }, moduleNoop],
   ];
   const caseName = `SQS, ${SQS_MESSAGES.toLocaleString('en-US')} messages`;
   rows.push({ case: caseName, contender: 'raw loop ×5 (Receive → POST → DeleteMessageBatch)', result: rateText(raw), cpuMsPer1k: raw.cpuPer1k, vsRaw: '1.00 (baseline)', data: { ...raw } });
   rows.push({ case: caseName, contender: 'sqs-consumer ×5', result: rateText(consumer), cpuMsPer1k: consumer.cpuPer1k, vsRaw: ratioText(consumer.rate, consumer.cpuPer1k, base), data: { ...consumer } });
-  for (const [name, contender, settings, fn] of cases) {
+  for (const [contender, settings, fn] of cases) {
     const d = await sluiceSqsDrain(bed, settings, { fn });
     rows.push({
-      case: name,
+      case: caseName,
       contender,
       result: rateText(d),
       cpuMsPer1k: d.cpuPer1k,
