@@ -8,7 +8,7 @@ import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { scaled, SCALE, type Bed, type RunningSluice } from '../support/bed.js';
 import { sampleRss } from '../support/proc.js';
 import { metricSum } from '../support/redis-stats.js';
-import { formatNumber, type Row } from '../support/table.js';
+import { formatNumber, REDIS_COMMANDS_PER_SECOND, type Row } from '../support/table.js';
 import { createQueue } from './sqs.js';
 import { createStream } from './streams.js';
 
@@ -83,7 +83,7 @@ export async function idleSqsRows(bed: Bed): Promise<Row[]> {
       {
         case: caseName,
         contender: 'Sluice',
-        result: `${idleText(idle)}: ${formatNumber(perMapping, 2)} Redis cmds/s per mapping, ${formatNumber(idle.sourceRequestsPerSecond / SQS_MAPPINGS, 2)} SQS calls/s per mapping (goals < 5 %, < 300 MB, < 2 cmds/s)`,
+        result: `${idleText(idle)}: ${formatNumber(perMapping, 2)} Redis cmds/s per mapping, ${formatNumber(idle.sourceRequestsPerSecond / SQS_MAPPINGS, 2)} SQS calls/s per mapping (goals < 5 %, < 300 MB, < 2 cmds/s); one Redis holds ${formatNumber(REDIS_COMMANDS_PER_SECOND / perMapping)} such mappings`,
         data: { ...idle, mappings: SQS_MAPPINGS, redisPerSecondPerMapping: perMapping },
       },
     ];

@@ -9,7 +9,7 @@ import { scaled, type Bed, type RunningSluice, type SluiceOptions } from '../sup
 import { startContender } from '../support/contender.js';
 import { timedDrain, until, type Drain } from '../support/measure.js';
 import { metricSum } from '../support/redis-stats.js';
-import { formatNumber, ratioText, type Row } from '../support/table.js';
+import { ceilingRow, formatNumber, ratioText, type Row } from '../support/table.js';
 
 export const SQS_MESSAGES = scaled(20_000, 200);
 const DRAIN_TIMEOUT_MS = 600_000;
@@ -127,6 +127,7 @@ export async function sqsRows(bed: Bed): Promise<Row[]> {
       redisPerBatch: d.redisPerBatch,
       data: { ...d, ...settings },
     });
+    if (contender === 'Sluice, http target, BatchSize 10') rows.push(ceilingRow(caseName, d.redisPerBatch, 10));
   }
   return rows;
 }

@@ -9,7 +9,7 @@ import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { scaled, type Bed, type RunningSluice } from '../support/bed.js';
 import { startContender } from '../support/contender.js';
 import { timedDrain, type Drain } from '../support/measure.js';
-import { ratioText, type Row } from '../support/table.js';
+import { ceilingRow, ratioText, type Row } from '../support/table.js';
 import { rateText } from './sqs.js';
 
 export const KINESIS_RECORDS = scaled(50_000, 500);
@@ -154,6 +154,7 @@ async function pair(bed: Bed, caseName: string, stream: Stream, records: number,
       redisPerBatch: sluice.redisPerBatch,
       data: { ...sluice, batchSize },
     },
+    ...(batchSize === 100 ? [ceilingRow(caseName, sluice.redisPerBatch, batchSize)] : []),
   ];
 }
 

@@ -12,10 +12,10 @@ import { cpuMs, rssBytes } from './proc.js';
 export interface Contender {
   pid: number;
   /** Starts the loop. */
-  go(): void;
-  cpuMs(): number;
-  rssBytes(): number;
-  stop(): Promise<void>;
+  go: () => void;
+  cpuMs: () => number;
+  rssBytes: () => number;
+  stop: () => Promise<void>;
 }
 
 const contendersDir = resolve(import.meta.dirname, '../contenders');

@@ -42,3 +42,22 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+
+/**
+ * (chosen) What one Redis is taken to execute, commands/s: issue #13's round figure for a
+ * single-threaded Redis on one core. Every Sluice process shares that Redis, so it caps a
+ * fleet's throughput however many processes are added.
+ */
+export const REDIS_COMMANDS_PER_SECOND = 100_000;
+
+/** The row of the records/s one Redis allows at `cmdsPerBatch` commands per batch of `batchSize`. */
+export function ceilingRow(caseName: string, cmdsPerBatch: number, batchSize: number): Row {
+  const ceiling = (REDIS_COMMANDS_PER_SECOND / cmdsPerBatch) * batchSize;
+  return {
+    case: caseName,
+    contender: `one-Redis ceiling at BatchSize ${fmt(batchSize)}`,
+    result: `${fmt(ceiling)} records/s (${fmt(REDIS_COMMANDS_PER_SECOND)} cmds/s ÷ ${fmt(cmdsPerBatch, 1)} cmds per batch × ${fmt(batchSize)})`,
+    redisPerBatch: cmdsPerBatch,
+    data: { ceilingRecordsPerSecond: ceiling, redisCommandsPerSecond: REDIS_COMMANDS_PER_SECOND, cmdsPerBatch, batchSize },
+  };
+}
