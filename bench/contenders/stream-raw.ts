@@ -106,7 +106,10 @@ async function drain(read: Reader): Promise<void> {
   }
 }
 
-// Iterators are taken before `ready`: at LATEST the parent may put records as soon as it says go.
-const readers = source === 'kinesis' ? await kinesisReaders() : await dynamodbReaders();
+const discover = () => (source === 'kinesis' ? kinesisReaders() : dynamodbReaders());
+// At LATEST the iterators are taken before `ready`: the parent puts records as soon as it
+// says go. At TRIM_HORIZON shard discovery is timed, as it is for Sluice (which finds its
+// shards after its mapping is created).
+const early = start === 'LATEST' ? await discover() : undefined;
 await readyThenGo();
-await Promise.all(readers.map(drain));
+await Promise.all((early ?? (await discover())).map(drain));

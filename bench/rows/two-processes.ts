@@ -5,7 +5,7 @@
 import type { Bed } from '../support/bed.js';
 import { formatNumber, type Row } from '../support/table.js';
 import { rateText, sluiceSqsDrain, SQS_MESSAGES } from './sqs.js';
-import { createStream, fillStream, KINESIS_RECORDS, sluiceStreamDrain } from './streams.js';
+import { filledKinesisStream, KINESIS_RECORDS, sluiceStreamDrain } from './streams.js';
 
 // (chosen) SQS concurrency is a mapping's total over all processes (sqs.defaultMaximumConcurrency
 // 5): at 5, a second process would only split the same 5 batches. 10 lets it add its own.
@@ -21,8 +21,7 @@ export async function twoProcessRows(bed: Bed): Promise<Row[]> {
   rows.push({ case: sqsCase, contender: 'Sluice ×1, http target', result: rateText(one), cpuMsPer1k: one.cpuPer1k, redisPerBatch: one.redisPerBatch, data: { ...one, processes: 1 } });
   rows.push({ case: sqsCase, contender: 'Sluice ×2, http target', result: rateText(two), cpuMsPer1k: two.cpuPer1k, vsRaw: vs(one, two), redisPerBatch: two.redisPerBatch, data: { ...two, processes: 2 } });
 
-  const stream = await createStream(bed, 4);
-  await fillStream(bed.kinesis, stream.name, KINESIS_RECORDS);
+  const stream = await filledKinesisStream(bed);
   const kinesisCase = `Kinesis 4 shards, BatchSize 100, ${KINESIS_RECORDS.toLocaleString('en-US')} records, one Redis`;
   const k1 = await sluiceStreamDrain(bed, stream, KINESIS_RECORDS, 100);
   const k2 = await sluiceStreamDrain(bed, stream, KINESIS_RECORDS, 100, 2);
