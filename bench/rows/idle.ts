@@ -14,8 +14,8 @@ import { createStream } from './streams.js';
 
 const SQS_MAPPINGS = scaled(1000, 10);
 const KINESIS_MAPPINGS = scaled(200, 5);
-const WINDOW_S = Math.max(5, 60 * SCALE);
-const SETTLE_S = Math.max(5, 20 * SCALE);
+const WINDOW_S = Math.max(3, 60 * SCALE);
+const SETTLE_S = Math.max(3, 20 * SCALE);
 const MB = 1024 * 1024;
 
 interface Idle {
@@ -50,7 +50,7 @@ async function baselineIdle(bed: Bed): Promise<Idle> {
   if (baseline) return baseline;
   const sluice = await bed.sluice();
   try {
-    baseline = await idleWindow(bed, sluice, Math.max(5, 15 * SCALE));
+    baseline = await idleWindow(bed, sluice, Math.max(3, 15 * SCALE));
     return baseline;
   } finally {
     sluice.close();
