@@ -6,8 +6,8 @@
  *
  *   npx tsx bench/sqs-builds.ts /tmp/old .     (ROUNDS=2, ONLY="http b10,module b10", BENCH_MESSAGES=20000)
  *
- * Unlike bench/sqs.ts, no raw loop shares Sluice's process, so one contender's CPU does not
- * slow the other (issue #12's bisect: the in-process bench swung ±20 % between runs of one tree).
+ * No raw loop shares Sluice's process, so one contender's CPU does not slow the other (issue
+ * #12's bisect: the old in-process bench swung ±20 % between runs of one tree).
  */
 import { resolve } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';

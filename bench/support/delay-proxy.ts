@@ -1,66 +1,57 @@
 /**
- * A TCP proxy that delays every chunk by `delayMs` in each direction, as a network between
- * Sluice and Redis would (issue #13: +1 ms each way = a 2 ms round trip). Order is kept:
- * a chunk is written no sooner than `delayMs` after it arrived and never before the chunk
- * ahead of it. Bandwidth is not limited; only latency is added.
- *
- *   const proxy = await startDelayProxy(redisPort, 1);
- *   // point Sluice at redis://127.0.0.1:${proxy.port}
- *   await proxy.close();
+ * A TCP proxy that holds every chunk DELAY_MS before passing it on, each way, in its own
+ * process (so the bench's own event loop does not add to the delay): Redis "across a
+ * network" for the round-trip row of `npm run bench`. Order is kept: chunks of one
+ * direction leave in the order they came, each no sooner than DELAY_MS after it arrived.
  */
-import net from 'node:net';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 export interface DelayProxy {
   port: number;
-  close: () => Promise<void>;
+  stop(): void;
 }
 
-/** Forwards `from` to `to`, each chunk `delayMs` later than it arrived. */
-function forwardDelayed(from: net.Socket, to: net.Socket, delayMs: number): void {
-  const queue: Array<{ at: number; chunk: Buffer }> = [];
-  let timer: NodeJS.Timeout | undefined;
+const script = `
+import net from 'node:net';
+const delayMs = Number(process.env.DELAY_MS);
+const [targetHost, targetPort] = [process.env.TARGET_HOST, Number(process.env.TARGET_PORT)];
+/** Forwards from -> to, each chunk delayMs after it arrived, in order. */
+function delayed(from, to) {
+  const queue = [];
+  let timer;
   const flush = () => {
     timer = undefined;
     const now = performance.now();
-    while (queue.length > 0 && queue[0]!.at <= now) to.write(queue.shift()!.chunk);
-    if (queue.length > 0) timer = setTimeout(flush, queue[0]!.at - now);
+    while (queue.length > 0 && queue[0].due <= now) to.write(queue.shift().chunk);
+    if (queue.length > 0) timer = setTimeout(flush, Math.max(0, queue[0].due - now));
   };
-  from.on('data', (chunk: Buffer) => {
-    queue.push({ at: performance.now() + delayMs, chunk });
+  from.on('data', (chunk) => {
+    queue.push({ chunk, due: performance.now() + delayMs });
     timer ??= setTimeout(flush, delayMs);
   });
-  from.on('end', () => {
-    // Half-close after what is still queued has gone out.
-    const end = () => (queue.length === 0 ? to.end() : setTimeout(end, delayMs));
-    end();
-  });
 }
+const server = net.createServer((client) => {
+  client.setNoDelay(true);
+  const upstream = net.connect(targetPort, targetHost);
+  upstream.setNoDelay(true);
+  delayed(client, upstream);
+  delayed(upstream, client);
+  for (const s of [client, upstream]) s.on('error', () => { client.destroy(); upstream.destroy(); });
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
 
 export async function startDelayProxy(targetPort: number, delayMs: number, targetHost = '127.0.0.1'): Promise<DelayProxy> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, targetHost);
-    for (const socket of [client, upstream]) {
-      socket.setNoDelay(true);
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
-    forwardDelayed(client, upstream, delayMs);
-    forwardDelayed(upstream, client, delayMs);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, DELAY_MS: String(delayMs), TARGET_HOST: targetHost, TARGET_PORT: String(targetPort) },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(line)));
+    child.once('exit', (code) => reject(new Error(`delay proxy exited with ${code}`)));
   });
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-  };
+  return { port, stop: () => child.kill('SIGKILL') };
 }

@@ -40,7 +40,7 @@ export async function startRedis(): Promise<BenchService> {
 }
 
 /** A node child process serving `script` (ESM source) on a free port given as PORT. */
-async function startNodeService(name: string, script: string, probePath: string): Promise<BenchService> {
+export async function startNodeService(name: string, script: string, probePath: string): Promise<BenchService> {
   const port = await getFreePort();
   const child = await spawnManaged(name, process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, PORT: String(port) },
@@ -95,6 +95,8 @@ export async function startKinesis(): Promise<BenchService> {
       LOG_LEVEL: 'WARN',
       ROOT_LOG_LEVEL: 'ERROR',
       ...Object.fromEntries(durations.map((name) => [name, '10ms'])),
+      // The idle row runs 200 single-shard streams (kinesis-local allows 50 shards by default).
+      SHARD_LIMIT: '10000',
     },
   });
   const url = `http://127.0.0.1:${plainPort}`;

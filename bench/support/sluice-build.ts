@@ -1,27 +1,32 @@
 /**
  * A built Sluice tree started as a user would (`node <tree>/bin/sluice.js start --config`),
- * in its own process, and the CPU that process spent: for comparing builds (bench/*-builds.ts).
+ * in its own process, and the CPU and memory that process spent: for comparing builds
+ * (bench/sqs-builds.ts) and for `npm run bench` (bench/run.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuMs, rssBytes } from './proc.js';
 
 const configDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
 
 export interface SluiceBuild {
   url: string;
-  /** The process id (its /proc/<pid>/status gives the RSS). */
   pid: number;
   /** CPU time (user + system) the process has spent so far, ms. */
   cpuMs: () => number;
+  /** Resident set size now, bytes. */
+  rssBytes: () => number;
+  /** Prometheus text of its /metrics. */
+  metrics: () => Promise<string>;
   stop: () => void;
 }
 
 /** Starts `tree`'s Sluice with `config` on `port`; resolves once /healthz answers. */
 export async function startSluiceBuild(tree: string, port: number, config: Record<string, unknown>): Promise<SluiceBuild> {
   const file = join(configDir, `sluice-${port}.json`);
-  writeFileSync(file, JSON.stringify({ ...config, api: { port }, log: { level: 'warn' } }));
+  writeFileSync(file, JSON.stringify({ log: { level: 'warn' }, ...config, api: { port } }));
   const child: ChildProcess = spawn(process.execPath, [join(tree, 'bin/sluice.js'), 'start', '--config', file], {
     cwd: tree,
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' },
@@ -37,14 +42,13 @@ export async function startSluiceBuild(tree: string, port: number, config: Recor
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  const pid = child.pid!;
   return {
     url,
-    pid: child.pid!,
-    // Fields 14 and 15 of /proc/<pid>/stat (utime, stime) are in clock ticks of 10 ms.
-    cpuMs: () => {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    },
+    pid,
+    cpuMs: () => cpuMs(pid),
+    rssBytes: () => rssBytes(pid),
+    metrics: async () => (await fetch(`${url}/metrics`)).text(),
     stop: () => child.kill('SIGKILL'),
   };
 }
