@@ -365,7 +365,7 @@ export const configSchema = z
     functions: z
       .record(z.string().regex(/^[a-zA-Z0-9-_]{1,64}$/, { error: 'function names are 1-64 characters of a-z A-Z 0-9 - _' }), functionSchema)
       .default({})
-      .describe('Functions by name: the targets mappings invoke. Each has exactly one of `http`, `module`, `lambda`.'),
+      .describe('Functions by name: the targets mappings invoke. Each has exactly one of `http`, `module`, `lambda`, `builtin`.'),
     mappings: z
       .array(z.record(z.string(), z.unknown()))
       .default([])
