@@ -6,20 +6,11 @@
  *
  * Env: SQS_ENDPOINT, QUEUE_URL, QUEUE_ARN, SINK_URL, CONSUMERS (5).
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Consumer } from 'sqs-consumer';
 import { postJson, readyThenGo, setting } from './child.js';
-import { sqsEventRecord } from './sqs-event.js';
+import { sqsContenderSettings, sqsEventRecord } from './sqs-event.js';
 
-const queueUrl = setting('QUEUE_URL');
-const queueArn = setting('QUEUE_ARN');
-const sink = new URL(setting('SINK_URL'));
-const sqs = new SQSClient({
-  endpoint: setting('SQS_ENDPOINT'),
-  region: 'us-east-1',
-  requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true } }),
-});
+const { queueUrl, queueArn, sink, sqs } = sqsContenderSettings();
 const consumers = Array.from({ length: Number(setting('CONSUMERS', '5')) }, () =>
   Consumer.create({
     queueUrl,

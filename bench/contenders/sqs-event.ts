@@ -1,5 +1,9 @@
-/** The Lambda SQS event record a raw loop posts, built like Sluice's (sqs.md §5), so both send the same bytes. */
-import type { Message } from '@aws-sdk/client-sqs';
+/**
+ * What the SQS contenders share. The Lambda SQS event record a raw loop posts, built like Sluice's (sqs.md §5), so both send the same bytes.
+ */
+import { SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { setting } from './child.js';
 
 export function sqsEventRecord(m: Message, queueArn: string) {
   return {
@@ -13,5 +17,15 @@ export function sqsEventRecord(m: Message, queueArn: string) {
     eventSource: 'aws:sqs',
     eventSourceARN: queueArn,
     awsRegion: 'us-east-1',
+  };
+}
+
+/** What both SQS contenders read from their environment: the queue, the sink, a keep-alive SQS client. */
+export function sqsContenderSettings() {
+  return {
+    queueUrl: setting('QUEUE_URL'),
+    queueArn: setting('QUEUE_ARN'),
+    sink: new URL(setting('SINK_URL')),
+    sqs: new SQSClient({ endpoint: setting('SQS_ENDPOINT'), region: 'us-east-1', requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true } }) }),
   };
 }

@@ -4,19 +4,11 @@
  *
  * Env: SQS_ENDPOINT, QUEUE_URL, QUEUE_ARN, SINK_URL, LOOPS (5).
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { postJson, readyThenGo, setting } from './child.js';
-import { sqsEventRecord } from './sqs-event.js';
+import { sqsContenderSettings, sqsEventRecord } from './sqs-event.js';
 
-const queueUrl = setting('QUEUE_URL');
-const queueArn = setting('QUEUE_ARN');
-const sink = new URL(setting('SINK_URL'));
-const sqs = new SQSClient({
-  endpoint: setting('SQS_ENDPOINT'),
-  region: 'us-east-1',
-  requestHandler: new NodeHttpHandler({ httpAgent: { keepAlive: true } }),
-});
+const { queueUrl, queueArn, sink, sqs } = sqsContenderSettings();
 
 async function loop(): Promise<void> {
   for (;;) {

@@ -13,7 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { elapsedMs } from './elapsed.js';
-import { LATEST, TIMED_OUT_ERROR_TYPE, UNHANDLED, taskTimedOutMessage } from './lambda-wording.js';
+import { unhandledFunctionError } from './function-error.js';
+import { LATEST, TIMED_OUT_ERROR_TYPE, taskTimedOutMessage } from './lambda-wording.js';
 import type { InvocationContext, InvocationOutcome, Target } from './target.js';
 import { targetClosedOutcome } from './target-closed.js';
 
@@ -61,15 +62,7 @@ export class BuiltinTarget implements Target {
       executedVersion: LATEST,
       durationMs: elapsedMs(start),
     });
-    const failed = (errorType: string, errorMessage: string): InvocationOutcome => ({
-      kind: 'function-error',
-      functionError: UNHANDLED,
-      errorType,
-      errorMessage,
-      requestId,
-      executedVersion: LATEST,
-      durationMs: elapsedMs(start),
-    });
+    const failed = (errorType: string, errorMessage: string): InvocationOutcome => unhandledFunctionError(start, requestId, errorMessage, errorType);
     const behaviour = this.behaviour;
     switch (behaviour.kind) {
       case 'noop':

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { InvocationContext, InvocationOutcome, Target } from './target.js';
 import { decodeResponseBody, lambdaErrorOf } from './response-body.js';
 import { elapsedMs } from './elapsed.js';
+import { unhandledFunctionError } from './function-error.js';
 import { targetClosedOutcome } from './target-closed.js';
 import {
   LATEST,
@@ -154,7 +155,7 @@ export class HttpTarget implements Target {
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > MAX_RESPONSE_BYTES) {
-            settle(functionError(start, requestId, responseTooLargeMessage(), RESPONSE_TOO_LARGE_ERROR_TYPE, res.statusCode));
+            settle(unhandledFunctionError(start, requestId, responseTooLargeMessage(), RESPONSE_TOO_LARGE_ERROR_TYPE, res.statusCode));
             req.destroy();
             return;
           }
@@ -165,7 +166,7 @@ export class HttpTarget implements Target {
         const cutShort = (): void => {
           if (settled) return;
           if (this.closed) return settle(targetClosedOutcome(start));
-          settle(functionError(start, requestId, 'connection closed before the response ended', RESPONSE_INCOMPLETE_ERROR_TYPE, res.statusCode));
+          settle(unhandledFunctionError(start, requestId, 'connection closed before the response ended', RESPONSE_INCOMPLETE_ERROR_TYPE, res.statusCode));
         };
         res.on('error', cutShort);
         res.on('close', () => {
@@ -208,20 +209,7 @@ function classifyResponse(res: http.IncomingMessage, text: string, requestId: st
     };
   }
   // Redirects are not followed: a target URL that redirects is misconfigured.
-  return functionError(start, requestId, fromBody.errorMessage ?? statusText, fromBody.errorType, status);
-}
-
-function functionError(start: number, requestId: string, errorMessage: string, errorType?: string, statusCode?: number): InvocationOutcome {
-  return {
-    kind: 'function-error',
-    functionError: UNHANDLED,
-    errorMessage,
-    ...(errorType !== undefined ? { errorType } : {}),
-    ...(statusCode !== undefined ? { statusCode } : {}),
-    requestId,
-    executedVersion: LATEST,
-    durationMs: elapsedMs(start),
-  };
+  return unhandledFunctionError(start, requestId, fromBody.errorMessage ?? statusText, fromBody.errorType, status);
 }
 
 function unreachable(start: number, errorMessage: string, errorCode?: string): InvocationOutcome {

@@ -13,13 +13,13 @@ import { HandlerWorker, type HandlerWorkerSpec, type RunResult } from './handler
 import { WorkerPool } from './worker-pool.js';
 import { resolveHandlerRef, type HandlerRef } from './handler-ref.js';
 import { elapsedMs } from './elapsed.js';
+import { unhandledFunctionError } from './function-error.js';
 import { targetClosedOutcome } from './target-closed.js';
 import {
   LATEST,
   MAX_RESPONSE_BYTES,
   RESPONSE_TOO_LARGE_ERROR_TYPE,
   TIMED_OUT_ERROR_TYPE,
-  UNHANDLED,
   responseTooLargeMessage,
   taskTimedOutMessage,
 } from './lambda-wording.js';
@@ -174,15 +174,7 @@ export function handlerEnvironment(
 }
 
 function toOutcome(result: RunResult, requestId: string, context: InvocationContext, start: number): InvocationOutcome {
-  const failed = (errorType: string, errorMessage: string): InvocationOutcome => ({
-    kind: 'function-error',
-    functionError: UNHANDLED,
-    errorType,
-    errorMessage,
-    requestId,
-    executedVersion: LATEST,
-    durationMs: elapsedMs(start),
-  });
+  const failed = (errorType: string, errorMessage: string): InvocationOutcome => unhandledFunctionError(start, requestId, errorMessage, errorType);
   switch (result.kind) {
     case 'returned':
       // Same limit as Lambda's synchronous response, so a handler that works here works there.

@@ -21,9 +21,12 @@ async function exampleHandler(name: string): Promise<Handler> {
 }
 
 describe('examples/', () => {
-  it('sandbox.config.yaml configures a module function for each example mapping', () => {
+  it('sandbox.config.yaml configures a module function for each example mapping, and the builtin functions', () => {
     const config = loadConfig({ file: SANDBOX_CONFIG_FILE, env: {} });
-    expect(Object.keys(config.functions).sort()).toEqual(Object.values(EXAMPLE_FUNCTIONS).sort());
+    const modules = Object.entries(config.functions).filter(([, fn]) => fn.module !== undefined).map(([name]) => name);
+    expect(modules.sort()).toEqual(Object.values(EXAMPLE_FUNCTIONS).sort());
+    const builtins = Object.fromEntries(Object.entries(config.functions).filter(([, fn]) => fn.builtin !== undefined).map(([name, fn]) => [name, fn.builtin]));
+    expect(builtins).toEqual({ noop: 'noop', echo: 'echo', 'sleep-100': 'sleep:100', 'fail-10': 'fail:0.1' });
     expect(config.api.port).toBe(7070);
   });
 
