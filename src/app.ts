@@ -169,13 +169,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
           accountId: config.accountId,
           leaseMs: config.streams.leaseMs,
           // One buffer accountant for the whole process (streams.md §4: maxBufferedBytes is per process).
-          reading: streamReading({
-            idlePollMs: config.streams.idlePollMs,
-            minReadIntervalMs: config.streams.minReadIntervalMs,
-            readAheadRecords: config.streams.readAheadRecords,
-            readAheadBytes: config.streams.readAheadBytes,
-            maxBufferedBytes: config.streams.maxBufferedBytes,
-          }),
+          reading: streamReading(config.streams),
           metrics,
           beforeReconcile: (): Promise<unknown> => guard.check(),
         })

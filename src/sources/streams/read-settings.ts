@@ -8,21 +8,21 @@ import type { ReadAheadLimits } from './shard/shard-buffer.js';
 import type { ReadPacing } from './shard/shard-reader.js';
 import type { StreamTraits } from './stream-source.js';
 
-/** The `streams` config keys of §4; unset ones take the source's default. */
+/**
+ * The `streams` config keys of §4 as the config schema resolved them (its defaults: 16 MB
+ * per shard, 256 MB per process); the unset ones depend on the source or the mapping.
+ */
 export interface StreamReadConfig {
-  /** Default: the source's (Kinesis 1000, DynamoDB 250). */
-  idlePollMs?: number;
-  /** Default: the source's (Kinesis 200, DynamoDB 0). */
-  minReadIntervalMs?: number;
-  /** Default: max(10000, 2 × BatchSize × ParallelizationFactor). */
-  readAheadRecords?: number;
+  /** Unset: the source's (Kinesis 1000, DynamoDB 250). */
+  idlePollMs?: number | undefined;
+  /** Unset: the source's (Kinesis 200, DynamoDB 0). */
+  minReadIntervalMs?: number | undefined;
+  /** Unset: max(10000, 2 × BatchSize × ParallelizationFactor). */
+  readAheadRecords?: number | undefined;
   readAheadBytes: number;
   maxBufferedBytes: number;
 }
 
-/** The defaults of §4: 16 MB per shard, 256 MB per process. */
-export const DEFAULT_READ_AHEAD_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
 export const MIN_READ_AHEAD_RECORDS = 10_000;
 
 /** What every stream mapping of one process shares for reading. */
@@ -32,9 +32,8 @@ export interface StreamReading {
   accountant: BufferAccountant;
 }
 
-export function streamReading(config: Partial<StreamReadConfig> = {}): StreamReading {
-  const full: StreamReadConfig = { readAheadBytes: DEFAULT_READ_AHEAD_BYTES, maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES, ...stripUndefined(config) };
-  return { config: full, accountant: new BufferAccountant(full.maxBufferedBytes) };
+export function streamReading(config: StreamReadConfig): StreamReading {
+  return { config, accountant: new BufferAccountant(config.maxBufferedBytes) };
 }
 
 /** The pacing of one source's shards (§4). */
@@ -51,8 +50,4 @@ export function readAheadLimits(config: StreamReadConfig, batchSize: number, par
     records: config.readAheadRecords ?? Math.max(MIN_READ_AHEAD_RECORDS, 2 * batchSize * Math.max(1, parallelizationFactor)),
     bytes: config.readAheadBytes,
   };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

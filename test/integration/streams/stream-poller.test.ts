@@ -11,6 +11,10 @@ import { StreamPoller } from '../../../src/sources/streams/stream-poller.js';
 import type { ShardInfo, StreamSource } from '../../../src/sources/streams/stream-source.js';
 import { allocateRedisDb, createRedis, pollUntil } from '../../support/index.js';
 import { readLeases } from '../../support/streams-e2e.js';
+import { configSchema } from '../../../src/config/index.js';
+
+/** The `streams` settings of a config that sets none. */
+const defaultStreams = configSchema.parse({}).streams;
 
 const silent = createLogger({ level: 'silent', destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
 
@@ -69,7 +73,7 @@ describe('StreamPoller', () => {
         report: async (result) => void reports.push(result),
         logger: silent,
         leaseMs: 1000,
-        reading: streamReading(),
+        reading: streamReading(defaultStreams),
       },
     );
     poller.start();

@@ -20,6 +20,10 @@ import { createLogger } from '../../../src/observability/logger.js';
 import { pollUntil } from '../../support/poll.js';
 import { useLocalRedis } from '../local-redis.js';
 import { storedMapping } from '../stored-mapping.js';
+import { configSchema } from '../../../src/config/index.js';
+
+/** The `streams` settings of a config that sets none. */
+const defaultStreams = configSchema.parse({}).streams;
 
 const NOW_MS = Date.UTC(2026, 11, 6, 12);
 const local = useLocalRedis();
@@ -68,7 +72,7 @@ async function setup(options: Partial<SupervisorOptions> = {}) {
     sqs: sqsDependencies,
     accountId: '123456789012',
     leaseMs: 10_000,
-    reading: streamReading(),
+    reading: streamReading(defaultStreams),
     now: () => NOW_MS,
     ...options,
   });

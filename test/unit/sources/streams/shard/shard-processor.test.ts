@@ -17,6 +17,10 @@ import { laneOf } from '../../../../../src/sources/streams/shard/lanes.js';
 import type { StreamRecord } from '../../../../../src/sources/streams/stream-source.js';
 import { functionError, success } from '../policy/harness.js';
 import { countedMetrics, nOf, record, records, scriptedShard, seq, SHARD, silentLogger } from './scripted-stream.js';
+import { configSchema } from '../../../../../src/config/index.js';
+
+/** The `streams` settings of a config that sets none. */
+const defaultStreams = configSchema.parse({}).streams;
 
 const LEASE: Lease = { mappingId: 'm-1', shardId: SHARD, workerId: 'w-1', token: 1, expiresAt: Date.now() + 60_000 };
 
@@ -64,7 +68,7 @@ function processorOf(read: StreamRecord[], options: Options = {}) {
     LEASE,
     {
       source: shard.source,
-      reading: options.reading ?? streamReading(),
+      reading: options.reading ?? streamReading(defaultStreams),
       checkpoints: {
         get: async () => options.stored,
         write: async (_lease, position) => {
@@ -118,7 +122,7 @@ describe('ShardProcessor', () => {
   });
 
   it('pauses reading of every shard while the process cap is reached, and loses or reorders nothing', async () => {
-    const reading = streamReading({ maxBufferedBytes: 2000 });
+    const reading = streamReading({ ...defaultStreams, maxBufferedBytes: 2000 });
     const shards = [processorOf(records(60), { reading, pageSize: 10, settings: { batchSize: 5 } }), processorOf(records(60), { reading, pageSize: 10, settings: { batchSize: 5 } })];
     const heldAtRead: number[] = [];
     for (const { shard } of shards) {
