@@ -34,9 +34,4 @@ export class JobSlots {
     if (next) next();
     else this.used = Math.max(0, this.used - 1);
   }
-
-  /** Slots taken (jobs running or about to). */
-  get taken(): number {
-    return this.used;
-  }
 }
