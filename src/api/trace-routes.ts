@@ -26,24 +26,28 @@ export interface TraceRoutesDependencies {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+type QueryValue = string | string[] | undefined;
+/** A parameter given twice counts with its first value (chosen, as fastify's parser hands both). */
+const first = (raw: QueryValue): string | undefined => (Array.isArray(raw) ? raw[0] : raw);
+
 /** `limit` as given: a whole number in 1..MAX_TRACE_LIMIT, else InvalidParameterValueException. */
-function parseLimit(raw: unknown): number {
-  if (raw === undefined) return DEFAULT_TRACE_LIMIT;
-  const text = Array.isArray(raw) ? String(raw[0]) : String(raw);
+function parseLimit(raw: QueryValue): number {
+  const text = first(raw);
+  if (text === undefined) return DEFAULT_TRACE_LIMIT;
   const limit = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
   if (!(limit >= 1 && limit <= MAX_TRACE_LIMIT)) throw invalidParameter(`limit must be a whole number from 1 to ${MAX_TRACE_LIMIT}.`);
   return limit;
 }
 
-function parseCursor(raw: unknown): string | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const cursor = Array.isArray(raw) ? String(raw[0]) : String(raw);
+function parseCursor(raw: QueryValue): string | undefined {
+  const cursor = first(raw);
+  if (cursor === undefined || cursor === '') return undefined;
   if (!isTraceCursor(cursor)) throw invalidParameter('cursor must be a NextCursor this route returned.');
   return cursor;
 }
 
 export function registerTraceRoutes(app: FastifyInstance, trace: TraceRoutesDependencies): void {
-  app.get<{ Params: { uuid: string }; Querystring: Record<string, unknown> }>(TRACE_ROUTE, async (request, reply) => {
+  app.get<{ Params: { uuid: string }; Querystring: { limit?: QueryValue; cursor?: QueryValue } }>(TRACE_ROUTE, async (request, reply) => {
     const uuid = request.params.uuid.toLowerCase();
     const limit = parseLimit(request.query.limit);
     const cursor = parseCursor(request.query.cursor);
