@@ -30,6 +30,7 @@ class Tracer implements AttemptTracer {
 
 const info = (ids: string[], overrides: Partial<AttemptTraceInfo> = {}): AttemptTraceInfo => ({
   startedAt: 1_700_000_000_000,
+  endedAt: 1_700_000_000_100,
   attempt: 1,
   ids: () => ids,
   idOfItem: (item) => item,
@@ -50,10 +51,20 @@ describe('tracing an attempt', () => {
   it('writes one entry with the capacity of the moment', () => {
     const tracer = new Tracer(100);
     recordInvocationAttempt(undefined, warnings(), attempt(success(null), info(['a', 'b'], { attempt: 3 })), tracer);
-    expect(tracer.written).toEqual([[100, { at: 1_700_000_000_000, ids: ['a', 'b'], outcome: 'success', attempt: 3, durationMs: 5 }]]);
+    // At: when the target started (the end less its 5 ms), not when the job was queued.
+    expect(tracer.written).toEqual([[100, { at: 1_700_000_000_095, ids: ['a', 'b'], outcome: 'success', attempt: 3, durationMs: 5 }]]);
     tracer.capacity = 7;
     recordInvocationAttempt(undefined, warnings(), attempt(functionError, info(['c'])), tracer);
-    expect(tracer.written[1]).toEqual([7, { at: 1_700_000_000_000, ids: ['c'], outcome: 'function_error', attempt: 1, durationMs: 3 }]);
+    expect(tracer.written[1]).toEqual([7, { at: 1_700_000_000_097, ids: ['c'], outcome: 'function_error', attempt: 1, durationMs: 3 }]);
+  });
+
+  it('an attempt is never traced before its submission; one the target never ran is traced at it', () => {
+    const tracer = new Tracer(10);
+    const long = { ...success(null), durationMs: 500 };
+    const refused: InvocationOutcome = { kind: 'invocation-error', reason: 'unreachable', errorMessage: 'no', durationMs: 0 };
+    recordInvocationAttempt(undefined, warnings(), attempt(long, info(['a'])), tracer);
+    recordInvocationAttempt(undefined, warnings(), attempt(refused, info(['a'])), tracer);
+    expect(tracer.written.map(([, e]) => e.at)).toEqual([1_700_000_000_000, 1_700_000_000_000]);
   });
 
   it('an untraced mapping computes no ids and writes nothing', () => {
