@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSluiceClient, SluiceClientError, TRACE_PAGE } from '../../../src/loadtest/sluice-client.js';
 
 let server: Server | undefined;
@@ -42,6 +42,17 @@ describe('createSluiceClient', () => {
     expect(second!.url).toBe(`/sluice/v1/event-source-mappings/${UUID}/trace?limit=${TRACE_PAGE}&cursor=5-0`);
     expect(first!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDCLIENT\/\d{8}\/eu-west-3\/lambda\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/);
     expect(first!.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+  });
+
+  it('without static credentials, signs with the default chain (here the environment)', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFROMENV');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'env-secret');
+    vi.stubEnv('AWS_SESSION_TOKEN', 'env-token');
+    const { url, seen } = await serve(() => ({ status: 200, body: '# metrics' }));
+    expect(await createSluiceClient({ region: 'us-east-1', lambda: url }).readMetrics()).toBe('# metrics');
+    expect(seen[0]!.url).toBe('/metrics');
+    expect(seen[0]!.headers.authorization).toMatch(/Credential=AKIDFROMENV\/\d{8}\/us-east-1\/lambda\/aws4_request/);
+    expect(seen[0]!.headers['x-amz-security-token']).toBe('env-token');
   });
 
   it('keeps the cursor it was given when the answer has none', async () => {
