@@ -72,7 +72,8 @@ export function createSluiceClient(endpoints: Endpoints): SluiceClient {
   const credentials = credentialSource(endpoints);
   const signer = new SignatureV4({ credentials, region: endpoints.region, service: 'lambda', sha256: NodeSha256 });
 
-  async function get(path: string, query: Record<string, string>): Promise<{ body: string; contentType: string }> {
+  /** The body of a signed GET of `path` (below the endpoint's own path), or a SluiceClientError. */
+  async function get(path: string, query: Record<string, string>): Promise<string> {
     const fullPath = `${basePath}${path}`;
     const host = base.host;
     const signed = await signer.sign({
@@ -95,19 +96,19 @@ export function createSluiceClient(endpoints: Endpoints): SluiceClient {
     }
     const body = await response.text();
     if (!response.ok) throw refusal(path, response, body, endpoints);
-    return { body, contentType: response.headers.get('content-type') ?? '' };
+    return body;
   }
 
   return {
     async readTrace(mappingUuid: string, cursor?: string): Promise<{ entries: InvocationTrace[]; cursor: string | undefined }> {
       const query: Record<string, string> = { limit: String(TRACE_PAGE) };
       if (cursor !== undefined) query.cursor = cursor;
-      const { body } = await get(`/sluice/v1/event-source-mappings/${encodeURIComponent(mappingUuid)}/trace`, query);
+      const body = await get(`/sluice/v1/event-source-mappings/${encodeURIComponent(mappingUuid)}/trace`, query);
       const page = JSON.parse(body) as { Entries?: InvocationTrace[]; NextCursor?: string | null };
       return { entries: page.Entries ?? [], cursor: page.NextCursor ?? cursor };
     },
     async readMetrics(): Promise<string> {
-      return (await get('/metrics', {})).body;
+      return get('/metrics', {});
     },
   };
 }

@@ -13,7 +13,6 @@ import {
   parseTraceCapacity,
   sqsId,
   TRACE_TAG,
-  traceCapacityOf,
   type TraceEntry,
 } from '../../../src/mappings/invocation-trace.js';
 
@@ -35,8 +34,6 @@ describe('the sluice:trace tag', () => {
 
   it('no tag, no trace', () => {
     expect(parseTraceCapacity(undefined)).toBeUndefined();
-    expect(traceCapacityOf({ other: '5' })).toBeUndefined();
-    expect(traceCapacityOf({ [TRACE_TAG]: '5', other: 'x' })).toBe(5);
   });
 
   it('an invalid value is refused with InvalidParameterValueException; other tags are not its business', () => {
