@@ -13,8 +13,12 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Endpoints, SluiceClient } from './plan.js';
 import type { InvocationTrace } from './run-data.js';
 
-/** Entries per trace read: the route's maximum, so a run catching up needs few round trips (chosen). */
-export const TRACE_PAGE = 10_000;
+/**
+ * Entries per trace read (chosen: the route's default, not its maximum): an entry holds up to
+ * BatchSize ids (10 000 for streams), so a page stays a few MB at worst. A reader catching up
+ * calls again while full pages come back.
+ */
+export const TRACE_PAGE = 1000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
