@@ -42,7 +42,7 @@ const redisTlsSchema = z
   .refine((t) => (t.cert === undefined) === (t.key === undefined), { error: 'redis.tls.cert and redis.tls.key go together' })
   .prefault({});
 
-const functionSchema = z
+export const functionConfigSchema = z
   .object({
     http: endpointSchema.optional().describe('Target: POST the event as JSON to this URL.'),
     module: z
@@ -363,7 +363,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     functions: z
-      .record(z.string().regex(/^[a-zA-Z0-9-_]{1,64}$/, { error: 'function names are 1-64 characters of a-z A-Z 0-9 - _' }), functionSchema)
+      .record(z.string().regex(/^[a-zA-Z0-9-_]{1,64}$/, { error: 'function names are 1-64 characters of a-z A-Z 0-9 - _' }), functionConfigSchema)
       .default({})
       .describe('Functions by name: the targets mappings invoke. Each has exactly one of `http`, `module`, `lambda`, `builtin`.'),
     mappings: z

@@ -1,5 +1,6 @@
 import type { FunctionConfig } from '../config/index.js';
 import { resolveFunctionArn, type ArnContext } from './function-name.js';
+import { builtinFunctionConfig } from './builtin-functions.js';
 
 /** A FunctionName resolved against the configured functions. */
 export interface ResolvedFunction {
@@ -21,13 +22,16 @@ export class FunctionRegistry {
   ) {}
 
   /**
-   * The configured function a FunctionName (any form) names, or undefined (V38): also
+   * The configured (or builtin) function a FunctionName (any form) names, or undefined (V38): also
    * when it names a qualifier outside the function's `qualifiers`.
    */
   resolve(functionName: string): ResolvedFunction | undefined {
     const resolved = resolveFunctionArn(this.context, functionName);
     if (!resolved || resolved.parts.name.length > MAX_NAME_LENGTH) return undefined;
-    const config = Object.hasOwn(this.functions, resolved.parts.name) ? this.functions[resolved.parts.name] : undefined;
+    // A configured function first; else a builtin one under its reserved name (builtin-functions.ts).
+    const config = Object.hasOwn(this.functions, resolved.parts.name)
+      ? this.functions[resolved.parts.name]
+      : builtinFunctionConfig(resolved.parts.name);
     if (!config) return undefined;
     if (!qualifierAllowed(config, resolved.parts.qualifier)) return undefined;
     return {
