@@ -16,6 +16,8 @@ import type { PayloadSpec } from './plan.js';
 
 export interface Payload {
   body(seq: number): string;
+  /** An upper bound of a body's UTF-8 bytes (sizes the producer's batches under the APIs' request limits). */
+  maxBytes: number;
 }
 
 export function sizedBody(runId: string, seq: number, bytes: number): string {
@@ -49,12 +51,15 @@ export function parseJsonLines(text: string, source = 'payload file'): string[] 
 export async function createPayload(spec: PayloadSpec, runId: string, now: () => number = Date.now): Promise<Payload> {
   switch (spec.kind) {
     case 'size':
-      return { body: (seq) => sizedBody(runId, seq, spec.bytes) };
-    case 'template':
-      return { body: (seq) => renderTemplate(spec.template, seq, now) };
+      return { body: (seq) => sizedBody(runId, seq, spec.bytes), maxBytes: Buffer.byteLength(sizedBody(runId, Number.MAX_SAFE_INTEGER, spec.bytes)) };
+    case 'template': {
+      // The widest values: a 16-digit seq, a 36-character UUID, a 13-digit epoch ms.
+      const widest = spec.template.replace(/\{\{\s*(seq|uuid|now)\s*\}\}/g, (_, name: string) => '9'.repeat(name === 'seq' ? 16 : name === 'uuid' ? 36 : 13));
+      return { body: (seq) => renderTemplate(spec.template, seq, now), maxBytes: Buffer.byteLength(widest) };
+    }
     case 'file': {
       const lines = parseJsonLines(await readFile(spec.path, 'utf8'), spec.path);
-      return { body: (seq) => lines[seq % lines.length]! };
+      return { body: (seq) => lines[seq % lines.length]!, maxBytes: lines.reduce((max, line) => Math.max(max, Buffer.byteLength(line)), 0) };
     }
   }
 }

@@ -32,12 +32,18 @@ describe('payload', () => {
     await writeFile(file, '{"a":1}\n\n{"a":2}\r\n{"a":3}\n');
     const payload = await createPayload({ kind: 'file', path: file }, 'run');
     expect([0, 1, 2, 3, 4].map((seq) => payload.body(seq))).toEqual(['{"a":1}', '{"a":2}', '{"a":3}', '{"a":1}', '{"a":2}']);
+    expect(payload.maxBytes).toBe(7);
     expect(() => parseJsonLines('{"a":1}\n{oops\n', 'f.jsonl')).toThrow(/f\.jsonl, line 2: not JSON/);
     expect(() => parseJsonLines('\n\n', 'f.jsonl')).toThrow(/no records/);
   });
 
   it('createPayload: size and template specs', async () => {
     expect(Buffer.byteLength((await createPayload({ kind: 'size', bytes: 512 }, 'run')).body(3))).toBe(512);
-    expect((await createPayload({ kind: 'template', template: 'x{{seq}}' }, 'run')).body(9)).toBe('x9');
+    const sized = await createPayload({ kind: 'size', bytes: 512 }, 'run');
+    expect(sized.maxBytes).toBeGreaterThanOrEqual(512);
+    expect(sized.maxBytes).toBeLessThan(600);
+    const templated = await createPayload({ kind: 'template', template: 'x{{seq}}-{{uuid}}' }, 'run');
+    expect(templated.body(9)).toMatch(/^x9-[0-9a-f-]{36}$/);
+    expect(templated.maxBytes).toBe(1 + 16 + 1 + 36);
   });
 });
