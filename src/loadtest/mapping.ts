@@ -27,7 +27,7 @@ import {
   type CreateEventSourceMappingCommandInput,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { TRACE_TAG } from '../mappings/invocation-trace.js';
+import { MAX_TRACE_ENTRIES, TRACE_TAG } from '../mappings/invocation-trace.js';
 import { parsePrometheus } from './backlog.js';
 import type { LoadtestPlan, SluiceClient } from './plan.js';
 import type { RunResources } from './resources.js';
@@ -38,9 +38,14 @@ const ENABLED_TIMEOUT_MS = 30_000;
 const DELETE_TIMEOUT_MS = 30_000;
 const POLL_MS = 200;
 
-/** (chosen) Trace entries to keep: one per invocation at batch size 1 plus a margin for retries and duplicates. */
+/**
+ * (chosen) Trace entries to keep: one per invocation at batch size 1, plus half again and
+ * 1,000 for retries and duplicates, within the trace's maximum. A run whose invocations
+ * outgrow it loses its oldest entries (those records would show as missing); at batch
+ * sizes above 1 there are far fewer invocations than records.
+ */
 export function traceCap(plannedRecords: number): number {
-  return Math.max(1_000, Math.ceil(plannedRecords * 1.5) + 1_000);
+  return Math.min(MAX_TRACE_ENTRIES, Math.max(1_000, Math.ceil(plannedRecords * 1.5) + 1_000));
 }
 
 const isStringRecord = (value: unknown): value is Record<string, string> => typeof value === 'object' && value !== null && !Array.isArray(value);
