@@ -1,0 +1,84 @@
+/**
+ * runLoadtest end to end on streams: a created Kinesis stream (2 shards) and a created
+ * DynamoDB table with its stream, the builtin noop, the real SluiceClient. Every record is
+ * matched by its trace id (`shardId:sequenceNumber`, the item's key), the iterator age is
+ * sampled from Sluice's /metrics, and the stream / table are removed afterwards.
+ */
+import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allocateRedisDb, createHttp1Handler, getEndpoints, TEST_CREDENTIALS, TEST_REGION } from '../support/index.js';
+import { startTestSluice, type TestSluice } from '../support/sluice.js';
+import { createSluiceClient } from '../../src/loadtest/sluice-client.js';
+import { runLoadtest } from '../../src/loadtest/run-loadtest.js';
+import { summarize } from '../../src/loadtest/report/index.js';
+import type { LoadtestPlan, SluiceClient } from '../../src/loadtest/plan.js';
+
+let sluice: TestSluice;
+let client: SluiceClient;
+
+beforeAll(async () => {
+  sluice = await startTestSluice({ functions: { noop: { builtin: 'noop' } }, streams: { leaseMs: 3000 } }, await allocateRedisDb());
+  client = createSluiceClient({ region: TEST_REGION, lambda: sluice.url, credentials: TEST_CREDENTIALS });
+});
+
+afterAll(async () => {
+  await sluice?.stop();
+});
+
+function plan(overrides: Partial<LoadtestPlan>): LoadtestPlan {
+  const e = getEndpoints();
+  return {
+    source: 'kinesis',
+    resource: { kind: 'create', shards: 2 },
+    functionName: 'noop',
+    mapping: { BatchSize: 50 },
+    onFailure: false,
+    load: { kind: 'count', count: 200, rate: 100 },
+    payload: { kind: 'template', template: '{"n":{{seq}},"id":"{{uuid}}","at":{{now}}}' },
+    maxInFlight: 4,
+    graceMs: 30_000,
+    endpoints: { region: e.region, lambda: sluice.url, sqs: e.sqs, kinesis: e.kinesis, dynamodb: e.dynamodb, credentials: { ...TEST_CREDENTIALS } },
+    ...overrides,
+  };
+}
+
+describe('runLoadtest (streams, e2e)', () => {
+  it('kinesis: every record matched by shardId:sequenceNumber, iterator age sampled, the stream removed', { timeout: 90_000 }, async () => {
+    const warnings: string[] = [];
+    const run = await runLoadtest(plan({}), { client, onWarning: (w) => warnings.push(w) });
+    expect(run.sent).toHaveLength(200);
+    expect(new Set(run.sent.map((s) => s.id.split(':')[0])).size).toBe(2);
+    const report = summarize(run);
+    expect(report.summary).toMatchObject({ sent: 200, invoked: 200, missing: 0, duplicates: 0, unknown_ids: 0 });
+    expect(run.settings.mapping).toMatchObject({ StartingPosition: 'TRIM_HORIZON', Tags: { 'sluice:trace': expect.any(String) } });
+    expect(run.backlog.length).toBeGreaterThan(0);
+    expect(run.backlog.every((b) => b.unit === 'ms')).toBe(true);
+    expect(Date.now()).toBeLessThan(run.endedAt + run.graceMs);
+    const e = getEndpoints();
+    const kinesis = new KinesisClient({ endpoint: e.kinesis, region: e.region, credentials: { ...e.credentials }, requestHandler: createHttp1Handler() });
+    try {
+      const status = await kinesis
+        .send(new DescribeStreamSummaryCommand({ StreamName: `sluice-loadtest-${run.runId}` }))
+        .then((r) => r.StreamDescriptionSummary?.StreamStatus, (error: Error) => error.name);
+      expect(['DELETING', 'ResourceNotFoundException']).toContain(status);
+    } finally {
+      kinesis.destroy();
+    }
+    expect(warnings).toEqual([]);
+  });
+
+  it('dynamodb: every item matched by its key, the table removed', { timeout: 90_000 }, async () => {
+    const run = await runLoadtest(plan({ source: 'dynamodb', resource: { kind: 'create' }, load: { kind: 'count', count: 60, rate: 60 } }), { client });
+    expect(run.sent).toHaveLength(60);
+    expect(summarize(run).summary).toMatchObject({ sent: 60, invoked: 60, missing: 0, unknown_ids: 0 });
+    const e = getEndpoints();
+    const dynamodb = new DynamoDBClient({ endpoint: e.dynamodb, region: e.region, credentials: { ...e.credentials }, requestHandler: createHttp1Handler() });
+    try {
+      const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
+      expect(TableNames.filter((n) => n.startsWith(`sluice-loadtest-${run.runId}`))).toEqual([]);
+    } finally {
+      dynamodb.destroy();
+    }
+  });
+});
