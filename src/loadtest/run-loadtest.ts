@@ -28,7 +28,8 @@ import type { BatchPut, OutgoingRecord } from './producer/sender.js';
 import { sqsPut } from './producer/sqs-put.js';
 import { kinesisPut } from './producer/kinesis-put.js';
 import { dynamodbPut } from './producer/dynamodb-put.js';
-import { newRunId, prepareResources, queueDepth, type RunResources } from './resources.js';
+import { newRunId, prepareResources, type RunResources } from './resources.js';
+import { countDestination } from './destination.js';
 import { createMapping, deleteMapping, mappingInput } from './mapping.js';
 import { sqsBacklog, streamBacklog, type BacklogSampler } from './backlog.js';
 import { SlidingRate, Tally } from './tally.js';
@@ -245,7 +246,7 @@ export async function runLoadtest(plan: LoadtestPlan, options: RunOptions): Prom
     let destinationCount = 0;
     if (resources.failureQueue) {
       try {
-        destinationCount = Math.max(0, (await queueDepth(clients.sqs, resources.failureQueue.queueUrl)) - resources.failureQueue.baseline);
+        destinationCount = await countDestination(clients.sqs, resources.failureQueue, resources.target.kind === 'sqs' ? 'dlq' : 'on-failure');
       } catch (error) {
         warn(`counting the failure destination: ${(error as Error).message}`);
       }

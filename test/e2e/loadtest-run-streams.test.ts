@@ -18,7 +18,7 @@ let sluice: TestSluice;
 let client: SluiceClient;
 
 beforeAll(async () => {
-  sluice = await startTestSluice({ functions: { noop: { builtin: 'noop' } }, streams: { leaseMs: 3000 } }, await allocateRedisDb());
+  sluice = await startTestSluice({ functions: { noop: { builtin: 'noop' }, broken: { builtin: 'fail:1', timeout: 1 } }, streams: { leaseMs: 3000 } }, await allocateRedisDb());
   client = createSluiceClient({ region: TEST_REGION, lambda: sluice.url, credentials: TEST_CREDENTIALS });
 });
 
@@ -66,6 +66,19 @@ describe('runLoadtest (streams, e2e)', () => {
       kinesis.destroy();
     }
     expect(warnings).toEqual([]);
+  });
+
+  it('kinesis fail:1 with onFailure: the on-failure queue is counted in records (batch sizes), not messages', { timeout: 90_000 }, async () => {
+    const run = await runLoadtest(
+      plan({ functionName: 'broken', onFailure: true, mapping: { BatchSize: 50, MaximumRetryAttempts: 0 }, load: { kind: 'count', count: 100, rate: 100 }, graceMs: 15_000 }),
+      { client },
+    );
+    expect(run.sent).toHaveLength(100);
+    expect(run.settings.mapping).toMatchObject({ DestinationConfig: { OnFailure: { Destination: expect.stringContaining(`sluice-loadtest-${run.runId}-onfailure`) } } });
+    // Fewer on-failure messages than records (batches of up to 50), yet every record counted.
+    expect(run.invocations.length).toBeLessThan(100);
+    expect(run.destinationCount).toBe(100);
+    expect(summarize(run).summary).toMatchObject({ sent: 100, invoked: 100, missing: 0, failed_records: 100, destination_count: 100 });
   });
 
   it('dynamodb: every item matched by its key, the table removed', { timeout: 90_000 }, async () => {
