@@ -73,6 +73,21 @@ describe('Producer', () => {
     expect(result.samples.at(-1)?.sent).toBe(200);
   });
 
+  it('lingers up to 50 ms to fill a batch: fewer, fuller requests, no record much later than its scheduled time', async () => {
+    const put = fakePut(10, 5);
+    const result = await drive(producer({ kind: 'count', count: 100, rate: 100 }, put));
+    expect(result.sent).toHaveLength(100);
+    // 5 records per 50 ms: about 20 requests (a request per 10 ms tick would be 100).
+    expect(put.calls.length).toBeLessThanOrEqual(25);
+    expect(put.calls.slice(0, -1).every((c) => c.size >= 4)).toBe(true);
+    for (const s of result.sent) {
+      const seq = Number(s.id.slice(3));
+      const scheduled = T0 + ((seq + 1) / 100) * 1000;
+      // Linger plus one tick, at most.
+      expect(s.sentAt - scheduled).toBeLessThanOrEqual(60);
+    }
+  });
+
   it('follows a ramp: few records early, more late', async () => {
     const put = fakePut(10, 5);
     const result = await drive(producer({ kind: 'phases', phases: [{ name: 'ramp', durationMs: 4_000, fromRate: 0, toRate: 200 }] }, put));
