@@ -34,7 +34,7 @@ import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand 
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { LoadtestClients } from './clients.js';
 import type { LoadtestPlan } from './plan.js';
-import { KEY_ATTRIBUTE } from './producer/dynamodb-put.js';
+import { CREATED_TABLE_KEYS, KEY_ATTRIBUTE, type KeyAttribute, type TableKeys } from './producer/dynamodb-put.js';
 
 export const SQS_VISIBILITY_SECONDS = 10;
 export const DLQ_MAX_RECEIVE_COUNT = 1;
@@ -43,7 +43,7 @@ const DEFAULT_SHARDS = 1;
 export type SourceTarget =
   | { kind: 'sqs'; queueUrl: string; fifo: boolean }
   | { kind: 'kinesis'; streamName: string }
-  | { kind: 'dynamodb'; tableName: string };
+  | { kind: 'dynamodb'; tableName: string; keys: TableKeys };
 
 export interface FailureQueue {
   queueUrl: string;
@@ -217,7 +217,9 @@ async function prepare(plan: LoadtestPlan, clients: LoadtestClients, runId: stri
   }
 
   if (resource.kind === 'existing') {
-    return { eventSourceArn: resource.arn, target: { kind: 'dynamodb', tableName: dynamodbTableName(resource.arn) }, created: false, ...withFailure };
+    const tableName = dynamodbTableName(resource.arn);
+    const keys = await existingTableKeys(dynamodb, tableName);
+    return { eventSourceArn: resource.arn, target: { kind: 'dynamodb', tableName, keys }, created: false, ...withFailure };
   }
   const tableName = resourceName(runId);
   await dynamodb.send(
@@ -236,7 +238,24 @@ async function prepare(plan: LoadtestPlan, clients: LoadtestClients, runId: stri
     streamArn = Table?.LatestStreamArn;
     return Table?.TableStatus === 'ACTIVE' && streamArn !== undefined;
   }, options);
-  return { eventSourceArn: streamArn!, target: { kind: 'dynamodb', tableName }, created: true, ...withFailure };
+  return { eventSourceArn: streamArn!, target: { kind: 'dynamodb', tableName, keys: CREATED_TABLE_KEYS }, created: true, ...withFailure };
+}
+
+/**
+ * An existing table's key schema, for the items the producer writes. String and number keys
+ * only (see producer/dynamodb-put.ts); number keys start at the run's start in µs.
+ */
+async function existingTableKeys(dynamodb: LoadtestClients['dynamodb'], tableName: string): Promise<TableKeys> {
+  const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+  const typeOf = (name: string): KeyAttribute => {
+    const type = Table?.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType;
+    if (type !== 'S' && type !== 'N') throw new Error(`table ${tableName}: key attribute ${name} is of type ${type ?? 'unknown'}; the load test writes string or number keys only`);
+    return { name, type };
+  };
+  const hash = Table?.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
+  if (!hash) throw new Error(`table ${tableName}: DescribeTable gave no partition key`);
+  const range = Table?.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+  return { hash: typeOf(hash), ...(range ? { range: typeOf(range) } : {}), numberBase: Date.now() * 1000 };
 }
 
 /** An existing queue's redrive DLQ, if it has one, with its depth now as the baseline. */

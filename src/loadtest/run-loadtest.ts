@@ -80,7 +80,7 @@ function putFor(resources: RunResources, clients: LoadtestClients, bodyBytes: nu
     case 'kinesis':
       return kinesisPut(clients.kinesis, t.streamName, bodyBytes);
     case 'dynamodb':
-      return dynamodbPut(clients.dynamodb, t.tableName, bodyBytes);
+      return dynamodbPut(clients.dynamodb, t.tableName, t.keys, bodyBytes);
   }
 }
 

@@ -8,14 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { DescribeTableCommand, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { getEndpoints } from '../../support/index.js';
+import { createTableWithStream, getEndpoints } from '../../support/index.js';
 import { createLoadtestClients, type LoadtestClients } from '../../../src/loadtest/clients.js';
 import { newRunId, prepareResources, type RunResources } from '../../../src/loadtest/resources.js';
 import { Producer } from '../../../src/loadtest/producer/producer.js';
 import { createSchedule } from '../../../src/loadtest/producer/schedule.js';
 import { sqsPut } from '../../../src/loadtest/producer/sqs-put.js';
 import { kinesisPut } from '../../../src/loadtest/producer/kinesis-put.js';
-import { dynamodbPut, dynamodbRecordId } from '../../../src/loadtest/producer/dynamodb-put.js';
+import { dynamodbPut } from '../../../src/loadtest/producer/dynamodb-put.js';
+import { dynamodbKeyId } from '../../../src/mappings/invocation-trace.js';
 import { sizedBody } from '../../../src/loadtest/payload.js';
 import type { LoadSource, LoadtestPlan } from '../../../src/loadtest/plan.js';
 import type { BatchPut } from '../../../src/loadtest/producer/sender.js';
@@ -170,9 +171,10 @@ describe('loadtest resources and producer against the emulators', () => {
         expect(resources.eventSourceArn).toMatch(new RegExp(`:table/sluice-loadtest-${runId}/stream/`));
         const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: resources.target.tableName }));
         expect(Table?.StreamSpecification).toMatchObject({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
-        const sent = await produce(dynamodbPut(clients.dynamodb, resources.target.tableName, 200), runId, 60);
+        expect(resources.target.keys).toEqual({ hash: { name: 'pk', type: 'S' } });
+        const sent = await produce(dynamodbPut(clients.dynamodb, resources.target.tableName, resources.target.keys, 200), runId, 60);
         const { Items = [] } = await clients.dynamodb.send(new ScanCommand({ TableName: resources.target.tableName }));
-        expect(Items.map((item) => dynamodbRecordId(item.pk!.S!)).sort()).toEqual(sent.map((s) => s.id).sort());
+        expect(Items.map((item) => dynamodbKeyId({ pk: item.pk })).sort()).toEqual(sent.map((s) => s.id).sort());
         expect(sent[0]?.id).toMatch(/^\{"pk":\{"S":"lt-/);
       } finally {
         expect(await resources.release()).toEqual([]);
@@ -180,6 +182,27 @@ describe('loadtest resources and producer against the emulators', () => {
       const { TableNames = [] } = await clients.dynamodb.send(new ListTablesCommand({}));
       expect(TableNames.filter((n) => n.startsWith(`sluice-loadtest-${runId}`))).toEqual([]);
     });
+  });
+
+  it('dynamodb: an existing table with a sort key is written by its own key schema and left in place', async () => {
+    const table = await createTableWithStream({ prefix: 'lt-existing', partitionKey: 'id', sortKey: 'sk' });
+    const p = plan('dynamodb', { resource: { kind: 'existing', arn: table.streamArn }, onFailure: false });
+    try {
+      await withClients(p, async (clients) => {
+        const runId = newRunId();
+        const resources = await prepareResources(p, clients, runId);
+        if (resources.target.kind !== 'dynamodb') throw new Error('not dynamodb');
+        expect(resources.created).toBe(false);
+        expect(resources.target.tableName).toBe(table.tableName);
+        expect(resources.target.keys).toMatchObject({ hash: { name: 'id', type: 'S' }, range: { name: 'sk', type: 'S' } });
+        const sent = await produce(dynamodbPut(clients.dynamodb, table.tableName, resources.target.keys, 200), runId, 30);
+        expect(await resources.release()).toEqual([]);
+        const { Items = [] } = await clients.dynamodb.send(new ScanCommand({ TableName: table.tableName }));
+        expect(Items.map((item) => dynamodbKeyId({ sk: item.sk, id: item.id })).sort()).toEqual(sent.map((s) => s.id).sort());
+      });
+    } finally {
+      await table.cleanup();
+    }
   });
 
   it('an aborted preparation removes what it had created before it throws', async () => {

@@ -11,7 +11,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { kinesisBatchSize, kinesisPut } from '../../../../src/loadtest/producer/kinesis-put.js';
 import { FIFO_GROUPS, sqsBatchSize, sqsPut } from '../../../../src/loadtest/producer/sqs-put.js';
-import { dynamodbBatchSize, dynamodbPut } from '../../../../src/loadtest/producer/dynamodb-put.js';
+import { CREATED_TABLE_KEYS, dynamodbBatchSize, dynamodbPut } from '../../../../src/loadtest/producer/dynamodb-put.js';
 import type { OutgoingRecord } from '../../../../src/loadtest/producer/sender.js';
 
 function stub<T>(answer: unknown): { client: T; inputs: Array<Record<string, unknown>> } {
@@ -79,9 +79,19 @@ describe('sqsPut', () => {
 describe('dynamodbPut', () => {
   it('UnprocessedItems are failed, the others land under their key id', async () => {
     const { client } = stub<DynamoDBClient>({ UnprocessedItems: { table: [{ PutRequest: { Item: { pk: { S: 'lt-r-1' }, payload: { S: '{}' } } } }] } });
-    const result = await dynamodbPut(client, 'table', 10).put(records(3));
+    const result = await dynamodbPut(client, 'table', CREATED_TABLE_KEYS, 10).put(records(3));
     expect(result.landed.map((l) => l.id)).toEqual(['{"pk":{"S":"lt-r-0"}}', '{"pk":{"S":"lt-r-2"}}']);
     expect(result.failed.map((r) => r.seq)).toEqual([1]);
     expect(dynamodbBatchSize(100)).toBe(25);
+  });
+
+  it("an existing table's own key schema: a number partition key from the base, a string sort key; ids with sorted names", async () => {
+    const keys = { hash: { name: 'id', type: 'N' as const }, range: { name: 'at', type: 'S' as const }, numberBase: 1_000 };
+    const { client, inputs } = stub<DynamoDBClient>({ UnprocessedItems: { table: [{ PutRequest: { Item: { id: { N: '1000' }, at: { S: 'lt-r-0' }, payload: { S: '{}' } } } }] } });
+    const result = await dynamodbPut(client, 'table', keys, 10).put(records(2));
+    expect(result.failed.map((r) => r.seq)).toEqual([0]);
+    expect(result.landed.map((l) => l.id)).toEqual(['{"at":{"S":"lt-r-1"},"id":{"N":"1001"}}']);
+    const items = (inputs[0] as { RequestItems: { table: Array<{ PutRequest: { Item: unknown } }> } }).RequestItems.table.map((r) => r.PutRequest.Item);
+    expect(items[1]).toEqual({ id: { N: '1001' }, at: { S: 'lt-r-1' }, payload: { S: '{"n":1}' } });
   });
 });
