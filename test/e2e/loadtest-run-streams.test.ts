@@ -4,10 +4,10 @@
  * matched by its trace id (`shardId:sequenceNumber`, the item's key), the iterator age is
  * sampled from Sluice's /metrics, and the stream / table are removed afterwards.
  */
-import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocateRedisDb, createHttp1Handler, getEndpoints, TEST_CREDENTIALS, TEST_REGION } from '../support/index.js';
+import { allocateRedisDb, createHttp1Handler, createStream, getEndpoints, TEST_CREDENTIALS, TEST_REGION } from '../support/index.js';
 import { startTestSluice, type TestSluice } from '../support/sluice.js';
 import { createSluiceClient } from '../../src/loadtest/sluice-client.js';
 import { runLoadtest } from '../../src/loadtest/run-loadtest.js';
@@ -79,6 +79,27 @@ describe('runLoadtest (streams, e2e)', () => {
     expect(run.invocations.length).toBeLessThan(100);
     expect(run.destinationCount).toBe(100);
     expect(summarize(run).summary).toMatchObject({ sent: 100, invoked: 100, missing: 0, failed_records: 100, destination_count: 100 });
+  });
+
+  it('kinesis, an existing stream with history: LATEST skips the history, every record of the run is matched, the stream is left in place', { timeout: 90_000 }, async () => {
+    const stream = await createStream({ prefix: 'lt-existing', shardCount: 1 });
+    try {
+      const e = getEndpoints();
+      const kinesis = new KinesisClient({ endpoint: e.kinesis, region: e.region, credentials: { ...e.credentials }, requestHandler: createHttp1Handler() });
+      try {
+        await kinesis.send(new PutRecordsCommand({ StreamName: stream.streamName, Records: Array.from({ length: 20 }, (_, i) => ({ Data: Buffer.from(`old-${i}`), PartitionKey: `k${i}` })) }));
+        const run = await runLoadtest(plan({ resource: { kind: 'existing', arn: stream.streamArn }, load: { kind: 'count', count: 50, rate: 50 } }), { client });
+        expect(run.settings.mapping).toMatchObject({ StartingPosition: 'LATEST' });
+        expect(run.created).toEqual([]);
+        expect(summarize(run).summary).toMatchObject({ sent: 50, invoked: 50, missing: 0, unknown_ids: 0 });
+        const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream.streamName }));
+        expect(StreamDescriptionSummary?.StreamStatus).toBe('ACTIVE');
+      } finally {
+        kinesis.destroy();
+      }
+    } finally {
+      await stream.cleanup();
+    }
   });
 
   it('dynamodb: every item matched by its key, the table removed', { timeout: 90_000 }, async () => {
