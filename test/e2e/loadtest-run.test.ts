@@ -92,6 +92,13 @@ describe('runLoadtest (SQS, e2e)', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('sqs-fifo: a created FIFO queue, records spread over message groups, every record matched', { timeout: 60_000 }, async () => {
+    const run = await runLoadtest(plan({ source: 'sqs-fifo', load: { kind: 'count', count: 50, rate: 50 } }), { client });
+    expect(run.settings.resource).toMatch(/\.fifo$/);
+    expect(summarize(run).summary).toMatchObject({ sent: 50, invoked: 50, missing: 0, duplicates: 0 });
+    expect(await leftovers(run.runId)).toEqual([]);
+  });
+
   it('fail:1 with onFailure: every invocation fails, every record reaches the DLQ and is counted', { timeout: 90_000 }, async () => {
     const run = await runLoadtest(plan({ functionName: 'broken', onFailure: true, load: { kind: 'count', count: 10, rate: 20 }, graceMs: 40_000 }), { client });
     expect(run.sent).toHaveLength(10);
