@@ -126,4 +126,22 @@ describe('runLoadtest (SQS, e2e)', () => {
     expect(await leftovers(run.runId)).toEqual([]);
     expect(await mappingGone(run.mappingUuid)).toBe(true);
   });
+
+  it('aborted while draining: stops waiting at once, keeps the invocations traced so far, removes everything', { timeout: 60_000 }, async () => {
+    const controller = new AbortController();
+    // fail:1 never settles, so without the abort the run would wait out the whole minute.
+    const run = await runLoadtest(plan({ functionName: 'broken', load: { kind: 'count', count: 20, rate: 40 }, graceMs: 60_000 }), {
+      client,
+      signal: controller.signal,
+      onProgress: (s) => {
+        if (s.stage === 'draining' && s.invoked > 0) controller.abort();
+      },
+    });
+    expect(Date.now()).toBeLessThan(run.endedAt + run.graceMs);
+    expect(run.producerStats.aborted).toBe(false);
+    expect(run.sent).toHaveLength(20);
+    expect(run.invocations.length).toBeGreaterThan(0);
+    expect(await leftovers(run.runId)).toEqual([]);
+    expect(await mappingGone(run.mappingUuid)).toBe(true);
+  });
 });
