@@ -13,8 +13,12 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Endpoints, SluiceClient } from './plan.js';
 import type { InvocationTrace } from './run-data.js';
 
-/** Entries per trace read: the route's maximum, so a run catching up needs few round trips (chosen). */
-export const TRACE_PAGE = 10_000;
+/**
+ * Entries per trace read (chosen: the route's default, not its maximum): an entry holds up to
+ * BatchSize ids (10 000 for streams), so a page stays a few MB at worst. A reader catching up
+ * calls again while full pages come back.
+ */
+export const TRACE_PAGE = 1000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
@@ -72,7 +76,8 @@ export function createSluiceClient(endpoints: Endpoints): SluiceClient {
   const credentials = credentialSource(endpoints);
   const signer = new SignatureV4({ credentials, region: endpoints.region, service: 'lambda', sha256: NodeSha256 });
 
-  async function get(path: string, query: Record<string, string>): Promise<{ body: string; contentType: string }> {
+  /** The body of a signed GET of `path` (below the endpoint's own path), or a SluiceClientError. */
+  async function get(path: string, query: Record<string, string>): Promise<string> {
     const fullPath = `${basePath}${path}`;
     const host = base.host;
     const signed = await signer.sign({
@@ -95,19 +100,19 @@ export function createSluiceClient(endpoints: Endpoints): SluiceClient {
     }
     const body = await response.text();
     if (!response.ok) throw refusal(path, response, body, endpoints);
-    return { body, contentType: response.headers.get('content-type') ?? '' };
+    return body;
   }
 
   return {
     async readTrace(mappingUuid: string, cursor?: string): Promise<{ entries: InvocationTrace[]; cursor: string | undefined }> {
       const query: Record<string, string> = { limit: String(TRACE_PAGE) };
       if (cursor !== undefined) query.cursor = cursor;
-      const { body } = await get(`/sluice/v1/event-source-mappings/${encodeURIComponent(mappingUuid)}/trace`, query);
+      const body = await get(`/sluice/v1/event-source-mappings/${encodeURIComponent(mappingUuid)}/trace`, query);
       const page = JSON.parse(body) as { Entries?: InvocationTrace[]; NextCursor?: string | null };
       return { entries: page.Entries ?? [], cursor: page.NextCursor ?? cursor };
     },
     async readMetrics(): Promise<string> {
-      return (await get('/metrics', {})).body;
+      return get('/metrics', {});
     },
   };
 }

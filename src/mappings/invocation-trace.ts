@@ -19,7 +19,7 @@ export const MAX_TRACE_ENTRIES = 1_000_000;
 
 /** One invocation attempt as the trace records it (the same shape as loadtest's InvocationTrace). */
 export interface TraceEntry {
-  /** Epoch ms the attempt started. */
+  /** Epoch ms the attempt started: when the target started, as near as the source can tell (sources/invocation-attempts.ts). */
   at: number;
   /** Trace ids of the event's records, in order. */
   ids: string[];
@@ -53,9 +53,6 @@ export function checkTraceTag(tags: Record<string, string> | undefined): void {
     throw invalidParameter(`The value of tag ${TRACE_TAG} must be a whole number of trace entries from 1 to ${MAX_TRACE_ENTRIES}.`);
   }
 }
-
-/** The trace capacity a mapping's tags ask for; undefined: no trace. */
-export const traceCapacityOf = (tags: Record<string, string>): number | undefined => parseTraceCapacity(tags[TRACE_TAG]);
 
 /** SQS and SQS FIFO: the MessageId (what SendMessageBatch answers in `Successful[].MessageId`). */
 export const sqsId = (record: { messageId: string }): string => record.messageId;

@@ -3,7 +3,6 @@
  * state transitions (§6), and the store. The API turns HTTP into calls here; nothing
  * here knows HTTP.
  */
-import { checkTraceTag } from './invocation-trace.js';
 import { randomUUID } from 'node:crypto';
 import type { FunctionRegistry, ResolvedFunction } from '../functions/index.js';
 import { resolveFunctionArn, unqualifiedFunctionArn, FUNCTION_NAME_PATTERN, matchesFunctionNamePattern } from '../functions/index.js';
@@ -15,6 +14,7 @@ import { checkLambdaRules } from './lambda-rules.js';
 import { decodeMarker, encodeMarker } from './list-marker.js';
 import { createOnlyFields, normaliseSettings, toConfiguration, type MappingSettings, type StoredMapping } from './model.js';
 import { constraintItem, maxItemsConstraintItems, modelConstraintItems, MAX_TAGS } from './model-constraints.js';
+import { checkTraceTag } from './invocation-trace.js';
 import { parseMappingBody, parseMappingUpdateBody } from './request-body.js';
 import { canDelete, stateAfterCreate, stateAfterUpdate } from './states.js';
 import { orderMember, type MappingStore, type VersionedMapping } from './store.js';

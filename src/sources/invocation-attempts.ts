@@ -7,6 +7,11 @@
  * (the invocation in flight, the cause of a refused or failed attempt) it records itself
  * (pipeline/invoke-job.ts); a success the policy cannot use is a cause only the policy can
  * tell (`invalid_response`), so it is counted and warned about here.
+ *
+ * The same place writes the mapping's invocation trace (mappings/invocation-trace.ts) when
+ * it is on: only here are both the attempt's records (their ids, from the source) and the
+ * policy's judgement (outcome, batchItemFailures) at hand, and pipeline/ stays ignorant of
+ * sources.
  */
 import type { TraceEntry } from '../mappings/invocation-trace.js';
 import type { InvocationAttempt, InvocationErrorCause, InvocationOutcomeLabel } from '../observability/metrics.js';
@@ -53,8 +58,10 @@ export interface JudgedAttempt {
  * lazily: a mapping without the trace pays nothing for them.
  */
 export interface AttemptTraceInfo {
-  /** Epoch ms the attempt started. */
+  /** Epoch ms the source submitted the attempt (its job). */
   startedAt: number;
+  /** Epoch ms its outcome came back. */
+  endedAt: number;
   /** 1 for the batch's first attempt. */
   attempt: number;
   /** Trace ids (mappings/invocation-trace.ts) of the event's records, in order. */
@@ -91,7 +98,13 @@ const TRACE_OUTCOMES: Record<InvocationOutcomeLabel, TraceEntry['outcome']> = {
 /** The trace entry of one judged attempt. */
 export function traceEntry(attempt: JudgedAttempt & { trace: AttemptTraceInfo }, label: InvocationOutcomeLabel): TraceEntry {
   const { trace, outcome, reading } = attempt;
-  const entry: TraceEntry = { at: trace.startedAt, ids: trace.ids(), outcome: TRACE_OUTCOMES[label], attempt: trace.attempt, durationMs: outcome.durationMs };
+  // `at` is when the target started, as near as the source can tell: the outcome's end less
+  // the target's own duration, so time spent waiting in the invoke queue counts as the
+  // records' wait, not as the function's (chosen: a load test's put → invoke latency is then
+  // what a consumer sees). Never before the submission; an invocation error, which ran no
+  // target, is at its submission.
+  const at = outcome.kind === 'invocation-error' ? trace.startedAt : Math.max(trace.startedAt, trace.endedAt - outcome.durationMs);
+  const entry: TraceEntry = { at, ids: trace.ids(), outcome: TRACE_OUTCOMES[label], attempt: trace.attempt, durationMs: outcome.durationMs };
   if (reading.kind === 'partial-failure' && reading.failedIds) {
     entry.failedIds = [...reading.failedIds].map((item) => trace.idOfItem(item) ?? item);
   }

@@ -214,7 +214,6 @@ export class Supervisor {
     this.recordState(mapping);
     if (runsPollers(mapping)) {
       let runner = this.runners.get(uuid);
-      const stale = this.traceStale.delete(uuid);
       if (!runner) {
         const trace = new TraceSwitch(this.traceStore, uuid, this.options.logger);
         this.traces.set(uuid, trace);
@@ -222,7 +221,7 @@ export class Supervisor {
         this.runners.set(uuid, runner);
         this.runnerSources.set(uuid, mapping.sourceType);
         await this.readTraceTag(uuid);
-      } else if (stale) {
+      } else if (this.traceStale.has(uuid)) {
         await this.readTraceTag(uuid);
       }
       if (runner instanceof SqsRunner) runner.run(mapping, this.liveCount);
@@ -249,7 +248,17 @@ export class Supervisor {
   private async readTraceTag(uuid: string): Promise<void> {
     const trace = this.traces.get(uuid);
     if (!trace) return;
-    const capacity = parseTraceCapacity(await this.options.store.getTag(uuid, TRACE_TAG));
+    // Cleared before the read, so a notification arriving meanwhile is read again; set again
+    // when the read fails, so the next reconcile retries it.
+    this.traceStale.delete(uuid);
+    let value: string | undefined;
+    try {
+      value = await this.options.store.getTag(uuid, TRACE_TAG);
+    } catch (error) {
+      this.traceStale.add(uuid);
+      throw error;
+    }
+    const capacity = parseTraceCapacity(value);
     if (capacity !== trace.capacity) this.options.logger.info({ mappingId: uuid, capacity: capacity ?? null }, capacity ? 'invocation trace on' : 'invocation trace off');
     trace.capacity = capacity;
   }

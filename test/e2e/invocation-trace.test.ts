@@ -218,6 +218,36 @@ describe.concurrent('the invocation trace', () => {
     expect(entries.every((e) => e.outcome === 'success' && e.attempt === 1)).toBe(true);
   });
 
+  it('DynamoDB: a failing function is traced at each attempt, the retry as attempt 2 with the same records', async ({ expect, onTestFinished }) => {
+    const table = await createTableWithStream({ prefix: 'trace-ddb-fail' });
+    onTestFinished(table.cleanup);
+    const uuid = await createMapping(sluice.lambda, {
+      FunctionName: 'broken',
+      EventSourceArn: table.streamArn,
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      MaximumRetryAttempts: 1,
+      Tags: TRACED,
+    });
+    const written: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const key = { pk: { S: `f-${i}` } };
+      await dynamoDBClient().send(new PutItemCommand({ TableName: table.tableName, Item: key }));
+      written.push(dynamodbKeyId(key));
+    }
+    const entries = await pollUntil(
+      async () => {
+        const all = await readAll(uuid);
+        const retried = new Set(all.filter((e) => e.attempt === 2).flatMap((e) => e.ids));
+        return written.every((id) => retried.has(id)) ? all : undefined;
+      },
+      { timeoutMs: 30_000, description: 'every record failed twice' },
+    );
+    expect(entries.every((e) => e.outcome === 'function_error')).toBe(true);
+    for (const id of written) expect(entries.filter((e) => e.ids.includes(id)).map((e) => e.attempt)).toEqual([1, 2]);
+  });
+
   it('a mapping without the tag has no trace; TagResource turns it on while it runs, UntagResource off; Delete removes it', async ({ expect, onTestFinished }) => {
     const queue = await createQueue({ prefix: 'trace-tag' });
     onTestFinished(queue.cleanup);

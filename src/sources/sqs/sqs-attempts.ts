@@ -31,7 +31,7 @@ export interface SqsAttemptsOptions {
   /** The SQS batch policy's judgement of an outcome (sqsBatchVerdict). */
   judge: (outcome: InvocationOutcome) => SqsBatchVerdict;
   /** Records each judged attempt (sources/invocation-attempts.ts), with when it started and its number (1 first). */
-  record: (attempt: JudgedAttempt, context: { startedAt: number; attempt: number }) => void;
+  record: (attempt: JudgedAttempt, context: { startedAt: number; endedAt: number; attempt: number }) => void;
   /** A job failed for Sluice's own reason (Redis, the queue `invoke`), not the target's. */
   onJobFailed: (error: unknown) => void;
   /** Epoch ms when the batch's first message becomes visible again. */
@@ -69,7 +69,7 @@ export async function attemptBatch(options: SqsAttemptsOptions): Promise<SqsAtte
     }
     const verdict = options.judge(outcome);
     // A job that never ran was no attempt at the target: nothing to count.
-    if (!jobFailed) options.record({ outcome, reading: verdict.reading, records: options.job.recordCount, payloadBytes }, { startedAt, attempt: attempts });
+    if (!jobFailed) options.record({ outcome, reading: verdict.reading, records: options.job.recordCount, payloadBytes }, { startedAt, endedAt: now(), attempt: attempts });
     // The wait after attempt n is the n-th delay of the SQS backoff.
     const delay = backoffDelayMs(SQS_BACKOFF, attempts);
     const retried =

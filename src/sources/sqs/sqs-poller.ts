@@ -247,12 +247,12 @@ export class SqsPoller {
       job: { mappingId: settings.mappingId, source: 'sqs', functionArn: settings.functionArn, payload: batch.payload(), recordCount: records.length },
       submit: deps.submit,
       judge: (attempted) => sqsBatchVerdict(records, attempted, judgeOptions),
-      record: (attempt, { startedAt, attempt: number }) =>
+      record: (attempt, { startedAt, endedAt, attempt: number }) =>
         recordInvocationAttempt(
           this.attemptMetrics,
           this.warnings,
           // batchItemFailures name SQS messages by MessageId, their trace id.
-          { ...attempt, trace: { startedAt, attempt: number, ids: () => records.map(sqsId), idOfItem: (id) => id } },
+          { ...attempt, trace: { startedAt, endedAt, attempt: number, ids: () => records.map(sqsId), idOfItem: (id) => id } },
           deps.trace,
         ),
       onJobFailed: (error) =>

@@ -127,7 +127,7 @@ describe('Supervisor', () => {
     expect((await stateOf(uuid(5)))?.State).toBe('Disabled');
   });
 
-  it('removes a Deleting mapping with its applied bookkeeping, SQS slots and stream state', async () => {
+  it('removes a Deleting mapping with its applied bookkeeping, SQS slots, stream state and invocation trace', async () => {
     const { prefix, redis, store, supervisor } = await setup();
     const id = uuid(6);
     await store.create(mapping(id, 'Deleting', false, 2), {});
@@ -136,10 +136,11 @@ describe('Supervisor', () => {
     await redis.hset(keys.checkpoints, 'shard-1', '49590338271490256608559692538361571095921575989136588898');
     await redis.set(keys.pinnedLatest, 'x');
     await redis.zadd(`${base}:slots`, 1, 'slot');
+    await redis.xadd(`${base}:trace`, '*', 'e', '{}');
     await supervisor.start();
     expect(await store.get(id)).toBeUndefined();
     expect(await store.all()).toEqual([]);
-    expect(await redis.exists(`${base}:applied`, `${base}:slots`, keys.checkpoints, keys.pinnedLatest)).toBe(0);
+    expect(await redis.exists(`${base}:applied`, `${base}:slots`, keys.checkpoints, keys.pinnedLatest, `${base}:trace`)).toBe(0);
   });
 
   it('reconciles a mapping when the change feed announces it', async () => {

@@ -79,6 +79,7 @@ interface AttemptInFlight {
   records: number;
   payloadBytes: number;
   startedAt: number;
+  endedAt: number;
   /** The records' invocation count, this one included (the trace's `attempt`). */
   attempt: number;
   indices: number[];
@@ -132,7 +133,7 @@ export class BatchRunner {
             payload,
             recordCount: action.indices.length,
           });
-          attempt = { received: outcome, records: action.indices.length, payloadBytes: Buffer.byteLength(payload), startedAt, attempt: action.attempt, indices: action.indices };
+          attempt = { received: outcome, records: action.indices.length, payloadBytes: Buffer.byteLength(payload), startedAt, endedAt: Date.now(), attempt: action.attempt, indices: action.indices };
           return options.windows ? options.windows.policyOutcome(outcome) : outcome;
         } catch (error) {
           if (error instanceof LeaseLostError) throw error;
@@ -141,7 +142,7 @@ export class BatchRunner {
       },
       onAttempt: (report, outcome) => {
         if (attempt) {
-          const { startedAt, indices, received } = attempt;
+          const { startedAt, endedAt, indices, received } = attempt;
           const traceId = options.traceId ?? ((record: StreamRecord) => record.sequenceNumber);
           recordInvocationAttempt(
             options.metrics,
@@ -153,6 +154,7 @@ export class BatchRunner {
               reading: batchResponseReading(report.result, received, outcome, report.failedIds),
               trace: {
                 startedAt,
+                endedAt,
                 attempt: attempt.attempt,
                 ids: () => indices.map((i) => traceId(records[i]!)),
                 // Streams' batchItemFailures name records by sequence number (§11).

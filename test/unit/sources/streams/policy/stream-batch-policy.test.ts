@@ -511,6 +511,17 @@ describe('state', () => {
     expect(nextAction(failed.state, cfg, T0 + 1050).action).toMatchObject({ kind: 'invoke', retry: 1, countedAttempts: 1 });
   });
 
+  it("numbers each invocation of a record set for the invocation trace, bisected halves counting their parent's", () => {
+    const cfg = config({ bisectBatchOnFunctionError: true });
+    const first = nextAction(createBatchState(records(4), T0), cfg, T0);
+    expect(first.action).toMatchObject({ kind: 'invoke', indices: [0, 1, 2, 3], attempt: 1 });
+    const halved = applyOutcome(first.state, functionError(), cfg, T0);
+    const left = nextAction(halved.state, cfg, T0);
+    expect(left.action).toMatchObject({ kind: 'invoke', indices: [0, 1], retry: 0, attempt: 2 });
+    const retried = applyOutcome(left.state, invocationError(), cfg, T0, { random: () => 0 });
+    expect(nextAction(retried.state, cfg, T0 + 60_000).action).toMatchObject({ kind: 'invoke', indices: [0, 1], attempt: 3 });
+  });
+
   it('rejects an empty batch, records out of order, and foreign values', () => {
     expect(() => createBatchState([], T0)).toThrow(StreamBatchPolicyError);
     expect(() => createBatchState([records(2)[1]!, records(2)[0]!], T0)).toThrow(StreamBatchPolicyError);
