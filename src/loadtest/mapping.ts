@@ -31,6 +31,7 @@ import { MAX_TRACE_ENTRIES, TRACE_TAG } from '../mappings/invocation-trace.js';
 import { parsePrometheus } from './backlog.js';
 import type { LoadtestPlan, SluiceClient } from './plan.js';
 import type { RunResources } from './resources.js';
+import { sleep } from './sleep.js';
 
 export const STREAM_READY_TIMEOUT_MS = 15_000;
 export const STREAM_SETTLE_MS = 1_000;
@@ -49,8 +50,6 @@ export function traceCap(plannedRecords: number): number {
 }
 
 const isStringRecord = (value: unknown): value is Record<string, string> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function mappingInput(plan: LoadtestPlan, resources: RunResources, plannedRecords: number): CreateEventSourceMappingCommandInput {
   const streams = plan.source === 'kinesis' || plan.source === 'dynamodb';

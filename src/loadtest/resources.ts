@@ -34,6 +34,7 @@ import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand 
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { LoadtestClients } from './clients.js';
 import type { LoadtestPlan } from './plan.js';
+import { sleep } from './sleep.js';
 import { CREATED_TABLE_KEYS, KEY_ATTRIBUTE, type KeyAttribute, type TableKeys } from './producer/dynamodb-put.js';
 
 export const SQS_VISIBILITY_SECONDS = 10;
@@ -107,8 +108,6 @@ export function dynamodbTableName(streamArn: string): string {
   if (!match) throw new Error(`not a DynamoDB stream ARN (…:table/<name>/stream/<label>): ${streamArn}`);
   return match[1]!;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitFor(what: string, check: () => Promise<boolean>, options: ResourceOptions): Promise<void> {
   const deadline = Date.now() + (options.activeTimeoutMs ?? 60_000);

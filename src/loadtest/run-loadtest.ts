@@ -33,6 +33,7 @@ import { countDestination } from './destination.js';
 import { createMapping, deleteMapping, mappingInput } from './mapping.js';
 import { sqsBacklog, streamBacklog, type BacklogSampler } from './backlog.js';
 import { SlidingRate, Tally } from './tally.js';
+import { sleep } from './sleep.js';
 
 export const TRACE_POLL_MS = 500;
 export const BACKLOG_POLL_MS = 1_000;
@@ -59,18 +60,6 @@ export interface LoadtestResult extends RunData {
   /** Resources the run created (and removed). */
   created: string[];
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 function putFor(resources: RunResources, clients: LoadtestClients, bodyBytes: number): BatchPut {
   const t = resources.target;

@@ -9,6 +9,7 @@
  */
 import { backoffDelayMs, type BackoffPolicy } from '../../aws/backoff.js';
 import type { SentRecord } from '../run-data.js';
+import { sleep } from '../sleep.js';
 
 export interface OutgoingRecord {
   seq: number;
@@ -59,7 +60,7 @@ export const DEFAULT_RETRY: Omit<RetryOptions, 'now' | 'sleep'> = {
   backoff: { firstMs: 100, maxMs: 2_000, jitter: 0.1 },
 };
 
-export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const defaultSleep = (ms: number): Promise<void> => sleep(ms);
 
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
