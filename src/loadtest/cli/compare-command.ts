@@ -23,6 +23,11 @@ export async function compareCommand(files: string[], cwd: string): Promise<stri
   } catch (error) {
     throw new UsageError(`--compare: ${(error as Error).message}`);
   }
-  // Name the columns after what the user typed (a folder name says more than "A").
-  return compareReports(reports[0], reports[1], [files[0]!, files[1]!]);
+  // (chosen) Columns named after the runs' folders (loadtest-<time>, or the --out the user
+  // chose), short enough for a terminal; A and B when the folders have the same name.
+  const folders = [path.basename(path.dirname(a)), path.basename(path.dirname(b))];
+  const names: [string, string] = folders[0] !== folders[1] ? [folders[0]!, folders[1]!] : ['A', 'B'];
+  const width = Math.max(names[0].length, names[1].length);
+  const legend = `${names[0].padEnd(width)}  ${a}\n${names[1].padEnd(width)}  ${b}`;
+  return `${legend}\n\n${compareReports(reports[0], reports[1], names)}`;
 }
