@@ -27,6 +27,7 @@ import { pinStartingPositions } from './sources/streams/start-position/start-pin
 import { streamReading } from './sources/streams/read-settings.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { FunctionTargets, InvokePipeline, openInvokeQueue } from './pipeline/index.js';
+import { TraceStore } from './mappings/trace-store.js';
 import { buildApiServer } from './api/server.js';
 import { apiExposure, isLoopbackHost } from './api/auth/api-exposure.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -109,6 +110,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   await warnUnlessNoEviction(redis, logger);
   const clients = new AwsClients(config);
   const store = new MappingStore(redis, prefix);
+  const traces = new TraceStore(redis, prefix);
   const pinnedPositions = new PinnedPositions(redis, prefix);
   const functions = new FunctionRegistry({ region: config.region, accountId: config.accountId }, config.functions);
   const allowed = new AllowedResources(config);
@@ -209,6 +211,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     auth: config.api.auth,
     region: config.region,
     store: { identity: () => guard.identity, unacknowledgedLoss: () => marker.loss(), acknowledge: () => marker.acknowledge() },
+    trace: { exists: (uuid) => store.exists(uuid), read: (uuid, cursor, limit) => traces.read(uuid, cursor, limit) },
   });
 
   let supervisorStarted = false;

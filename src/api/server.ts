@@ -21,6 +21,7 @@ import { ESM_PATH as ESM, MAX_BODY_BYTES, TAGS_PATH as TAGS } from './protocol.j
 import type { SluiceMetrics } from '../observability/metrics.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
 import { registerStoreRoutes, type StoreRoutesDependencies } from './store-routes.js';
+import { registerTraceRoutes, type TraceRoutesDependencies } from './trace-routes.js';
 import { registerApiAuth, type ApiAuthSettings } from './auth/register-auth.js';
 import type { Queue } from 'bullmq';
 
@@ -43,6 +44,8 @@ export interface ApiDependencies {
   timeouts: ApiTimeouts;
   /** The store marker and its loss, under `/sluice/v1/store`. */
   store?: StoreRoutesDependencies;
+  /** Mappings' invocation traces, under `/sluice/v1/event-source-mappings/{UUID}/trace`. */
+  trace?: TraceRoutesDependencies;
   /** Who may call which route (config `api.auth`); absent: everyone (as mode `none`). */
   auth?: ApiAuthSettings;
   /** The region a signature's credential scope must name (config `region`). */
@@ -154,6 +157,7 @@ export function buildApiServer(deps: ApiDependencies) {
   }
   if (deps.invokeQueue) registerQueueDashboard(app, deps.invokeQueue);
   if (deps.store) registerStoreRoutes(app, deps.store);
+  if (deps.trace) registerTraceRoutes(app, deps.trace);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

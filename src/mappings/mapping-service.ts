@@ -3,6 +3,7 @@
  * state transitions (§6), and the store. The API turns HTTP into calls here; nothing
  * here knows HTTP.
  */
+import { checkTraceTag } from './invocation-trace.js';
 import { randomUUID } from 'node:crypto';
 import type { FunctionRegistry, ResolvedFunction } from '../functions/index.js';
 import { resolveFunctionArn, unqualifiedFunctionArn, FUNCTION_NAME_PATTERN, matchesFunctionNamePattern } from '../functions/index.js';
@@ -261,6 +262,7 @@ export class MappingService {
     if (isCreate && body.Tags && Object.keys(body.Tags).length > MAX_TAGS) {
       throw invalidParameter('Number of tags exceeds resource tag limit.');
     }
+    if (isCreate) checkTraceTag(body.Tags);
   }
 
   private checkRules(merged: MappingSettings, operation: 'create' | 'update'): EventSource {

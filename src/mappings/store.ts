@@ -161,6 +161,19 @@ export class MappingStore {
     return this.redis.hgetall(this.keys.tags(uuid));
   }
 
+  /** One tag's value, if the mapping has it. */
+  async getTag(uuid: string, key: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.tags(uuid), key)) ?? undefined;
+  }
+
+  /**
+   * Tells every supervisor the mapping changed without a change of its document (a tag that
+   * steers its pollers, `sluice:trace`, was added or removed).
+   */
+  async notifyChanged(uuid: string): Promise<void> {
+    await this.redis.publish(this.changesChannel, uuid);
+  }
+
   /** Adds or replaces tags; fails when the mapping is gone or the total would pass `maxTags`. */
   async addTags(uuid: string, tags: Record<string, string>, maxTags: number): Promise<'ok' | 'missing' | 'limit'> {
     const result = (await this.redis.eval(tagMappingScript, 2, this.keys.mapping(uuid), this.keys.tags(uuid), String(maxTags), ...Object.entries(tags).flat())) as string;

@@ -4,6 +4,7 @@
 import { invalidParameter, LambdaApiError, validationError } from './errors.js';
 import { MAX_TAGS, tagConstraintItems } from './model-constraints.js';
 import { parseTagBody } from './request-body.js';
+import { checkTraceTag, TRACE_TAG } from './invocation-trace.js';
 import type { MappingStore } from './store.js';
 
 /** The resource pattern the V47 message quotes. */
@@ -27,15 +28,19 @@ export class TagService {
     const { Tags = {} } = parseTagBody(bodyText);
     const items = tagConstraintItems(Tags);
     if (items.length > 0) throw validationError(items);
+    checkTraceTag(Tags);
     if (!(await this.store.exists(uuid))) throw mappingNotFoundByArn(arn);
     const result = await this.store.addTags(uuid, Tags, MAX_TAGS);
     if (result === 'missing') throw mappingNotFoundByArn(arn);
     if (result === 'limit') throw invalidParameter('Number of tags exceeds resource tag limit.');
+    // The running pollers follow the trace tag at once (supervisor/trace-switch.ts).
+    if (Object.hasOwn(Tags, TRACE_TAG)) await this.store.notifyChanged(uuid);
   }
 
   async untag(arn: string, keys: string[]): Promise<void> {
     const uuid = await this.existingMapping(arn);
     await this.store.removeTags(uuid, keys);
+    if (keys.includes(TRACE_TAG)) await this.store.notifyChanged(uuid);
   }
 
   private async existingMapping(arn: string): Promise<string> {

@@ -35,6 +35,7 @@
  *     ...:applied               hash workerId -> generation the worker converged on
  *     ...:slots                 SQS concurrency slots (sources/sqs)
  *     ...:shard-leases, :checkpoints, :latest, :batches, :windows   stream state (sources/streams/stream-keys.ts)
+ *     ...:trace                 stream of invocation attempts, only for a mapping tagged `sluice:trace` (mappings/trace-store.ts)
  */
 
 /** The prefix components build keys from: `keyPrefix`, or `{keyPrefix}` for Redis Cluster. */
@@ -86,6 +87,7 @@ export interface MappingStateKeys {
   pinnedLatest: string;
   batches: string;
   windows: string;
+  trace: string;
 }
 
 export function mappingStateKeys(prefix: string, mappingId: string): MappingStateKeys {
@@ -98,5 +100,6 @@ export function mappingStateKeys(prefix: string, mappingId: string): MappingStat
     pinnedLatest: `${base}:latest`,
     batches: `${base}:batches`,
     windows: `${base}:windows`,
+    trace: `${base}:trace`,
   };
 }

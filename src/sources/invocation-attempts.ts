@@ -8,6 +8,7 @@
  * (pipeline/invoke-job.ts); a success the policy cannot use is a cause only the policy can
  * tell (`invalid_response`), so it is counted and warned about here.
  */
+import type { TraceEntry } from '../mappings/invocation-trace.js';
 import type { InvocationAttempt, InvocationErrorCause, InvocationOutcomeLabel } from '../observability/metrics.js';
 import type { InvocationOutcome } from '../targets/index.js';
 import type { SourceWarningContext } from './source-warnings.js';
@@ -15,7 +16,8 @@ import type { SourceWarningContext } from './source-warnings.js';
 /** How the policy read a success's response. */
 export type ResponseReading =
   | { kind: 'success' }
-  | { kind: 'partial-failure' }
+  /** `failedIds`: the batchItemFailures' itemIdentifiers (for the invocation trace). */
+  | { kind: 'partial-failure'; failedIds?: ReadonlySet<string> }
   /** The response is not usable (a malformed batchItemFailures, a window without a state): `reason` says why. */
   | { kind: 'failure-response'; reason: string };
 
@@ -42,12 +44,72 @@ export interface JudgedAttempt {
   records: number;
   /** Bytes of the event. */
   payloadBytes: number;
+  /** What the invocation trace records of it; absent where the source traces nothing (a tumbling window's final call). */
+  trace?: AttemptTraceInfo;
+}
+
+/**
+ * What only the source knows of an attempt, for the invocation trace. The ids are computed
+ * lazily: a mapping without the trace pays nothing for them.
+ */
+export interface AttemptTraceInfo {
+  /** Epoch ms the attempt started. */
+  startedAt: number;
+  /** 1 for the batch's first attempt. */
+  attempt: number;
+  /** Trace ids (mappings/invocation-trace.ts) of the event's records, in order. */
+  ids: () => string[];
+  /** The trace id of the record a batchItemFailures itemIdentifier names. */
+  idOfItem: (itemIdentifier: string) => string | undefined;
+}
+
+/**
+ * Where a mapping's attempts are traced (supervisor/trace-switch.ts). `capacity` is read at
+ * every attempt, so a TagResource of `sluice:trace` takes effect on the running poller;
+ * undefined: the mapping is not traced and nothing is written.
+ */
+export interface AttemptTracer {
+  readonly capacity: number | undefined;
+  /** Appends one entry without waiting (a trace write never delays a batch). */
+  append(capacity: number, entry: TraceEntry): void;
+}
+
+/**
+ * The trace's outcome of a label. `failure_response` (a success whose response the policy
+ * cannot use) fails the batch like a function error, and is traced as one (chosen: the
+ * trace keeps InvocationTrace's four outcomes); `throttled` is an invocation error.
+ */
+const TRACE_OUTCOMES: Record<InvocationOutcomeLabel, TraceEntry['outcome']> = {
+  success: 'success',
+  partial_failure: 'partial_failure',
+  function_error: 'function_error',
+  failure_response: 'function_error',
+  invocation_error: 'invocation_error',
+  throttled: 'invocation_error',
+};
+
+/** The trace entry of one judged attempt. */
+export function traceEntry(attempt: JudgedAttempt & { trace: AttemptTraceInfo }, label: InvocationOutcomeLabel): TraceEntry {
+  const { trace, outcome, reading } = attempt;
+  const entry: TraceEntry = { at: trace.startedAt, ids: trace.ids(), outcome: TRACE_OUTCOMES[label], attempt: trace.attempt, durationMs: outcome.durationMs };
+  if (reading.kind === 'partial-failure' && reading.failedIds) {
+    entry.failedIds = [...reading.failedIds].map((item) => trace.idOfItem(item) ?? item);
+  }
+  return entry;
 }
 
 /** Records one attempt the policy judged; returns its label (for the source's own logs). */
-export function recordInvocationAttempt(metrics: AttemptMetrics | undefined, warnings: SourceWarningContext, attempt: JudgedAttempt): InvocationOutcomeLabel {
+export function recordInvocationAttempt(
+  metrics: AttemptMetrics | undefined,
+  warnings: SourceWarningContext,
+  attempt: JudgedAttempt,
+  tracer?: AttemptTracer,
+): InvocationOutcomeLabel {
   const { outcome, reading } = attempt;
   const label = invocationOutcomeLabel(outcome, reading);
+  // The one place that sees both the attempt's records (the source's ids) and how its policy judged it.
+  const capacity = tracer?.capacity;
+  if (capacity !== undefined && attempt.trace) tracer!.append(capacity, traceEntry({ ...attempt, trace: attempt.trace }, label));
   metrics?.invocationAttempt({
     outcome: label,
     records: attempt.records,

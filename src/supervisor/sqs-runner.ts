@@ -13,6 +13,7 @@ import type { SluiceMetrics } from '../observability/metrics.js';
 import type { FunctionTargets, InvokePipeline } from '../pipeline/index.js';
 import { ConcurrencySlots } from '../sources/sqs/concurrency-slots.js';
 import { SqsPoller } from '../sources/sqs/sqs-poller.js';
+import type { AttemptTracer } from '../sources/invocation-attempts.js';
 import { mappingStateKeys } from '../redis/keyspace.js';
 
 export interface SqsRunnerDependencies {
@@ -27,6 +28,8 @@ export interface SqsRunnerDependencies {
   /** How long a concurrency slot lasts unless renewed (concurrency-slots.ts). */
   slotLeaseMs: number;
   metrics?: SluiceMetrics;
+  /** The mapping's invocation trace, kept across its pollers. */
+  trace?: AttemptTracer;
 }
 
 export class SqsRunner {
@@ -76,6 +79,7 @@ export class SqsRunner {
         report: (result) => this.deps.store.reportProcessingResult(this.uuid, result),
         logger,
         ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
+        ...(this.deps.trace ? { trace: this.deps.trace } : {}),
       },
     );
     this.settingsKey = key;

@@ -16,6 +16,7 @@ import { createStreamSource } from '../sources/stream-sources.js';
 import { StreamPoller } from '../sources/streams/stream-poller.js';
 import type { StreamReading } from '../sources/streams/read-settings.js';
 import type { OnFailureDestinations } from '../destinations/index.js';
+import type { AttemptTracer } from '../sources/invocation-attempts.js';
 
 export interface StreamRunnerDependencies {
   redis: Redis;
@@ -33,6 +34,8 @@ export interface StreamRunnerDependencies {
   metrics?: SluiceMetrics;
   /** The process's `streams.*` read settings and its one buffer accountant (streams.md §4). */
   reading: StreamReading;
+  /** The mapping's invocation trace, kept across its pollers. */
+  trace?: AttemptTracer;
 }
 
 export class StreamRunner {
@@ -73,6 +76,7 @@ export class StreamRunner {
         leaseMs: this.deps.leaseMs,
         reading: this.deps.reading,
         ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
+        ...(this.deps.trace ? { trace: this.deps.trace } : {}),
       },
     );
     this.settingsKey = key;

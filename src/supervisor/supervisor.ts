@@ -26,6 +26,9 @@ import { OnFailureDestinations } from '../destinations/index.js';
 import { deleteStreamState } from '../sources/streams/stream-keys.js';
 import { WorkerRegistry } from './worker-registry.js';
 import { mappingLabels, type SluiceMetrics } from '../observability/metrics.js';
+import { TRACE_TAG, parseTraceCapacity } from '../mappings/invocation-trace.js';
+import { TraceStore } from '../mappings/trace-store.js';
+import { TraceSwitch } from './trace-switch.js';
 
 export interface SupervisorOptions {
   store: MappingStore;
@@ -74,11 +77,17 @@ export class Supervisor {
   private readonly now: () => number;
   private liveCount = 1;
   private readonly destinations: OnFailureDestinations;
+  private readonly traceStore: TraceStore;
+  /** Each running mapping's invocation trace switch (trace-switch.ts). */
+  private readonly traces = new Map<string, TraceSwitch>();
+  /** Mappings changed since their trace tag was last read: read it at their next converge. */
+  private readonly traceStale = new Set<string>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? Date.now;
     this.registry = new WorkerRegistry(options.redis, options.prefix, options.workerTimeoutMs);
     this.destinations = new OnFailureDestinations({ clients: options.sqs.clients });
+    this.traceStore = new TraceStore(options.redis, options.prefix);
   }
 
   get isRunning(): boolean {
@@ -97,7 +106,9 @@ export class Supervisor {
   async start(): Promise<void> {
     const { subscriber, store } = this.options;
     subscriber.on('message', (channel: string, uuid: string) => {
-      if (channel === store.changesChannel) void this.reconcile(uuid);
+      if (channel !== store.changesChannel) return;
+      this.traceStale.add(uuid);
+      void this.reconcile(uuid);
     });
     await subscriber.subscribe(store.changesChannel);
     this.liveCount = (await this.registry.heartbeat()).length;
@@ -203,10 +214,16 @@ export class Supervisor {
     this.recordState(mapping);
     if (runsPollers(mapping)) {
       let runner = this.runners.get(uuid);
+      const stale = this.traceStale.delete(uuid);
       if (!runner) {
-        runner = mapping.sourceType === 'sqs' ? this.sqsRunner(uuid) : this.streamRunner(uuid);
+        const trace = new TraceSwitch(this.traceStore, uuid, this.options.logger);
+        this.traces.set(uuid, trace);
+        runner = mapping.sourceType === 'sqs' ? this.sqsRunner(uuid, trace) : this.streamRunner(uuid, trace);
         this.runners.set(uuid, runner);
         this.runnerSources.set(uuid, mapping.sourceType);
+        await this.readTraceTag(uuid);
+      } else if (stale) {
+        await this.readTraceTag(uuid);
       }
       if (runner instanceof SqsRunner) runner.run(mapping, this.liveCount);
       else await runner.run(mapping);
@@ -224,9 +241,23 @@ export class Supervisor {
     if (isTransitional(mapping.State)) await this.settle(uuid);
   }
 
+  /**
+   * Sets the mapping's trace switch from its `sluice:trace` tag: one HGET, only when its
+   * runner starts and when a change notification named the mapping, never per batch nor per
+   * periodic reconcile (issue #13's idle cost stays as it was).
+   */
+  private async readTraceTag(uuid: string): Promise<void> {
+    const trace = this.traces.get(uuid);
+    if (!trace) return;
+    const capacity = parseTraceCapacity(await this.options.store.getTag(uuid, TRACE_TAG));
+    if (capacity !== trace.capacity) this.options.logger.info({ mappingId: uuid, capacity: capacity ?? null }, capacity ? 'invocation trace on' : 'invocation trace off');
+    trace.capacity = capacity;
+  }
+
   /** Stops the mapping's runner, if any; an SQS runner's receives end later (shutdown waits for them). */
   private async stopRunner(uuid: string): Promise<void> {
     const runner = this.runners.get(uuid);
+    this.traceStale.delete(uuid);
     if (!runner) return;
     this.runners.delete(uuid);
     this.runnerSources.delete(uuid);
@@ -236,6 +267,8 @@ export class Supervisor {
       void runner.receivesEnded().finally(() => this.receivingRunners.delete(runner));
     }
     await stopped;
+    this.traces.get(uuid)?.close();
+    this.traces.delete(uuid);
   }
 
   /**
@@ -246,14 +279,14 @@ export class Supervisor {
     this.options.metrics?.mappingState(mappingLabels(mapping.UUID, mapping.sourceType, mapping.FunctionArn), mapping.State);
   }
 
-  private sqsRunner(uuid: string): SqsRunner {
+  private sqsRunner(uuid: string, trace: TraceSwitch): SqsRunner {
     const { sqs, redis, prefix, store, logger, metrics, workerTimeoutMs } = this.options;
     // A slot lasts as long as a silent worker counts as alive: when its share of the cap
     // goes to the others, its slots are free too (concurrency-slots.ts).
-    return new SqsRunner(uuid, { ...sqs, redis, prefix, store, logger, slotLeaseMs: workerTimeoutMs, ...(metrics ? { metrics } : {}) });
+    return new SqsRunner(uuid, { ...sqs, redis, prefix, store, logger, slotLeaseMs: workerTimeoutMs, trace, ...(metrics ? { metrics } : {}) });
   }
 
-  private streamRunner(uuid: string): StreamRunner {
+  private streamRunner(uuid: string, trace: TraceSwitch): StreamRunner {
     const { sqs, redis, prefix, store, logger, accountId, leaseMs, reading } = this.options;
     return new StreamRunner(uuid, {
       redis,
@@ -268,6 +301,7 @@ export class Supervisor {
       leaseMs,
       reading,
       destinations: this.destinations,
+      trace,
       ...(this.options.metrics ? { metrics: this.options.metrics } : {}),
     });
   }
@@ -286,6 +320,8 @@ export class Supervisor {
         await this.registry.forget(uuid, mappingStateKeys(this.options.prefix, uuid).sqsSlots);
         // Deleting a mapping deletes its checkpoints, leases and pinned positions (streams.md §5).
         await deleteStreamState(this.options.redis, this.options.prefix, uuid);
+        // And its invocation trace (chosen: the trace is the mapping's, like its checkpoints).
+        await this.traceStore.remove(uuid);
         logger.info({ mappingId: uuid }, 'mapping removed');
         return;
       }

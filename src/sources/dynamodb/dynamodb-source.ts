@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { dynamodbFilterView } from '../../filtering/index.js';
 import type { EventSource } from '../../mappings/event-source-arn.js';
+import { dynamodbKeyId } from '../../mappings/invocation-trace.js';
 import { pinLatestPositions, type PinLatestOptions, type PinnedShard } from '../streams/start-position/pin-latest.js';
 import { callStream } from '../streams/stream-errors.js';
 import { clampLimit, toStreamRecord } from '../streams/stream-record.js';
@@ -69,6 +70,12 @@ export class DynamodbStreamSource implements StreamSource {
   /** The record as it is: DynamoDB records are filtered on their typed JSON (filtering.md §5). */
   filterView(event: StreamEventRecord): unknown {
     return dynamodbFilterView(event);
+  }
+
+  /** The item's key attributes as sorted DynamoDB JSON: what the writer of the item can compute too. */
+  traceId(record: StreamRecord): string {
+    const { dynamodb } = record.event as { dynamodb?: { Keys?: Record<string, unknown> } };
+    return dynamodbKeyId(dynamodb?.Keys ?? {});
   }
 
   async listShards(): Promise<ShardInfo[]> {

@@ -4,6 +4,7 @@
  * with a millisecond fraction; `encryptionType` only for KMS-encrypted records.
  */
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
+import { kinesisEventId } from '../../mappings/invocation-trace.js';
 
 export type KinesisEventRecord = {
   kinesis: {
@@ -53,7 +54,7 @@ export function toKinesisEventRecord(record: KinesisRecord, context: KinesisEven
     },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
-    eventID: `${context.shardId}:${sequenceNumber}`,
+    eventID: kinesisEventId(context.shardId, sequenceNumber),
     eventName: 'aws:kinesis:record',
     invokeIdentityArn: context.invokeIdentityArn,
     awsRegion: context.awsRegion,

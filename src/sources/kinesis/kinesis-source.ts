@@ -67,6 +67,11 @@ export class KinesisStreamSource implements StreamSource {
     return kinesisFilterView(event as unknown as { kinesis: { data: string } });
   }
 
+  /** `<shardId>:<sequenceNumber>`: the event's eventID (kinesis-record.ts builds it with kinesisEventId, mappings/invocation-trace.ts). */
+  traceId(record: StreamRecord): string {
+    return String(record.event.eventID);
+  }
+
   async listShards(): Promise<ShardInfo[]> {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -42,5 +42,5 @@ export function sqsBatchVerdict(
     if (failed && group !== undefined) blockedGroups.add(group);
     if (!failed && !(group !== undefined && blockedGroups.has(group))) toDelete.push(record);
   }
-  return { toDelete, failed: true, backOff: false, reading: { kind: 'partial-failure' } };
+  return { toDelete, failed: true, backOff: false, reading: { kind: 'partial-failure', failedIds: verdict.failedIds } };
 }

@@ -30,8 +30,8 @@ export interface SqsAttemptsOptions {
   submit: (data: BatchJobData) => Promise<BatchJobResult>;
   /** The SQS batch policy's judgement of an outcome (sqsBatchVerdict). */
   judge: (outcome: InvocationOutcome) => SqsBatchVerdict;
-  /** Records each judged attempt (sources/invocation-attempts.ts). */
-  record: (attempt: JudgedAttempt) => void;
+  /** Records each judged attempt (sources/invocation-attempts.ts), with when it started and its number (1 first). */
+  record: (attempt: JudgedAttempt, context: { startedAt: number; attempt: number }) => void;
   /** A job failed for Sluice's own reason (Redis, the queue `invoke`), not the target's. */
   onJobFailed: (error: unknown) => void;
   /** Epoch ms when the batch's first message becomes visible again. */
@@ -59,6 +59,7 @@ export async function attemptBatch(options: SqsAttemptsOptions): Promise<SqsAtte
   for (let attempts = 1; ; attempts++) {
     let outcome: InvocationOutcome;
     let jobFailed = false;
+    const startedAt = now();
     try {
       ({ outcome } = await options.submit(options.job));
     } catch (error) {
@@ -68,7 +69,7 @@ export async function attemptBatch(options: SqsAttemptsOptions): Promise<SqsAtte
     }
     const verdict = options.judge(outcome);
     // A job that never ran was no attempt at the target: nothing to count.
-    if (!jobFailed) options.record({ outcome, reading: verdict.reading, records: options.job.recordCount, payloadBytes });
+    if (!jobFailed) options.record({ outcome, reading: verdict.reading, records: options.job.recordCount, payloadBytes }, { startedAt, attempt: attempts });
     // The wait after attempt n is the n-th delay of the SQS backoff.
     const delay = backoffDelayMs(SQS_BACKOFF, attempts);
     const retried =

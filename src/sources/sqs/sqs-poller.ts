@@ -14,7 +14,8 @@ import type { Logger } from '../../observability/logger.js';
 import { mappingLabels, type MappingLabels, type SluiceMetrics } from '../../observability/metrics.js';
 import type { BatchJobData, BatchJobResult } from '../../pipeline/index.js';
 import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
-import { recordInvocationAttempt, type AttemptMetrics } from '../invocation-attempts.js';
+import { sqsId } from '../../mappings/invocation-trace.js';
+import { recordInvocationAttempt, type AttemptMetrics, type AttemptTracer } from '../invocation-attempts.js';
 import { sourceErrorCode, warnSourceCallFailed, type SourceCallFailure, type SourceWarningContext } from '../source-warnings.js';
 import { sqsBackoff } from './backoff.js';
 import { sqsBatchVerdict } from './batch-outcome.js';
@@ -51,6 +52,8 @@ export interface SqsPollerDependencies {
   logger: Logger;
   /** Polled, filtered-out and deleted messages, invocation attempts, SQS errors (metrics.md §3, §4, §6). */
   metrics?: SluiceMetrics;
+  /** The mapping's invocation trace (on while it is tagged `sluice:trace`). */
+  trace?: AttemptTracer;
 }
 
 const SLOT_WAIT_MS = 200;
@@ -244,7 +247,14 @@ export class SqsPoller {
       job: { mappingId: settings.mappingId, source: 'sqs', functionArn: settings.functionArn, payload: batch.payload(), recordCount: records.length },
       submit: deps.submit,
       judge: (attempted) => sqsBatchVerdict(records, attempted, judgeOptions),
-      record: (attempt) => recordInvocationAttempt(this.attemptMetrics, this.warnings, attempt),
+      record: (attempt, { startedAt, attempt: number }) =>
+        recordInvocationAttempt(
+          this.attemptMetrics,
+          this.warnings,
+          // batchItemFailures name SQS messages by MessageId, their trace id.
+          { ...attempt, trace: { startedAt, attempt: number, ids: () => records.map(sqsId), idOfItem: (id) => id } },
+          deps.trace,
+        ),
       onJobFailed: (error) =>
         this.warn({ operation: 'invoke batch job', cause: sourceErrorCode(error), error, next: 'the messages come back after their visibility timeout' }),
       visibleUntil,

@@ -24,6 +24,7 @@ import type { OnFailureDestinations } from '../../destinations/index.js';
 import type { IteratorPosition, ShardInfo, StreamSource } from './stream-source.js';
 import { RateLimitedWarnings } from '../../observability/rate-limited-warnings.js';
 import { sourceErrorCode, warnSourceCallFailed, type SourceWarningContext } from '../source-warnings.js';
+import type { AttemptTracer } from '../invocation-attempts.js';
 import { StreamSourceError } from './stream-errors.js';
 import type { StreamReading } from './read-settings.js';
 
@@ -59,6 +60,8 @@ export interface StreamPollerDependencies {
   metrics?: SluiceMetrics;
   /** The process's read settings and buffer accountant (streams.md §4), shared by every mapping. */
   reading: StreamReading;
+  /** The mapping's invocation trace (on while it is tagged `sluice:trace`). */
+  trace?: AttemptTracer;
 }
 
 /** How often shards are listed again (streams.md §2, chosen). */
@@ -257,6 +260,7 @@ export class StreamPoller {
         onLeaseLost: (shardId) => this.processors.get(shardId)?.processor === processor && this.loseShard(shardId),
         warnings: { ...this.warnings, logger },
         reading: this.deps.reading,
+        ...(this.deps.trace ? { trace: this.deps.trace } : {}),
         onShardEnd: (shardId) => {
           if (this.processors.get(shardId)?.processor === processor) this.processors.delete(shardId);
           metrics.remove();

@@ -96,6 +96,9 @@ export interface StreamSource {
    */
   filterView(event: StreamEventRecord): unknown;
 
+  /** The record's id in the invocation trace (mappings/invocation-trace.ts: Kinesis shard + sequence number, DynamoDB keys). */
+  traceId(record: StreamRecord): string;
+
   /** Every shard of the stream, open and closed, all pages. */
   listShards(): Promise<ShardInfo[]>;
 

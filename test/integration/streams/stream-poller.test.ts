@@ -27,6 +27,7 @@ function scriptedSource(): StreamSource & { listCalls: number } {
     eventSourceArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/scripted',
     streamArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/scripted',
     filterView: (event) => event,
+    traceId: (record) => record.sequenceNumber,
     async listShards() {
       if (this.listCalls++ > 0) throw Object.assign(new Error('Rate exceeded'), { name: 'LimitExceededException', code: 'LimitExceededException' });
       return shards;

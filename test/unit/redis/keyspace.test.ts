@@ -38,6 +38,7 @@ describe('key names, built in one module', () => {
       pinnedLatest: 'sluice:esm:u-1:latest',
       batches: 'sluice:esm:u-1:batches',
       windows: 'sluice:esm:u-1:windows',
+      trace: 'sluice:esm:u-1:trace',
     });
     const tagged = mappingStateKeys('{orders}', 'u-1');
     expect(Object.values(tagged).every((key) => key.startsWith('{orders:esm:u-1}:'))).toBe(true);

@@ -12,8 +12,13 @@ import type { AttemptReport } from './retry-decision.js';
  * window's success without a state reaches the policy as a function error
  * (policyOutcomeForWindow), and is a `failure_response` (metrics.md §4).
  */
-export function batchResponseReading(result: AttemptReport['result'], received: InvocationOutcome, judged: InvocationOutcome): ResponseReading {
-  if (result === 'partial-failure') return { kind: 'partial-failure' };
+export function batchResponseReading(
+  result: AttemptReport['result'],
+  received: InvocationOutcome,
+  judged: InvocationOutcome,
+  failedIds?: ReadonlySet<string>,
+): ResponseReading {
+  if (result === 'partial-failure') return failedIds ? { kind: 'partial-failure', failedIds } : { kind: 'partial-failure' };
   if (result === 'complete-failure') return { kind: 'failure-response', reason: 'batchItemFailures is not a usable list of the batch\'s items' };
   if (received.kind === 'success' && judged.kind === 'function-error') return { kind: 'failure-response', reason: judged.errorMessage };
   return PLAIN_SUCCESS;

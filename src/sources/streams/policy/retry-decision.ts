@@ -27,6 +27,8 @@ export interface AttemptReport {
   exhaustedCount: number;
   /** The failed records wait this long before their retry; 0 when none is scheduled. */
   delayMs: number;
+  /** With `partial-failure`: the sequence numbers batchItemFailures listed. */
+  failedIds?: ReadonlySet<string>;
 }
 
 export interface ApplyOutcomeOptions {
@@ -114,6 +116,7 @@ export function applyOutcome(
     } else if (verdict.kind === 'partial-failure') {
       // §11: the lowest failed sequence number is the failure point; the records before it are done.
       report.result = 'partial-failure';
+      report.failedIds = verdict.failedIds;
       const lowest = [...verdict.failedIds].reduce((a, b) => (compareSequenceNumbers(a, b) <= 0 ? a : b));
       const at = indices.find((i) => next.records[i]!.sequenceNumber === lowest)!;
       for (const i of indices) {

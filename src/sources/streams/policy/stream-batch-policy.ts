@@ -59,6 +59,8 @@ export type BatchAction =
       retry: number;
       /** Counted attempts these records have used (a of §12). */
       countedAttempts: number;
+      /** 1 + the invocations these records had before this one, bisected halves included (the invocation trace's `attempt`). */
+      attempt: number;
     }
   | {
       kind: 'wait';
@@ -152,6 +154,7 @@ export function nextAction(state: StreamBatchState, config: StreamBatchConfig, n
       lastSequenceNumber: next.records[indices[indices.length - 1]!]!.sequenceNumber,
       retry: part.retries,
       countedAttempts: part.countedAttempts,
+      attempt: part.invocations + 1,
     },
   };
 }

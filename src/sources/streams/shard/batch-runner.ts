@@ -10,7 +10,7 @@
  */
 import { FUNCTION_NOT_CONFIGURED, type BatchJobData, type BatchJobResult, type JobFence } from '../../../pipeline/index.js';
 import type { InvocationOutcome } from '../../../targets/index.js';
-import { recordInvocationAttempt } from '../../invocation-attempts.js';
+import { recordInvocationAttempt, type AttemptTracer } from '../../invocation-attempts.js';
 import type { SourceWarningContext } from '../../source-warnings.js';
 import type { BatchProgress, SavedBatch } from '../checkpoints/batch-progress.js';
 import { LeaseLostError } from '../leases/lease-lost-error.js';
@@ -68,6 +68,9 @@ export interface BatchRunnerOptions {
   leaseLost: AbortSignal;
   /** Aborted on any stop: no further retry of a failing batch starts. */
   stopping: AbortSignal;
+  /** The mapping's invocation trace, and the trace id of a record (StreamSource.traceId). */
+  trace?: AttemptTracer;
+  traceId?: (record: StreamRecord) => string;
 }
 
 /** The attempt in flight as the target answered it, recorded once the policy judged it. */
@@ -75,6 +78,10 @@ interface AttemptInFlight {
   received: InvocationOutcome;
   records: number;
   payloadBytes: number;
+  startedAt: number;
+  /** The records' invocation count, this one included (the trace's `attempt`). */
+  attempt: number;
+  indices: number[];
 }
 
 export class BatchRunner {
@@ -117,6 +124,7 @@ export class BatchRunner {
         options.metrics.iteratorAge(Date.now() - records[action.indices.at(-1)!]!.arrivalTime);
         try {
           const payload = options.windows ? options.windows.payload(action.indices.map((i) => records[i]!)) : payloadOf(records, action.indices);
+          const startedAt = Date.now();
           const { outcome } = await options.submit({
             mappingId: options.mappingId,
             source: options.traits.type,
@@ -124,7 +132,7 @@ export class BatchRunner {
             payload,
             recordCount: action.indices.length,
           });
-          attempt = { received: outcome, records: action.indices.length, payloadBytes: Buffer.byteLength(payload) };
+          attempt = { received: outcome, records: action.indices.length, payloadBytes: Buffer.byteLength(payload), startedAt, attempt: action.attempt, indices: action.indices };
           return options.windows ? options.windows.policyOutcome(outcome) : outcome;
         } catch (error) {
           if (error instanceof LeaseLostError) throw error;
@@ -132,7 +140,31 @@ export class BatchRunner {
         }
       },
       onAttempt: (report, outcome) => {
-        if (attempt) recordInvocationAttempt(options.metrics, options.warnings, { ...attempt, outcome: attempt.received, reading: batchResponseReading(report.result, attempt.received, outcome) });
+        if (attempt) {
+          const { startedAt, indices, received } = attempt;
+          const traceId = options.traceId ?? ((record: StreamRecord) => record.sequenceNumber);
+          recordInvocationAttempt(
+            options.metrics,
+            options.warnings,
+            {
+              records: attempt.records,
+              payloadBytes: attempt.payloadBytes,
+              outcome: received,
+              reading: batchResponseReading(report.result, received, outcome, report.failedIds),
+              trace: {
+                startedAt,
+                attempt: attempt.attempt,
+                ids: () => indices.map((i) => traceId(records[i]!)),
+                // Streams' batchItemFailures name records by sequence number (§11).
+                idOfItem: (sequenceNumber) => {
+                  const record = records.find((r) => r.sequenceNumber === sequenceNumber);
+                  return record ? traceId(record) : undefined;
+                },
+              },
+            },
+            options.trace,
+          );
+        }
         attempt = undefined;
         options.windows?.afterAttempt(report.result, outcome);
         // api.md §6.2's fixed strings, which clients and tests compare: why an attempt failed

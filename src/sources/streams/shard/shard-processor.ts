@@ -31,7 +31,7 @@ import { sendDiscard } from '../policy/shard-discards.js';
 import type { IteratorPosition, StreamSource } from '../stream-source.js';
 import { ShardWindows } from '../windows/shard-windows.js';
 import type { WindowStates } from '../windows/window-states.js';
-import { recordInvocationAttempt } from '../../invocation-attempts.js';
+import { recordInvocationAttempt, type AttemptTracer } from '../../invocation-attempts.js';
 import { BatchRunner, fencedSubmit } from './batch-runner.js';
 import { LaneBatcher, type Lane } from './lane-batcher.js';
 import { ShardCheckpointer } from './shard-checkpointer.js';
@@ -90,6 +90,8 @@ export interface ShardProcessorDependencies {
   reading: StreamReading;
   /** Where failed calls are warned about, rate-limited (shared by the mapping's shards); default: the shard's own. */
   warnings?: SourceWarningContext;
+  /** The mapping's invocation trace (on while it is tagged `sluice:trace`). */
+  trace?: AttemptTracer;
 }
 
 export class ShardProcessor {
@@ -175,6 +177,8 @@ export class ShardProcessor {
       ...(windows ? { windows } : {}),
       leaseLost: this.leaseLost.signal,
       stopping,
+      ...(deps.trace ? { trace: deps.trace } : {}),
+      traceId: (record) => source.traceId(record),
     });
   }
 

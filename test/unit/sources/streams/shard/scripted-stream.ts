@@ -72,6 +72,7 @@ export function scriptedShard(initial: StreamRecord[], options: ScriptedShardOpt
     eventSourceArn: STREAM_ARN,
     streamArn: STREAM_ARN,
     filterView: (event) => event,
+    traceId: (record) => `${SHARD}:${record.sequenceNumber}`,
     listShards: async () => [{ shardId: SHARD }],
     getIterator: async (_shardId, position) => {
       calls.push({ op: 'getIterator', position, at: Date.now() });
