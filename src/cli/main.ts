@@ -195,8 +195,7 @@ Examples:
   )
   .action(async (options: LoadtestCliOptions) => {
     // Loaded here only, like `dev`: `sluice start` never loads the load generator.
-    // @ts-expect-error wiring.ts joins the run (src/loadtest/run-loadtest.ts, src/loadtest/sluice-client.ts), added when they are merged; remove this line then
-    const { runFromCli } = (await import('../loadtest/cli/wiring.js')) as { runFromCli: (options: LoadtestCliOptions) => Promise<number> };
+    const { runFromCli } = await import('../loadtest/cli/wiring.js');
     process.exit(await runFromCli(options));
   });
 

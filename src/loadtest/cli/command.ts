@@ -19,7 +19,13 @@ import { UsageError } from './usage-error.js';
 
 export type RunLoadtest = (
   plan: LoadtestPlan,
-  options: { client: SluiceClient; onProgress: (snapshot: ProgressSnapshot) => void; signal: AbortSignal },
+  options: {
+    client: SluiceClient;
+    onProgress: (snapshot: ProgressSnapshot) => void;
+    signal: AbortSignal;
+    /** Trouble the run gets over (a trace read that failed, a resource not removed): shown, the run goes on. */
+    onWarning: (message: string) => void;
+  },
 ) => Promise<RunData>;
 
 export interface Output {
@@ -119,7 +125,12 @@ export async function runLoadtestCommand(options: LoadtestCliOptions, deps: Load
   const view = createProgressView({ write: (text) => deps.stdout.write(text), isTTY: deps.isTTY, columns: deps.stdout.columns, now: deps.now });
   let run: RunData;
   try {
-    run = await deps.runLoadtest(resolved.plan, { client: deps.createSluiceClient(resolved.plan.endpoints), onProgress: (snapshot) => view.update(snapshot), signal });
+    run = await deps.runLoadtest(resolved.plan, {
+      client: deps.createSluiceClient(resolved.plan.endpoints),
+      onProgress: (snapshot) => view.update(snapshot),
+      signal,
+      onWarning: (message) => view.note(`warning: ${message}`),
+    });
   } catch (error) {
     view.finish();
     if (signal.aborted) {

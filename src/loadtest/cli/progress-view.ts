@@ -83,6 +83,8 @@ export function redraw(previousLines: number, lines: string[], columns: number |
 
 export interface ProgressView {
   update(snapshot: ProgressSnapshot): void;
+  /** A line that stays (a warning of the run): above the block on a TTY, which is drawn again under it. */
+  note(line: string): void;
   /** The last state stays on screen; plain mode writes its last line if it has not yet. */
   finish(): void;
 }
@@ -117,6 +119,15 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
       } else {
         latestWritten = false;
       }
+    },
+    note(line) {
+      if (options.isTTY && drawnLines > 0) {
+        const lines = renderProgressBlock(latest!);
+        options.write(redraw(drawnLines, [line, ...lines], options.columns));
+        drawnLines = lines.length;
+        return;
+      }
+      options.write(`${line}\n`);
     },
     finish() {
       if (!options.isTTY && latest && !latestWritten) options.write(`${renderProgressLine(latest)}\n`);

@@ -119,6 +119,16 @@ describe('runLoadtestCommand: a run', () => {
     expect(out).toContain(path.join(dir, 'report.json'));
   });
 
+  it("the run's warnings are shown and the run goes on", async () => {
+    const h = harness(async (_plan, { onWarning, onProgress }) => {
+      onProgress(progress({}));
+      onWarning('trace read failed: socket hang up');
+      return clean;
+    });
+    expect(await runLoadtestCommand({ ...base, out: 'w' }, h.deps)).toBe(EXIT.ok);
+    expect(h.stdout()).toContain('\nwarning: trace read failed: socket hang up\n');
+  });
+
   it('on a TTY the block is redrawn in place', async () => {
     const h = harness(fakeRun(clean), { isTTY: true });
     expect(await runLoadtestCommand({ ...base, out: 'r' }, h.deps)).toBe(EXIT.ok);

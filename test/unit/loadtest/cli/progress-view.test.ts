@@ -129,4 +129,21 @@ describe('createProgressView', () => {
     view.finish();
     expect(out).toHaveLength(1);
   });
+
+  it('a note stays above the TTY block, which is drawn again under it; plain: a line', () => {
+    const out: string[] = [];
+    const view = createProgressView({ write: (text) => out.push(text), isTTY: true, columns: 200, now: () => 0 });
+    view.note('warning: before anything');
+    view.update(snapshot({ backlog: undefined }));
+    view.note('warning: a trace read failed');
+    expect(out[0]).toBe('warning: before anything\n');
+    expect(out[2]!.startsWith('\u001b[5A\r\u001b[2Kwarning: a trace read failed\n\u001b[2K[')).toBe(true);
+    // The next redraw climbs only the block, not the note.
+    view.update(snapshot({ backlog: undefined }));
+    expect(out[3]!.startsWith('\u001b[5A\r')).toBe(true);
+    const plain: string[] = [];
+    const line = createProgressView({ write: (text) => plain.push(text), isTTY: false, now: () => 0 });
+    line.note('warning: x');
+    expect(plain).toEqual(['warning: x\n']);
+  });
 });
