@@ -182,9 +182,11 @@ program
     'after',
     `
 It sends only where it is pointed: Sluice at --endpoint-url, AWS_ENDPOINT_URL_LAMBDA or the
-sandbox (\`sluice dev\`) found in this folder or a parent; records to the sandbox's emulators,
-or to AWS_ENDPOINT_URL_SQS / _KINESIS / _DYNAMODB (or AWS_ENDPOINT_URL), else to AWS itself in
-the region. It stops by itself (--duration, --count or phases) and removes what it created.
+sandbox (\`sluice dev\`) found in this folder or a parent; records to the sandbox's emulators
+or to AWS_ENDPOINT_URL_SQS / _KINESIS / _DYNAMODB (or AWS_ENDPOINT_URL). It never falls back to
+AWS: for AWS itself, set its regional endpoint, e.g. AWS_ENDPOINT_URL_KINESIS=
+https://kinesis.us-east-1.amazonaws.com. It stops by itself (--duration, --count or phases)
+and removes what it created.
 Exit: 0 done, 1 a threshold breached, 2 could not run, 130 interrupted.
 
 Examples:

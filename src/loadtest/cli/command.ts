@@ -84,7 +84,7 @@ export function oneLine(error: unknown): string {
 function introLines(resolved: ResolvedLoadtest): string[] {
   const { plan } = resolved;
   const resource = plan.resource.kind === 'existing' ? plan.resource.arn : `a new ${plan.source === 'sqs-fifo' ? 'FIFO queue' : plan.source === 'sqs' ? 'queue' : plan.source === 'kinesis' ? 'stream' : 'table'} (removed at the end)`;
-  const serviceEndpoint = plan.endpoints[plan.source === 'sqs-fifo' ? 'sqs' : plan.source] ?? `AWS (${plan.endpoints.region})`;
+  const serviceEndpoint = plan.endpoints[plan.source === 'sqs-fifo' ? 'sqs' : plan.source]!;
   return [
     `sluice loadtest: ${plan.source} → ${plan.functionName}, ${formatNumber(resolved.plannedRecords)} records over ${formatClock(resolved.plannedMs)}`,
     `  Sluice ${plan.endpoints.lambda} (${resolved.endpointOrigin}), ${plan.source} ${serviceEndpoint}, ${resource}`,

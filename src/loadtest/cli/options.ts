@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { LoadPhase, LoadShape, LoadtestPlan, PayloadSpec, ResourceSpec } from '../plan.js';
 import type { Thresholds } from '../report/index.js';
 import { parseDuration } from './duration.js';
-import { resolveEndpoints, serviceOf, type EndpointOrigin } from './endpoints.js';
+import { requireSourceEndpoint, resolveEndpoints, serviceOf, type EndpointOrigin } from './endpoints.js';
 import { readScenarioFile } from './scenario-file.js';
 import { UsageError } from './usage-error.js';
 
@@ -316,6 +316,7 @@ export function resolveOptions(cli: LoadtestCliOptions, context: ResolveContext)
   const recordsBase = flags.records === undefined && file ? file.dir : context.cwd;
   const spec = payload(s, recordsBase);
   const { endpoints, origin } = resolveEndpoints({ endpointUrl: s.endpointUrl, region: s.region }, context.env, context.cwd);
+  requireSourceEndpoint(endpoints, s.source);
   const resource: ResourceSpec = s.resource !== undefined ? { kind: 'existing', arn: s.resource } : { kind: 'create', ...(s.shards !== undefined ? { shards: s.shards } : {}) };
   const planned = plannedLoad(load);
   if (planned.records < 1) fail('the load shape sends no records: raise the rate or the duration');

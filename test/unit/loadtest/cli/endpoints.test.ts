@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NO_ENDPOINT, resolveEndpoints } from '../../../../src/loadtest/cli/endpoints.js';
+import { NO_ENDPOINT, requireSourceEndpoint, resolveEndpoints } from '../../../../src/loadtest/cli/endpoints.js';
 import { writeStateFile, type SandboxState } from '../../../../src/dev/state-file.js';
 import { SANDBOX_CREDENTIALS } from '../../../../src/dev/sandbox-credentials.js';
 
@@ -51,10 +51,14 @@ describe('resolveEndpoints', () => {
     expect(endpoints.credentials).toBeUndefined();
   });
 
-  it('AWS_ENDPOINT_URL_LAMBDA alone: sources left to the SDK (AWS in the region); --region over AWS_REGION', () => {
+  it('AWS_ENDPOINT_URL_LAMBDA alone: no source endpoint, which a run refuses; --region over AWS_REGION', () => {
     const { endpoints, origin } = resolveEndpoints({ region: 'us-west-2' }, { AWS_ENDPOINT_URL_LAMBDA: 'https://sluice.internal', AWS_REGION: 'ap-south-1' }, empty);
     expect(origin).toBe('AWS_ENDPOINT_URL_LAMBDA');
     expect(endpoints).toEqual({ region: 'us-west-2', lambda: 'https://sluice.internal' });
+    expect(() => requireSourceEndpoint(endpoints, 'dynamodb')).toThrow(
+      'no dynamodb endpoint: set AWS_ENDPOINT_URL_DYNAMODB (or AWS_ENDPOINT_URL); for AWS itself its regional endpoint, e.g. https://dynamodb.us-west-2.amazonaws.com',
+    );
+    expect(() => requireSourceEndpoint({ ...endpoints, sqs: 'http://q' }, 'sqs-fifo')).not.toThrow();
   });
 
   it('a bad URL in the environment is named', () => {
@@ -77,6 +81,8 @@ describe('resolveEndpoints', () => {
       kinesis: 'http://127.0.0.1:4567',
       credentials: SANDBOX_CREDENTIALS,
     });
+    // A service the sandbox has no endpoint for (configured with AWS itself) comes from the environment.
+    expect(resolveEndpoints({}, { AWS_ENDPOINT_URL: 'http://localstack:4566' }, project).endpoints.dynamodb).toBe('http://localstack:4566');
     // Configured credentials are the user's choice; the flag's region too.
     const configured = resolveEndpoints({ region: 'us-east-2' }, { AWS_PROFILE: 'dev' }, project).endpoints;
     expect(configured.credentials).toBeUndefined();

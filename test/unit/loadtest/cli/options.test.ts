@@ -11,7 +11,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-loadtest-options-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const NOW = Date.UTC(2026, 11, 6, 21, 5, 3);
-const context = { env: { AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9001' }, cwd: dir, now: () => NOW };
+const context = { env: { AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9001', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }, cwd: dir, now: () => NOW };
 const resolve = (options: LoadtestCliOptions) => resolveOptions(options, context);
 const errorOf = (options: LoadtestCliOptions): string => {
   try {
@@ -67,7 +67,7 @@ describe('flags → plan', () => {
       payload: { kind: 'size', bytes: 256 },
       maxInFlight: 16,
       graceMs: 10_000,
-      endpoints: { region: 'us-east-1', lambda: 'http://127.0.0.1:9001' },
+      endpoints: { region: 'us-east-1', lambda: 'http://127.0.0.1:9001', sqs: 'http://127.0.0.1:4566', kinesis: 'http://127.0.0.1:4566', dynamodb: 'http://127.0.0.1:4566' },
     });
     expect(resolved.plannedRecords).toBe(30_000);
     expect(resolved.plannedMs).toBe(60_000);
@@ -133,6 +133,14 @@ describe('flags → plan', () => {
     expect(resolved.outDir).toBe(path.join(dir, 'runs/a'));
     expect(resolve({ source: 'dynamodb', count: '1', rate: '1', template: '{"n":{{seq}}}' }).plan.payload).toEqual({ kind: 'template', template: '{"n":{{seq}}}' });
     expect(resolve({ source: 'dynamodb', count: '1', rate: '1', payloadSize: '1024' }).plan.payload).toEqual({ kind: 'size', bytes: 1024 });
+  });
+
+  it('no endpoint for the source: refused, never AWS by default', () => {
+    const only = { ...context, env: { AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9001', AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9324', AWS_REGION: 'eu-west-1' } };
+    expect(resolveOptions({ source: 'sqs-fifo', rate: '1', count: '1' }, only).plan.endpoints.sqs).toBe('http://127.0.0.1:9324');
+    expect(() => resolveOptions({ source: 'kinesis', rate: '1', count: '1' }, only)).toThrow(
+      'no kinesis endpoint: set AWS_ENDPOINT_URL_KINESIS (or AWS_ENDPOINT_URL); for AWS itself its regional endpoint, e.g. https://kinesis.eu-west-1.amazonaws.com',
+    );
   });
 
   it.each<[LoadtestCliOptions, RegExp]>([
