@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { LoadPhase, LoadShape, LoadtestPlan, PayloadSpec, ResourceSpec } from '../plan.js';
 import type { Thresholds } from '../report/index.js';
+import { BUILTIN_TARGET_PATTERN } from '../../targets/builtin-target.js';
 import { parseDuration } from './duration.js';
 import { requireSourceEndpoint, resolveEndpoints, serviceOf, type EndpointOrigin } from './endpoints.js';
 import { readScenarioFile } from './scenario-file.js';
@@ -126,8 +127,9 @@ const settingsSchema = z.object({
   function: z
     .string({ error: 'expected a function name' })
     .min(1, { error: 'expected a function name' })
-    .refine((name) => !/^sleep:/.test(name) || /^sleep:\d+$/.test(name), { error: 'sleep:<ms> takes whole milliseconds, e.g. sleep:50' })
-    .refine((name) => !/^fail:/.test(name) || (/^fail:(0|1|0?\.\d+|1\.0*)$/.test(name)), { error: 'fail:<ratio> takes a ratio from 0 to 1, e.g. fail:0.1' })
+    // The builtin forms as Sluice's config accepts them (one pattern, src/targets/builtin-target.ts).
+    .refine((name) => !/^sleep:/.test(name) || BUILTIN_TARGET_PATTERN.test(name), { error: 'sleep:<ms> takes whole milliseconds, e.g. sleep:50' })
+    .refine((name) => !/^fail:/.test(name) || BUILTIN_TARGET_PATTERN.test(name), { error: 'fail:<ratio> takes a ratio from 0 to 1, e.g. fail:0.1' })
     .optional(),
   batchSize: integer(1, 10_000).optional(),
   window: durationMs(0)

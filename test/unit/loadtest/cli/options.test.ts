@@ -162,6 +162,7 @@ describe('flags → plan', () => {
     [{ source: 'sqs', rate: '10', count: '5', maxP99Ms: '-1' }, /^--max-p99-ms: expected a number of at least 0, got "-1"$/],
     [{ source: 'sqs', rate: '10', count: '5', function: 'fail:2' }, /^--function: fail:<ratio> takes a ratio from 0 to 1/],
     [{ source: 'sqs', rate: '10', count: '5', function: 'sleep:fast' }, /^--function: sleep:<ms> takes whole milliseconds/],
+    [{ source: 'sqs', rate: '10', count: '5', function: 'fail:.5' }, /^--function: fail:<ratio> takes a ratio from 0 to 1/],
     [{ source: 'sqs', rate: '10', count: '5', parallelizationFactor: '2' }, /^--parallelization-factor is for kinesis and dynamodb/],
     [{ source: 'sqs-fifo', rate: '10', count: '5', bisect: true }, /^--bisect is for kinesis and dynamodb/],
     [{ source: 'kinesis', rate: '10', count: '5', maxConcurrency: '5' }, /^--max-concurrency \(ScalingConfig\) is for sqs and sqs-fifo$/],
