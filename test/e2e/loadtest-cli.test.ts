@@ -4,7 +4,7 @@
  * codes of a clean run, a threshold breach, a refused mapping and an unreachable Sluice.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { getEndpoints, TEST_CREDENTIALS } from '../support/index.js';
 import { startTestSluice, type TestSluice } from '../support/sluice.js';
 import { SLUICE_BIN } from '../support/sluice-process.js';
 import type { Report } from '../../src/loadtest/report/index.js';
+import { writeStateFile } from '../../src/dev/state-file.js';
 
 let sluice: TestSluice;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-loadtest-cli-'));
@@ -26,19 +27,21 @@ afterAll(async () => {
 });
 
 /** Spawned, not spawnSync: the test Sluice answering the child runs in this process. */
-function loadtest(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function loadtest(args: string[], { cwd = dir, sandbox = false } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const e = getEndpoints();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ENDPOINT_URL_SQS: e.sqs,
-    AWS_ENDPOINT_URL_KINESIS: e.kinesis,
-    AWS_REGION: e.region,
-    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-  };
-  delete env.AWS_ENDPOINT_URL_LAMBDA;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) if (/^AWS_(ENDPOINT_URL|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|REGION)/.test(name)) delete env[name];
+  if (!sandbox) {
+    Object.assign(env, {
+      AWS_ENDPOINT_URL_SQS: e.sqs,
+      AWS_ENDPOINT_URL_KINESIS: e.kinesis,
+      AWS_REGION: e.region,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    });
+  }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SLUICE_BIN, 'loadtest', ...args], { cwd: dir, env });
+    const child = spawn(process.execPath, [SLUICE_BIN, 'loadtest', ...args], { cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -71,6 +74,28 @@ describe('sluice loadtest (e2e)', () => {
     expect(summary).toMatchObject({ sent: 40, invoked: 40, missing: 0 });
     expect(result.stderr).toBe(`sluice loadtest: threshold breached: p99 latency ${summary.latency_ms.p99} ms > max 0 ms\n`);
     expect(result.code).toBe(1);
+  });
+
+  it('the sandbox found through its state file: endpoints, region and credentials from it', { timeout: 120_000 }, async () => {
+    const e = getEndpoints();
+    const project = path.join(dir, 'project');
+    // This test process stands for `sluice dev`: the state file names a live pid.
+    writeStateFile(project, {
+      pid: process.pid,
+      apiUrl: sluice.url,
+      region: e.region,
+      endpoints: { sqs: e.sqs, kinesis: e.kinesis, dynamodb: e.dynamodb },
+      emulated: ['sqs', 'kinesis', 'dynamodb'],
+      resources: {},
+    });
+    const below = path.join(project, 'services', 'orders');
+    mkdirSync(below, { recursive: true });
+    const result = await loadtest(['--source', 'dynamodb', '--count', '20', '--rate', '20', '--out', 'ddb-run', '--grace', '30s'], { cwd: below, sandbox: true });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Sluice ${sluice.url} (sandbox), dynamodb ${e.dynamodb}, a new table (removed at the end)`);
+    const summary = (JSON.parse(readFileSync(path.join(below, 'ddb-run', 'report.json'), 'utf8')) as Report).summary;
+    expect(summary).toMatchObject({ sent: 20, invoked: 20, missing: 0 });
   });
 
   it("a function Sluice does not know: the API's refusal in one line, exit 2", { timeout: 60_000 }, async () => {
