@@ -108,6 +108,6 @@ describe('sluice loadtest (e2e)', () => {
   it('no Sluice at the endpoint: exit 2 with one line', { timeout: 60_000 }, async () => {
     const result = await loadtest(['--source', 'sqs', '--count', '5', '--rate', '5', '--endpoint-url', 'http://127.0.0.1:1', '--out', 'unreachable']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^sluice loadtest: [^\n]+\n$/);
+    expect(result.stderr).toMatch(/^sluice loadtest: cannot reach 127\.0\.0\.1:1 \(ECONNREFUSED\)[^\n]*\n$/);
   });
 });
