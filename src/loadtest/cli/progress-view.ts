@@ -43,11 +43,17 @@ export const BEHIND_WARNING = '⚠ behind: the producer cannot hold the asked ra
 /** The TTY block: one string per line. */
 export function renderProgressBlock(snapshot: ProgressSnapshot): string[] {
   const stage = snapshot.stage === 'draining' ? 'draining' : `sending${snapshot.phase ? ` · phase ${snapshot.phase}` : ''}`;
+  // Counts in one column, rates in the next, so the two rows read against each other.
+  const sent = `${formatNumber(snapshot.sent)} / ${formatNumber(snapshot.planned)}`;
+  const invoked = formatNumber(snapshot.invoked);
+  const width = Math.max(sent.length, invoked.length);
+  const rates = [rate(snapshot.sendRate), rate(snapshot.invokeRate)];
+  const rateWidth = Math.max(rates[0]!.length, rates[1]!.length);
   const lines = [
     `${progressBar(snapshot.stage === 'draining' ? snapshot.plannedMs : snapshot.elapsedMs, snapshot.plannedMs)}  ${stage}`,
     `elapsed  ${timing(snapshot)}`,
-    `sent     ${formatNumber(snapshot.sent)} / ${formatNumber(snapshot.planned)}  ${rate(snapshot.sendRate)}`,
-    `invoked  ${formatNumber(snapshot.invoked)}  ${rate(snapshot.invokeRate)}   failed ${formatNumber(snapshot.failed)}`,
+    `sent     ${sent.padEnd(width)}  ${rates[0]!.padStart(rateWidth)}`,
+    `invoked  ${invoked.padEnd(width)}  ${rates[1]!.padStart(rateWidth)}   failed ${formatNumber(snapshot.failed)}`,
     `latency  ${latency(snapshot)}`,
   ];
   const queued = backlog(snapshot);

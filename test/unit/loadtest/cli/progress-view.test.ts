@@ -43,8 +43,8 @@ describe('renderProgressBlock (TTY)', () => {
     expect(renderProgressBlock(snapshot())).toEqual([
       `${progressBar(27_400, 60_000)}  sending · phase steady`,
       'elapsed  0:27 / 1:00  (0:32 left)',
-      'sent     13,500 / 30,000  500/s',
-      'invoked  13,210  498.2/s   failed 3',
+      'sent     13,500 / 30,000    500/s',
+      'invoked  13,210           498.2/s   failed 3',
       'latency  p50 12 ms  p99 48 ms',
       'backlog  iterator age 230 ms',
     ]);
