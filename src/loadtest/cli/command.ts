@@ -17,6 +17,14 @@ import { resolveOptions, type LoadtestCliOptions, type ResolvedLoadtest } from '
 import { createProgressView } from './progress-view.js';
 import { UsageError } from './usage-error.js';
 
+/**
+ * What runLoadtest adds to RunData about sends that failed for good (its LoadtestResult):
+ * RunData's `sent` holds only what landed, so without this the user would not hear of them.
+ */
+export interface SendTrouble {
+  producerStats?: { failed: number; errors: string[] };
+}
+
 export type RunLoadtest = (
   plan: LoadtestPlan,
   options: {
@@ -26,7 +34,7 @@ export type RunLoadtest = (
     /** Trouble the run gets over (a trace read that failed, a resource not removed): shown, the run goes on. */
     onWarning: (message: string) => void;
   },
-) => Promise<RunData>;
+) => Promise<RunData & SendTrouble>;
 
 export interface Output {
   write(text: string): unknown;
@@ -123,7 +131,7 @@ export async function runLoadtestCommand(options: LoadtestCliOptions, deps: Load
 
   const signal = deps.signal ?? new AbortController().signal;
   const view = createProgressView({ write: (text) => deps.stdout.write(text), isTTY: deps.isTTY, columns: deps.stdout.columns, now: deps.now });
-  let run: RunData;
+  let run: RunData & SendTrouble;
   try {
     run = await deps.runLoadtest(resolved.plan, {
       client: deps.createSluiceClient(resolved.plan.endpoints),
@@ -155,6 +163,12 @@ export async function runLoadtestCommand(options: LoadtestCliOptions, deps: Load
   say(`\n${summaryTable(report)}\n`);
   say(`report: ${written.html}`);
   say(`        ${written.json}`);
+  const unsent = run.producerStats;
+  if (unsent && unsent.failed > 0) {
+    // (chosen) Said, not judged: the thresholds are about what Sluice did with what was sent;
+    // records that never left lower the throughput, which --min-throughput sees.
+    complain(`warning: ${formatNumber(unsent.failed)} records could not be sent${unsent.errors[0] ? ` (${unsent.errors[0]})` : ''}; the report counts only those sent`);
+  }
   if (signal.aborted) {
     // (chosen) A run cut short is not judged against the thresholds: they were set for the whole run.
     complain('interrupted: the report covers the run until Ctrl-C; thresholds not checked');

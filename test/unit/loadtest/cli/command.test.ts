@@ -129,6 +129,15 @@ describe('runLoadtestCommand: a run', () => {
     expect(h.stdout()).toContain('\nwarning: trace read failed: socket hang up\n');
   });
 
+  it('records the producer could not send are said on stderr; the exit code is the thresholds\'', async () => {
+    const h = harness(async () => ({ ...clean, producerStats: { failed: 12, errors: ['ProvisionedThroughputExceededException: Rate exceeded', 'x'] } }));
+    expect(await runLoadtestCommand({ ...base, out: 'unsent' }, h.deps)).toBe(EXIT.ok);
+    expect(h.stderr()).toBe('sluice loadtest: warning: 12 records could not be sent (ProvisionedThroughputExceededException: Rate exceeded); the report counts only those sent\n');
+    const none = harness(async () => ({ ...clean, producerStats: { failed: 0, errors: [] } }));
+    expect(await runLoadtestCommand({ ...base, out: 'sent' }, none.deps)).toBe(EXIT.ok);
+    expect(none.stderr()).toBe('');
+  });
+
   it('on a TTY the block is redrawn in place', async () => {
     const h = harness(fakeRun(clean), { isTTY: true });
     expect(await runLoadtestCommand({ ...base, out: 'r' }, h.deps)).toBe(EXIT.ok);
