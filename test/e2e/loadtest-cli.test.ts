@@ -98,6 +98,14 @@ describe('sluice loadtest (e2e)', () => {
     expect(summary).toMatchObject({ sent: 20, invoked: 20, missing: 0 });
   });
 
+  it('--compare of the two runs above: side by side, exit 0', { timeout: 60_000 }, async () => {
+    const result = await loadtest(['--compare', 'sqs-run', 'kinesis-run']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\nsource +sqs +kinesis\n/);
+    expect(result.stdout).toMatch(/\nSent \(records\) +60 +40 +-20 +-33\.3%\n/);
+  });
+
   it("a function Sluice does not know: the API's refusal in one line, exit 2", { timeout: 60_000 }, async () => {
     const result = await loadtest(['--source', 'sqs', '--count', '5', '--rate', '5', '--function', 'no-such-function', '--endpoint-url', sluice.url, '--out', 'refused']);
     expect(result.code).toBe(2);
