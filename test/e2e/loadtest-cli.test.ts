@@ -3,7 +3,7 @@
  * Sluice with builtin functions and the emulators: the report folder, the table, the exit
  * codes of a clean run, a threshold breach, a refused mapping and an unreachable Sluice.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 
 /** Spawned, not spawnSync: the test Sluice answering the child runs in this process. */
-function loadtest(args: string[], { cwd = dir, sandbox = false } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function loadtest(
+  args: string[],
+  { cwd = dir, sandbox = false, onStdout }: { cwd?: string; sandbox?: boolean; onStdout?: (soFar: string, child: ChildProcess) => void } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const e = getEndpoints();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) if (/^AWS_(ENDPOINT_URL|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|REGION)/.test(name)) delete env[name];
@@ -44,7 +47,10 @@ function loadtest(args: string[], { cwd = dir, sandbox = false } = {}): Promise<
     const child = spawn(process.execPath, [SLUICE_BIN, 'loadtest', ...args], { cwd, env });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      onStdout?.(stdout, child);
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -104,6 +110,26 @@ describe('sluice loadtest (e2e)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/\nsource +sqs +kinesis\n/);
     expect(result.stdout).toMatch(/\nSent \(records\) +60 +40 +-20 +-33\.3%\n/);
+  });
+
+  it('Ctrl-C while sending: the run stops, the report of what it did is written, exit 130', { timeout: 120_000 }, async () => {
+    let interrupted = false;
+    const result = await loadtest(['--source', 'sqs', '--count', '2000', '--rate', '50', '--endpoint-url', sluice.url, '--out', 'cut-run'], {
+      onStdout: (soFar, child) => {
+        // Once the first progress line says records went out.
+        if (!interrupted && /\n\[0:\d\d\/0:40\] {2}sending {2}sent [1-9]/.test(soFar)) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(interrupted).toBe(true);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('stopping: removing what the run created (Ctrl-C again to quit at once, leaving it)');
+    expect(result.stderr).toMatch(/sluice loadtest: interrupted: the report covers the run until Ctrl-C; thresholds not checked\n$/);
+    const { summary } = report('cut-run');
+    expect(summary.sent).toBeGreaterThan(0);
+    expect(summary.sent).toBeLessThan(2000);
   });
 
   it("a function Sluice does not know: the API's refusal in one line, exit 2", { timeout: 60_000 }, async () => {
