@@ -127,9 +127,11 @@ const settingsSchema = z.object({
   function: z
     .string({ error: 'expected a function name' })
     .min(1, { error: 'expected a function name' })
-    // The builtin forms as Sluice's config accepts them (one pattern, src/targets/builtin-target.ts).
-    .refine((name) => !/^sleep:/.test(name) || BUILTIN_TARGET_PATTERN.test(name), { error: 'sleep:<ms> takes whole milliseconds, e.g. sleep:50' })
-    .refine((name) => !/^fail:/.test(name) || BUILTIN_TARGET_PATTERN.test(name), { error: 'fail:<ratio> takes a ratio from 0 to 1, e.g. fail:0.1' })
+    // A built-in's spec is not a function name: Lambda reads `fail:0.1` as function `fail`,
+    // qualifier `0.1`, and Sluice would answer "Function does not exist". Say what to do instead.
+    .refine((name) => !BUILTIN_TARGET_PATTERN.test(name) || !name.includes(':'), {
+      error: `a built-in is run through a function declared with it in Sluice's config, e.g. functions: { fail-10: { builtin: "fail:0.1" } }, then --function fail-10 (the sandbox declares noop, echo, sleep-100 and fail-10)`,
+    })
     .optional(),
   batchSize: integer(1, 10_000).optional(),
   window: durationMs(0)

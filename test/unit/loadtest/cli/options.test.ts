@@ -89,7 +89,7 @@ describe('flags → plan', () => {
       bisect: true,
       onFailure: true,
       shards: '3',
-      function: 'fail:0.1',
+      function: 'fail-10',
     }).plan;
     expect(streams.mapping).toEqual({
       BatchSize: 50,
@@ -101,7 +101,11 @@ describe('flags → plan', () => {
     });
     expect(streams.onFailure).toBe(true);
     expect(streams.resource).toEqual({ kind: 'create', shards: 3 });
-    expect(streams.functionName).toBe('fail:0.1');
+    expect(streams.functionName).toBe('fail-10');
+    // A function may be named by ARN, with a qualifier: left to Sluice to resolve.
+    expect(resolve({ source: 'sqs', rate: '1', count: '1', function: 'arn:aws:lambda:us-east-1:000000000000:function:orders:live' }).plan.functionName).toBe(
+      'arn:aws:lambda:us-east-1:000000000000:function:orders:live',
+    );
     expect(streams.load).toEqual({ kind: 'count', count: 1000, rate: 100 });
 
     const sqs = resolve({ source: 'sqs', count: '10', rate: '5', maxConcurrency: '5', window: '0' }).plan;
@@ -160,9 +164,8 @@ describe('flags → plan', () => {
     [{ source: 'sqs', rate: '10', count: '5', window: '1.5s' }, /^--window: expected whole seconds from 0 to 300/],
     [{ source: 'sqs', rate: '10', count: '5', window: '301' }, /^--window: expected whole seconds from 0 to 300/],
     [{ source: 'sqs', rate: '10', count: '5', maxP99Ms: '-1' }, /^--max-p99-ms: expected a number of at least 0, got "-1"$/],
-    [{ source: 'sqs', rate: '10', count: '5', function: 'fail:2' }, /^--function: fail:<ratio> takes a ratio from 0 to 1/],
-    [{ source: 'sqs', rate: '10', count: '5', function: 'sleep:fast' }, /^--function: sleep:<ms> takes whole milliseconds/],
-    [{ source: 'sqs', rate: '10', count: '5', function: 'fail:.5' }, /^--function: fail:<ratio> takes a ratio from 0 to 1/],
+    [{ source: 'sqs', rate: '10', count: '5', function: 'fail:0.1' }, /^--function: a built-in is run through a function declared with it in Sluice's config, .* then --function fail-10 \(the sandbox declares noop, echo, sleep-100 and fail-10\), got "fail:0.1"$/],
+    [{ source: 'sqs', rate: '10', count: '5', function: 'sleep:50' }, /^--function: a built-in is run through a function declared/],
     [{ source: 'sqs', rate: '10', count: '5', parallelizationFactor: '2' }, /^--parallelization-factor is for kinesis and dynamodb/],
     [{ source: 'sqs-fifo', rate: '10', count: '5', bisect: true }, /^--bisect is for kinesis and dynamodb/],
     [{ source: 'kinesis', rate: '10', count: '5', maxConcurrency: '5' }, /^--max-concurrency \(ScalingConfig\) is for sqs and sqs-fifo$/],
