@@ -8,6 +8,7 @@ import { loadConfig, ConfigError, DEFAULT_CONFIG_FILE, configReferenceMarkdown }
 import { startSluice, StartupError } from '../app.js';
 import { ShutdownTimeoutError } from '../shutdown.js';
 import { createLogger } from '../observability/logger.js';
+import type { LoadtestCliOptions } from '../loadtest/cli/options.js';
 
 // package.json sits two folders up from both src/cli/ and dist/cli/ (and is in the image).
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -144,6 +145,60 @@ program
       process.stderr.write(`sluice send: ${name === 'SendError' ? '' : `${name}: `}${message}\n`);
       process.exit(1);
     }
+  });
+
+program
+  .command('loadtest')
+  .description('Load-test a mapping: send records at a rate to SQS, Kinesis or DynamoDB, watch Sluice invoke the function, report latency, throughput, missing records')
+  .option('--source <source>', 'sqs, sqs-fifo, kinesis or dynamodb')
+  .option('--resource <arn>', 'an existing queue / stream / table (default: the run creates one and removes it)')
+  .option('--shards <n>', 'kinesis: shards of the stream the run creates')
+  .option('--function <name>', "a function Sluice's config declares (default noop; the sandbox declares the built-ins noop, echo, sleep-100 and fail-10)")
+  .option('--batch-size <n>', 'BatchSize of the mapping')
+  .option('--window <seconds>', 'MaximumBatchingWindowInSeconds, e.g. 5 or 5s')
+  .option('--parallelization-factor <n>', 'kinesis / dynamodb: ParallelizationFactor')
+  .option('--report-batch-item-failures', 'FunctionResponseTypes ReportBatchItemFailures')
+  .option('--max-concurrency <n>', 'sqs: ScalingConfig.MaximumConcurrency')
+  .option('--max-retry-attempts <n>', 'kinesis / dynamodb: MaximumRetryAttempts')
+  .option('--bisect', 'kinesis / dynamodb: BisectBatchOnFunctionError')
+  .option('--on-failure', 'give the mapping an on-failure destination (streams) or the queue a DLQ (sqs), created by the run, and count what reaches it')
+  .option('--payload-size <bytes>', 'records of this size (default 256)')
+  .option('--template <text>', 'record bodies from a template with {{seq}}, {{uuid}}, {{now}}')
+  .option('--records <file>', 'record bodies from a JSON Lines file, one per line, cycled')
+  .option('--rate <r>', 'records per second')
+  .option('--duration <d>', 'how long to send, e.g. 30s, 2m (with --rate)')
+  .option('--count <n>', 'how many records to send (with --rate)')
+  .option('--max-in-flight <n>', 'send requests in flight at once, at most (default 16)')
+  .option('--grace <d>', 'how long after the last send a record may still be invoked before it counts as missing (default 10s)')
+  .option('--scenario <file>', 'YAML or JSON: these settings (long names) plus phases: [{name, duration, rate} | {name, duration, from, to}]; flags override it')
+  .option('--out <dir>', 'report folder (default loadtest-<timestamp> here)')
+  .option('--max-p99-ms <ms>', 'fail (exit 1) when the p99 latency is above')
+  .option('--min-throughput <r>', 'fail (exit 1) when fewer records per second got through')
+  .option('--max-missing <n>', 'fail (exit 1) when more records are missing (default 0)')
+  .option('--endpoint-url <url>', "Sluice's API (default AWS_ENDPOINT_URL_LAMBDA, else the sandbox running here)")
+  .option('--region <region>', 'region (default the sandbox\'s, else AWS_REGION, else us-east-1)')
+  .option('--compare <reports...>', 'print two runs side by side: two report.json files or run folders')
+  .addHelpText(
+    'after',
+    `
+It sends only where it is pointed: Sluice at --endpoint-url, AWS_ENDPOINT_URL_LAMBDA or the
+sandbox (\`sluice dev\`) found in this folder or a parent; records to the sandbox's emulators
+or to AWS_ENDPOINT_URL_SQS / _KINESIS / _DYNAMODB (or AWS_ENDPOINT_URL). It never falls back to
+AWS: for AWS itself, set its regional endpoint, e.g. AWS_ENDPOINT_URL_KINESIS=
+https://kinesis.us-east-1.amazonaws.com. It stops by itself (--duration, --count or phases)
+and removes what it created.
+Exit: 0 done, 1 a threshold breached, 2 could not run, 130 interrupted.
+
+Examples:
+  sluice loadtest --source kinesis --rate 500 --duration 60s
+  sluice loadtest --source sqs --function fail-10 --on-failure --count 5000 --rate 1000
+  sluice loadtest --scenario examples/loadtest/kinesis-ramp.yaml --max-p99-ms 500
+  sluice loadtest --compare loadtest-20261206-120000 loadtest-20261206-123000`,
+  )
+  .action(async (options: LoadtestCliOptions) => {
+    // Loaded here only, like `dev`: `sluice start` never loads the load generator.
+    const { runFromCli } = await import('../loadtest/cli/wiring.js');
+    process.exit(await runFromCli(options));
   });
 
 program
