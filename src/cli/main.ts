@@ -153,7 +153,7 @@ program
   .option('--source <source>', 'sqs, sqs-fifo, kinesis or dynamodb')
   .option('--resource <arn>', 'an existing queue / stream / table (default: the run creates one and removes it)')
   .option('--shards <n>', 'kinesis: shards of the stream the run creates')
-  .option('--function <name>', "a function Sluice's config declares (default noop; the sandbox declares the built-ins noop, echo, sleep-100 and fail-10)")
+  .option('--function <name>', "a function Sluice's config declares, or a builtin: noop (default), echo, sleep:<ms>, fail:<ratio 0..1>")
   .option('--batch-size <n>', 'BatchSize of the mapping')
   .option('--window <seconds>', 'MaximumBatchingWindowInSeconds, e.g. 5 or 5s')
   .option('--parallelization-factor <n>', 'kinesis / dynamodb: ParallelizationFactor')
@@ -191,7 +191,7 @@ Exit: 0 done, 1 a threshold breached, 2 could not run, 130 interrupted.
 
 Examples:
   sluice loadtest --source kinesis --rate 500 --duration 60s
-  sluice loadtest --source sqs --function fail-10 --on-failure --count 5000 --rate 1000
+  sluice loadtest --source sqs --function fail:0.1 --on-failure --count 5000 --rate 1000
   sluice loadtest --scenario examples/loadtest/kinesis-ramp.yaml --max-p99-ms 500
   sluice loadtest --compare loadtest-20261206-120000 loadtest-20261206-123000`,
   )

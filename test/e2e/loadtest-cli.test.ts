@@ -66,8 +66,8 @@ describe('sluice loadtest (e2e)', () => {
     expect(result.code).toBe(0);
     const { summary, settings } = report('sqs-run');
     expect(summary).toMatchObject({ sent: 60, invoked: 60, missing: 0, failed: 0 });
-    expect(settings).toMatchObject({ source: 'sqs', functionName: 'noop', count: 60, rate: 30 });
-    expect(result.stdout).toMatch(/^sluice loadtest: sqs → noop, 60 records over 0:02\n/);
+    expect(settings).toMatchObject({ source: 'sqs', functionName: 'builtin-noop', count: 60, rate: 30 });
+    expect(result.stdout).toMatch(/^sluice loadtest: sqs → builtin-noop, 60 records over 0:02\n/);
     // Not a TTY: plain progress lines.
     expect(result.stdout).toMatch(/\n\[0:0\d\/0:02\] {2}(sending|draining)/);
     expect(result.stdout).toMatch(/\nSent +60 +records\n/);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { LoadPhase, LoadShape, LoadtestPlan, PayloadSpec, ResourceSpec } from '../plan.js';
 import type { Thresholds } from '../report/index.js';
 import { BUILTIN_TARGET_PATTERN } from '../../targets/builtin-target.js';
+import { builtinFunctionName } from '../../functions/index.js';
 import { parseDuration } from './duration.js';
 import { requireSourceEndpoint, resolveEndpoints, serviceOf, type EndpointOrigin } from './endpoints.js';
 import { readScenarioFile } from './scenario-file.js';
@@ -127,10 +128,9 @@ const settingsSchema = z.object({
   function: z
     .string({ error: 'expected a function name' })
     .min(1, { error: 'expected a function name' })
-    // A built-in's spec is not a function name: Lambda reads `fail:0.1` as function `fail`,
-    // qualifier `0.1`, and Sluice would answer "Function does not exist". Say what to do instead.
-    .refine((name) => !BUILTIN_TARGET_PATTERN.test(name) || !name.includes(':'), {
-      error: `a built-in is run through a function declared with it in Sluice's config, e.g. functions: { fail-10: { builtin: "fail:0.1" } }, then --function fail-10 (the sandbox declares noop, echo, sleep-100 and fail-10)`,
+    // `sleep:` / `fail:` can only mean a builtin (a FunctionName has no such qualifier): say what is wrong with it.
+    .refine((name) => !/^(sleep|fail):/.test(name) || BUILTIN_TARGET_PATTERN.test(name), {
+      error: 'a builtin is noop, echo, sleep:<ms> or fail:<ratio 0..1>',
     })
     .optional(),
   batchSize: integer(1, 10_000).optional(),
@@ -327,7 +327,7 @@ export function resolveOptions(cli: LoadtestCliOptions, context: ResolveContext)
   const plan: LoadtestPlan = {
     source: s.source,
     resource,
-    functionName: s.function ?? DEFAULTS.functionName,
+    functionName: functionNameOf(s.function ?? DEFAULTS.functionName),
     mapping: mappingFields(s),
     onFailure: s.onFailure === true,
     load,
@@ -344,4 +344,16 @@ export function resolveOptions(cli: LoadtestCliOptions, context: ResolveContext)
   const outBase = flags.out === undefined && file && s.out !== undefined ? file.dir : context.cwd;
   const outDir = path.resolve(outBase, s.out ?? defaultOutDir(context.now()));
   return { plan, thresholds, outDir, endpointOrigin: origin, plannedRecords: planned.records, plannedMs: planned.ms };
+}
+
+/**
+ * The FunctionName the mapping names. A builtin spec is not one as it is (Lambda reads
+ * `fail:0.1` as function `fail`, qualifier `0.1`), so it becomes its reserved name
+ * (`builtin-fail-0_1`), which every Sluice runs (src/functions/builtin-functions.ts).
+ * (chosen) The four specs always mean the builtins, bare `noop` and `echo` included: a load
+ * test's `--function noop` then works on any Sluice; a configured function of such a name
+ * is still reached by its ARN.
+ */
+function functionNameOf(name: string): string {
+  return BUILTIN_TARGET_PATTERN.test(name) ? builtinFunctionName(name) : name;
 }

@@ -109,7 +109,7 @@ describe('runLoadtestCommand: a run', () => {
     expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
 
     const out = h.stdout();
-    expect(out).toMatch(/^sluice loadtest: kinesis → noop, 200 records over 0:02\n/);
+    expect(out).toMatch(/^sluice loadtest: kinesis → builtin-noop, 200 records over 0:02\n/);
     expect(out).toContain('Sluice http://127.0.0.1:9001 (AWS_ENDPOINT_URL_LAMBDA), kinesis http://127.0.0.1:4567, a new stream (removed at the end)');
     // Not a TTY: plain lines (no escape codes), the first at once.
     expect(out).toContain('[0:00/0:02]  sending  sent 30/100');

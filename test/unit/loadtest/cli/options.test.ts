@@ -60,7 +60,7 @@ describe('flags → plan', () => {
     expect(resolved.plan).toEqual({
       source: 'kinesis',
       resource: { kind: 'create' },
-      functionName: 'noop',
+      functionName: 'builtin-noop',
       mapping: {},
       onFailure: false,
       load: { kind: 'phases', phases: [{ name: 'steady', durationMs: 60_000, fromRate: 500, toRate: 500 }] },
@@ -164,8 +164,8 @@ describe('flags → plan', () => {
     [{ source: 'sqs', rate: '10', count: '5', window: '1.5s' }, /^--window: expected whole seconds from 0 to 300/],
     [{ source: 'sqs', rate: '10', count: '5', window: '301' }, /^--window: expected whole seconds from 0 to 300/],
     [{ source: 'sqs', rate: '10', count: '5', maxP99Ms: '-1' }, /^--max-p99-ms: expected a number of at least 0, got "-1"$/],
-    [{ source: 'sqs', rate: '10', count: '5', function: 'fail:0.1' }, /^--function: a built-in is run through a function declared with it in Sluice's config, .* then --function fail-10 \(the sandbox declares noop, echo, sleep-100 and fail-10\), got "fail:0.1"$/],
-    [{ source: 'sqs', rate: '10', count: '5', function: 'sleep:50' }, /^--function: a built-in is run through a function declared/],
+    [{ source: 'sqs', rate: '10', count: '5', function: 'fail:2' }, /^--function: a builtin is noop, echo, sleep:<ms> or fail:<ratio 0..1>, got "fail:2"$/],
+    [{ source: 'sqs', rate: '10', count: '5', function: 'sleep:soon' }, /^--function: a builtin is noop, echo, sleep:<ms> or fail:<ratio 0..1>/],
     [{ source: 'sqs', rate: '10', count: '5', parallelizationFactor: '2' }, /^--parallelization-factor is for kinesis and dynamodb/],
     [{ source: 'sqs-fifo', rate: '10', count: '5', bisect: true }, /^--bisect is for kinesis and dynamodb/],
     [{ source: 'kinesis', rate: '10', count: '5', maxConcurrency: '5' }, /^--max-concurrency \(ScalingConfig\) is for sqs and sqs-fifo$/],
@@ -217,12 +217,18 @@ out: results
     expect(resolved.outDir).toBe(path.join(dir, 'results'));
   });
 
+  it('a builtin spec becomes its reserved FunctionName; any other name is sent as given', () => {
+    expect(resolve({ source: 'sqs', rate: '10', count: '5', function: 'fail:0.1' }).plan.functionName).toBe('builtin-fail-0_1');
+    expect(resolve({ source: 'sqs', rate: '10', count: '5', function: 'sleep:50' }).plan.functionName).toBe('builtin-sleep-50');
+    expect(resolve({ source: 'sqs', rate: '10', count: '5', function: 'orders-consumer' }).plan.functionName).toBe('orders-consumer');
+  });
+
   it('JSON works too, and flags override the file; a load flag replaces the whole shape', () => {
     const file = scenario('run.json', JSON.stringify({ source: 'sqs', batchSize: 10, rate: 50, duration: '30s', function: 'echo' }));
     expect(resolve({ scenario: file }).plan.load).toEqual({ kind: 'phases', phases: [{ name: 'steady', durationMs: 30_000, fromRate: 50, toRate: 50 }] });
     const overridden = resolve({ scenario: file, batchSize: '20', count: '100', rate: '10' }).plan;
     expect(overridden.mapping).toEqual({ BatchSize: 20 });
-    expect(overridden.functionName).toBe('echo');
+    expect(overridden.functionName).toBe('builtin-echo');
     expect(overridden.load).toEqual({ kind: 'count', count: 100, rate: 10 });
     // --count alone replaces the file's rate too: the rate must then come with it.
     expect(errorOf({ scenario: file, count: '100' })).toBe('--rate is required with --count');
@@ -267,12 +273,14 @@ out: results
     const examples = path.resolve(import.meta.dirname, '../../../../examples/loadtest');
     const ramp = resolve({ scenario: path.join(examples, 'kinesis-ramp.yaml') });
     expect(ramp.plan.source).toBe('kinesis');
+    expect(ramp.plan.functionName).toBe('builtin-sleep-100');
     expect(ramp.plan.load.kind === 'phases' && ramp.plan.load.phases.map((phase) => phase.name)).toEqual(['ramp-up', 'steady', 'spike', 'cool-down']);
     expect(ramp.plan.mapping).toEqual({ BatchSize: 100, MaximumBatchingWindowInSeconds: 1, ParallelizationFactor: 2 });
     expect(ramp.thresholds).toEqual({ maxP99Ms: 2000, maxMissing: 0 });
     const sqs = resolve({ scenario: path.join(examples, 'sqs-failures.json') });
     expect(sqs.plan.load).toEqual({ kind: 'count', count: 2000, rate: 200 });
     expect(sqs.plan.onFailure).toBe(true);
+    expect(sqs.plan.functionName).toBe('builtin-fail-0_1');
   });
 });
 
