@@ -9,8 +9,12 @@
  *
  * Measured (2 busy cores, kinesis-local): 40,000 records: RSS 130 MB at start, median 154 MB,
  * max 430 MB; 20,000: max 225 MB. The peak is not the buffers (16 MB per shard) but the four
- * shards' first reads of up to 10,000 records (~14 MB of JSON each) parsed at once; not yet
- * bounded (see the issue #13 notes: count a read in flight against maxBufferedBytes).
+ * shards' first reads of up to 10,000 records (~14 MB of JSON each) parsed at once. Reads in
+ * flight now count against maxBufferedBytes (BufferAccountant.reserveRead, 80 MB per Kinesis
+ * read: at most three at once with the default cap). Measured again on a machine loaded by
+ * other work (load average 8-10 on 2 cores), 40,000 records: before, 285 records/s, RSS
+ * median 187 MB, max 303 MB; after, 483 records/s, median 178 MB, max 277 MB (the
+ * throughput difference is the machine's load, not the change).
  *
  *   npm run build && npm run bench:streams-memory   (BENCH_TREE: another built checkout)
  */

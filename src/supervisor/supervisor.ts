@@ -172,10 +172,32 @@ export class Supervisor {
       // Mappings removed while this process missed the notification (runners, or only metrics).
       const seen = new Set([...this.runners.keys(), ...(this.options.metrics?.mappingIds() ?? [])]);
       for (const uuid of seen) if (!known.has(uuid)) void this.reconcile(uuid);
-      await Promise.all(mappings.map((m) => this.reconcile(m.UUID)));
+      await Promise.all(mappings.filter((m) => !this.convergedOn(m)).map((m) => this.reconcile(m.UUID)));
     } catch (error) {
       this.options.logger.warn({ err: error }, 'reconcile failed; retrying at the next interval');
     }
+  }
+
+  /**
+   * A full reconcile's fast path (issue #13: with 1,000 idle mappings, reading each one
+   * again every `reconcileIntervalMs` was most of the supervisor's Redis work and CPU).
+   * True when the snapshot `store.all()` just returned shows a steady mapping at the
+   * generation this process converged on, and its runner is in the state that calls for:
+   * then only the share of an SQS mapping is refreshed (the live worker count may have
+   * changed) and its state metric recorded, from the snapshot. Anything else goes through
+   * `reconcile`, which reads the mapping again. A snapshot older than a change cannot
+   * undo it: the change bumped the generation, and this process marks the new one only
+   * after converging on it (a newer mark no longer matches the snapshot), while a
+   * reconcile in progress sends the mapping the slow way.
+   */
+  private convergedOn(mapping: StoredMapping): boolean {
+    const uuid = mapping.UUID;
+    if (this.pending.has(uuid) || isTransitional(mapping.State) || this.marked.get(uuid) !== mapping.generation) return false;
+    const runner = this.runners.get(uuid);
+    if (runsPollers(mapping) !== (runner !== undefined)) return false;
+    if (runner instanceof SqsRunner) runner.run(mapping, this.liveCount);
+    this.recordState(mapping);
+    return true;
   }
 
   /** Converges and settles one mapping; concurrent calls for the same UUID coalesce. */

@@ -57,6 +57,12 @@ export interface SqsPollerDependencies {
 }
 
 const SLOT_WAIT_MS = 200;
+/**
+ * Receive loops a window-0 poller keeps open while its queue is empty (chosen: one, the
+ * fewest that still notices a message within a long poll; sqs.md §3 leaves the number of
+ * parallel receives to Sluice).
+ */
+const IDLE_LOOPS = 1;
 
 export class SqsPoller {
   private running = false;
@@ -110,23 +116,35 @@ export class SqsPoller {
     if (metrics) this.attemptMetrics = { invocationAttempt: (a) => metrics.invocationAttempt(labels, a), invocationError: (c) => metrics.invocationError(labels, c) };
   }
 
-  /** Starts `localSlots` receive loops (window 0) or one batch filler (window > 0). */
+  /**
+   * Starts `localSlots` receive loops (window 0) or one batch filler (window > 0). Receive
+   * loops beyond IDLE_LOOPS leave once their long poll comes back empty, and come back
+   * when a receive gets messages (receiveLoop).
+   */
   start(localSlots: number): void {
     this.running = true;
-    this.setLocalSlots(localSlots);
+    this.localSlots = Math.max(1, localSlots);
+    this.spawnLoops(this.settings.windowSeconds > 0 ? 1 : this.localSlots);
   }
 
-  /** This process's share of the mapping's concurrency changed (workers came or went). */
+  /**
+   * This process's share of the mapping's concurrency changed (workers came or went), or
+   * the supervisor's periodic reconcile confirms it. Loops above the share leave at their
+   * next turn; below it, only the idle floor is ensured here: more start when a receive
+   * finds messages, so a reconcile does not wake the loops of an idle queue again.
+   */
   setLocalSlots(count: number): void {
     this.localSlots = Math.max(1, count);
-    // A batching window fills one batch at a time per process (sqs.md §4).
-    const wanted = this.settings.windowSeconds > 0 ? 1 : this.localSlots;
+    this.spawnLoops(this.settings.windowSeconds > 0 ? 1 : Math.min(IDLE_LOOPS, this.localSlots));
+  }
+
+  /** Starts loops until `wanted` run. */
+  private spawnLoops(wanted: number): void {
     while (this.running && this.loops < wanted) {
-      const index = this.loops++;
-      const loop = (this.settings.windowSeconds > 0 ? this.fillerLoop() : this.receiveLoop(index)).finally(() => {
-        this.loops--;
-        this.loopPromises.delete(loop);
-      });
+      this.loops++;
+      // A receive loop counts itself out when it decides to go (receiveLoop); the filler when it ends.
+      const running = this.settings.windowSeconds > 0 ? this.fillerLoop().finally(() => this.loops--) : this.receiveLoop();
+      const loop = running.finally(() => this.loopPromises.delete(loop));
       this.loopPromises.add(loop);
     }
   }
@@ -168,33 +186,67 @@ export class SqsPoller {
     await this.receiver.receivesEnded();
   }
 
-  private wantsLoop(index: number): boolean {
-    return this.running && index < this.localSlots;
-  }
-
   /**
    * Window 0: each receive is a batch, invoked at once; several loops run in parallel.
-   * A loop holds one concurrency slot for as long as it runs: it has at most one batch
-   * being invoked, so loops holding slots never exceed the cap, without a Redis round trip
-   * per batch. Deleting a batch's messages overlaps the next receive.
+   * A busy loop holds one concurrency slot for as long as it runs: it has at most one
+   * batch being invoked, so loops holding slots never exceed the cap, without a Redis
+   * round trip per batch. Deleting a batch's messages overlaps the next receive.
+   *
+   * Idle mappings (issue #13: 1,000 of them cost half a core and 640 MB): a loop whose long
+   * poll came back empty while no other loop received anything leaves, down to IDLE_LOOPS,
+   * and gives its slot back; the first receive that gets messages starts loops up to the
+   * share again, so a queue that fills is at its full share one receive later. The loop
+   * that stays long polls without a slot (chosen: renewing it was most of an idle
+   * mapping's Redis work and CPU): when its receive gets messages it takes a slot, and if
+   * the cap is reached (other processes hold every slot) it gives the messages back at
+   * once rather than keep them waiting, then waits for a slot before receiving again.
    */
-  private async receiveLoop(index: number): Promise<void> {
+  private async receiveLoop(): Promise<void> {
     const backoff = sqsBackoff();
+    let left = false;
+    // `loops` counts the loops that stay: a loop that decides to go counts itself out at
+    // once, so loops deciding together never all go.
+    const leave = () => {
+      if (!left) this.loops--;
+      left = true;
+    };
     let token = await this.acquireSlot();
     try {
-      while (token && this.wantsLoop(index)) {
-        if (!(await this.deps.slots.confirm(token))) {
+      while (this.running) {
+        if (this.loops > this.localSlots) break; // the share shrank
+        if (token && !(await this.deps.slots.confirm(token))) {
           // This process was frozen longer than the slot's lease and the slot went to another.
           this.deps.logger.warn('lost a concurrency slot (this process was paused longer than its lease); waiting for a free one');
           token = await this.acquireSlot();
           continue;
         }
+        const receivedBefore = this.receiver.messagesReceived;
         const entries = await this.receiver.receiveUnlessStopped(Math.min(10, this.settings.batchSize), LONG_POLL_SECONDS);
         if (entries === STOPPED) break;
+        if (this.receiver.messagesReceived > receivedBefore) {
+          this.spawnLoops(this.localSlots);
+        } else if (entries !== undefined) {
+          if (this.loops > IDLE_LOOPS) {
+            leave();
+            break;
+          }
+          if (token) await this.releaseSlot(token);
+          token = undefined;
+          continue;
+        }
         let backOffMs = 0;
         if (entries === undefined) {
           backOffMs = backoff.fail();
         } else if (entries.length > 0) {
+          token ??= await this.tryAcquireSlot();
+          if (!token) {
+            await this.actions.giveBack(
+              entries.map((e) => e.record),
+              'no concurrency slot free for messages an idle receive got',
+            );
+            token = await this.acquireSlot();
+            continue;
+          }
           const batch = new SqsBatch(this.settings.batchSize);
           for (const entry of entries) batch.add(entry);
           const slowDown = await this.invoke(batch);
@@ -204,8 +256,13 @@ export class SqsPoller {
         if (backOffMs > 0) await this.pause(backOffMs);
       }
     } finally {
-      if (token) await this.deps.slots.release(token).catch(() => undefined);
+      leave();
+      if (token) await this.releaseSlot(token);
     }
+  }
+
+  private async releaseSlot(token: string): Promise<void> {
+    await this.deps.slots.release(token).catch(() => undefined);
   }
 
   /** Window > 0: fill one batch at a time; it is invoked while the next one fills. */
@@ -288,15 +345,21 @@ export class SqsPoller {
   /** Waits for a free concurrency slot; undefined once stopped. */
   private async acquireSlot(): Promise<string | undefined> {
     while (this.running) {
-      try {
-        const token = await this.deps.slots.tryAcquire(this.settings.maximumConcurrency);
-        if (token) return token;
-      } catch (error) {
-        this.warn({ operation: 'take a concurrency slot (Redis)', cause: sourceErrorCode(error), error, next: 'trying again' });
-      }
+      const token = await this.tryAcquireSlot();
+      if (token) return token;
       await this.pause(SLOT_WAIT_MS + Math.random() * SLOT_WAIT_MS);
     }
     return undefined;
+  }
+
+  /** A free concurrency slot, if there is one now. */
+  private async tryAcquireSlot(): Promise<string | undefined> {
+    try {
+      return await this.deps.slots.tryAcquire(this.settings.maximumConcurrency);
+    } catch (error) {
+      this.warn({ operation: 'take a concurrency slot (Redis)', cause: sourceErrorCode(error), error, next: 'trying again' });
+      return undefined;
+    }
   }
 
   private async pause(ms: number): Promise<void> {

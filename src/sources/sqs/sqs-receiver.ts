@@ -49,9 +49,16 @@ export class SqsReceiver {
   private readonly openReceives = new Set<Promise<void>>();
   /** A reading error is shown in LastProcessingResult until a receive succeeds again. */
   private readErrorShown = false;
+  /** Messages received so far, filtered-out ones included: whether the queue has traffic (SqsPoller's idle loops). */
+  private received = 0;
 
   constructor(private readonly deps: SqsReceiverDependencies) {
     this.stopping = new Promise((resolve) => (this.resolveStopping = resolve));
+  }
+
+  /** Messages received so far (before filtering), by every loop of the poller. */
+  get messagesReceived(): number {
+    return this.received;
   }
 
   /** The last receive failed (the loops back off until one succeeds). */
@@ -115,6 +122,7 @@ export class SqsReceiver {
       // back untouched, neither counted (a disabled mapping records nothing, metrics.md §1)
       // nor filtered under settings an Update may just have replaced.
       if (this.stopped) return this.toEntries(messages, Date.now(), visibleUntil);
+      this.received += messages.length;
       this.deps.metrics?.polled(this.deps.labels, messages.length);
       if (this.readErrorShown) {
         this.readErrorShown = false;

@@ -85,6 +85,24 @@ describe('SluiceMetrics', () => {
     expect(lines.filter((l) => l.endsWith(' 1'))).toEqual([`sluice_mapping_state{${sqsLabels},state="Enabled"} 1`]);
   });
 
+  it('writes an unchanged state once, yet a change, a new function or a removal and return still show (issue #13)', async () => {
+    const metrics = new SluiceMetrics();
+    const current = async () => samples(await metrics.text(), 'sluice_mapping_state').filter((l) => l.endsWith(' 1'));
+    metrics.mappingState(sqs, 'Enabled');
+    metrics.mappingState(sqs, 'Enabled');
+    metrics.mappingState(sqs, 'Disabled');
+    expect(await current()).toEqual([`sluice_mapping_state{${sqsLabels},state="Disabled"} 1`]);
+    // An Update moved the mapping to another function, same state: the new series, the old one gone.
+    const moved = { ...sqs, function: 'arn:aws:lambda:us-east-1:000000000000:function:h' };
+    metrics.mappingState(moved, 'Disabled');
+    expect(await current()).toEqual([`sluice_mapping_state{${sqsLabels.replace('function:f', 'function:h')},state="Disabled"} 1`]);
+    // Removed (deleted, say), then reported again in the same state: written again.
+    metrics.removeMapping(sqs.mapping);
+    expect(await current()).toEqual([]);
+    metrics.mappingState(moved, 'Disabled');
+    expect(await current()).toHaveLength(1);
+  });
+
   it('keeps per-shard gauges until the shard is removed, and stream counters', async () => {
     const metrics = new SluiceMetrics();
     metrics.iteratorAge(kinesis, 'shardId-0', 1500);

@@ -10,7 +10,7 @@
  * AWS/pipeline dependencies throw if anything reaches them.
  */
 import { streamReading } from '../../../src/sources/streams/read-settings.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Supervisor, type SupervisorOptions } from '../../../src/supervisor/supervisor.js';
 import { MappingStore } from '../../../src/mappings/store.js';
 import type { MappingState, StoredMapping } from '../../../src/mappings/model.js';
@@ -79,7 +79,7 @@ async function setup(options: Partial<SupervisorOptions> = {}) {
   open.supervisor = supervisor;
   const stateOf = async (uuid: string) => (await store.get(uuid))?.mapping;
   const applied = (uuid: string) => redis.hgetall(`${mappingKeyBase(prefix, uuid)}:applied`);
-  return { prefix, redis, store, supervisor, stateOf, applied };
+  return { prefix, redis, subscriber, store, supervisor, stateOf, applied };
 }
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -152,6 +152,25 @@ describe('Supervisor', () => {
     expect(await store.replace(current, { ...current.mapping, State: 'Updating', generation: 2 })).toEqual({ ok: true });
     await pollUntil(async () => (await stateOf(uuid(7)))?.State === 'Disabled', { timeoutMs: 5_000, intervalMs: 20, description: 'mapping settled after the change feed' });
     expect((await stateOf(uuid(7)))?.generation).toBe(2);
+  });
+
+  it('a full reconcile reads again only the mappings whose generation it has not converged on (issue #13: idle cost)', async () => {
+    const { store, subscriber, supervisor, stateOf } = await setup();
+    for (const n of [11, 12, 13]) await store.create(mapping(uuid(n), 'Disabled', false, 1), {});
+    await supervisor.start();
+    const get = vi.spyOn(store, 'get');
+    await supervisor.reconcileAll();
+    // Steady, converged on: store.all()'s snapshot is enough.
+    expect(get).not.toHaveBeenCalled();
+
+    // A change whose notification this process missed: the snapshot's generation is new to it.
+    await subscriber.unsubscribe();
+    const current = (await store.get(uuid(12)))!;
+    await store.replace(current, { ...current.mapping, State: 'Disabling', generation: 2 });
+    get.mockClear();
+    await supervisor.reconcileAll();
+    expect(new Set(get.mock.calls.map(([id]) => id))).toEqual(new Set([uuid(12)]));
+    expect((await stateOf(uuid(12)))?.State).toBe('Disabled');
   });
 
   it('runs beforeReconcile before every full reconcile; when it fails nothing is reconciled', async () => {

@@ -159,6 +159,7 @@ export class ShardProcessor {
       warnings,
       report: deps.report,
       pacing: readPacing(deps.reading.config, source.traits),
+      readBudget: deps.reading.accountant,
       stopping,
     });
     const discards = { ...settings, source, metrics, logger, warnings, report: deps.report, ...(deps.destinations ? { destinations: deps.destinations } : {}) };

@@ -17,7 +17,8 @@
  * leases. A process-wide concurrency bound would make shards wait on one another, raising
  * the iterator age of healthy shards behind a slow one, and AWS's read limits are per shard
  * (5 GetRecords/s), not per process. What §4 bounds per process is buffered bytes, which a
- * queue of calls cannot express. The per-shard `minReadIntervalMs` is one timestamp here:
+ * queue of calls cannot express; a read in flight counts against them (`readBudget`,
+ * BufferAccountant.reserveRead), so shards wait on one another only when memory is short. The per-shard `minReadIntervalMs` is one timestamp here:
  * a p-queue per shard for it would hold one task at a time.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +27,7 @@ import { sourceErrorCode, warnSourceCallFailed, type SourceWarningContext } from
 import { StreamSourceError } from '../stream-errors.js';
 import type { IteratorPosition, StreamRecord, StreamSource } from '../stream-source.js';
 import type { ShardMetrics } from './shard-metrics.js';
+import { READ_RESERVATION_BYTES, type ReleaseRead } from './buffer-accountant.js';
 
 /** Failed reads and GetShardIterator calls: 1 s doubling to 10 s (streams.md §4). */
 export const READ_BACKOFF: BackoffPolicy = { firstMs: 1000, maxMs: 10_000 };
@@ -63,6 +65,12 @@ export interface ShardReaderOptions {
   stopping: AbortSignal;
   /** `streams.idlePollMs` and `streams.minReadIntervalMs`, resolved for the source (§4). */
   pacing: ReadPacing;
+  /**
+   * The process's budget for reads in flight (BufferAccountant.reserveRead): each read
+   * reserves READ_RESERVATION_BYTES of its source until its records are in the buffer.
+   * Absent: reads are not counted (tests of one shard).
+   */
+  readBudget?: { reserveRead(bytes: number, signal: AbortSignal): Promise<ReleaseRead> };
   /** Default READ_BACKOFF; tests pass shorter delays. */
   backoff?: BackoffPolicy;
   /** Default: Date.now and timers; tests pass a fake clock. */
@@ -125,6 +133,12 @@ export class ShardReader {
           await this.pause(wait);
           continue; // the room is asked again: other shards may have filled the process's cap meanwhile
         }
+        const release = await this.reserveRead();
+        if (stopping.aborted || !intake.hasRoom()) {
+          // Stopped, or the buffers filled while this read waited for its turn: asked again.
+          release();
+          continue;
+        }
         let result;
         const readStartedAt = this.clock.now();
         this.nextReadAt = readStartedAt + pacing.minReadIntervalMs;
@@ -134,6 +148,7 @@ export class ShardReader {
           if (backoff.failuresInARow > 0 || this.showingReadError) await this.clearReadError();
           backoff.reset();
         } catch (error) {
+          release(); // not held through the backoff
           const renewed = await this.recover(error, backoff);
           if (renewed !== undefined) iterator = renewed;
           continue;
@@ -142,7 +157,12 @@ export class ShardReader {
         this.options.metrics.polled(result.records.length);
         const last = result.records.at(-1);
         if (last) this.lastRead = last.sequenceNumber;
-        await intake.put(result.records);
+        try {
+          await intake.put(result.records);
+        } finally {
+          // The records are the buffer's now (counted as held), or the put failed.
+          release();
+        }
         const idle = result.records.length === 0 && !((result.millisBehindLatest ?? 0) > 0);
         if (idle) {
           intake.caughtUp(readStartedAt);
@@ -152,6 +172,12 @@ export class ShardReader {
     } finally {
       intake.close();
     }
+  }
+
+  /** Waits until the process's read budget has room for one more read of this source. */
+  private reserveRead(): Promise<ReleaseRead> {
+    const { readBudget, source, stopping } = this.options;
+    return readBudget ? readBudget.reserveRead(READ_RESERVATION_BYTES[source.traits.type], stopping) : Promise.resolve(() => undefined);
   }
 
   /** Reacts to a failed GetRecords (streams.md §4); returns a new iterator when it got one. */

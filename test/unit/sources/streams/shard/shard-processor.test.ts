@@ -14,6 +14,7 @@ import type { Lease } from '../../../../../src/sources/streams/leases/shard-leas
 import { createBatchState } from '../../../../../src/sources/streams/policy/index.js';
 import { ShardProcessor, type ShardProcessorSettings } from '../../../../../src/sources/streams/shard/shard-processor.js';
 import { laneOf } from '../../../../../src/sources/streams/shard/lanes.js';
+import { READ_RESERVATION_BYTES } from '../../../../../src/sources/streams/shard/buffer-accountant.js';
 import type { StreamRecord } from '../../../../../src/sources/streams/stream-source.js';
 import { functionError, success } from '../policy/harness.js';
 import { countedMetrics, nOf, record, records, scriptedShard, seq, SHARD, silentLogger } from './scripted-stream.js';
@@ -139,6 +140,37 @@ describe('ShardProcessor', () => {
     expect(Math.max(...heldAtRead)).toBeLessThanOrEqual(2000); // no read started over the cap
     for (const { invoked } of shards) expect(invoked.flat()).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     expect(reading.accountant.bytes).toBe(0); // the ended shards hold nothing
+  });
+
+  it('counts reads in flight against the process cap: reads wait their turn when the cap has room for one (issue #13)', async () => {
+    /** Two shards reading, each read taking a while; the most reads in flight at once, and everything invoked. */
+    const run = async (maxBufferedBytes: number) => {
+      const reading = streamReading({ ...defaultStreams, maxBufferedBytes });
+      const shards = [0, 1].map(() => processorOf(records(40), { reading, pageSize: 10, settings: { batchSize: 5 } }));
+      let inFlight = 0;
+      let most = 0;
+      for (const { shard } of shards) {
+        const read = shard.source.read.bind(shard.source);
+        shard.source.read = async (...args) => {
+          most = Math.max(most, ++inFlight);
+          try {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            return await read(...args);
+          } finally {
+            inFlight--;
+          }
+        };
+      }
+      for (const { processor } of shards) processor.start();
+      expect(await Promise.all(shards.map((s) => s.done))).toEqual(['ended', 'ended']);
+      for (const { invoked } of shards) expect(invoked.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(reading.accountant.reservedBytes).toBe(0); // every reservation given back
+      return most;
+    };
+    // Room for one Kinesis read's reservation, not two: one read at a time, nothing lost.
+    expect(await run(READ_RESERVATION_BYTES.kinesis + 1000)).toBe(1);
+    // Room for both: the shards read side by side.
+    expect(await run(4 * READ_RESERVATION_BYTES.kinesis)).toBe(2);
   });
 
   it('invokes the batches of a closed shard one after another in order, checkpoints each, then SHARD_END', async () => {
