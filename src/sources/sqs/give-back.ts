@@ -1,7 +1,5 @@
 /**
- * Giving back messages a poller received but will never invoke: a stopping poller's
- * (sqs.md §10), or what an idle receive got when no concurrency slot was free (the
- * slot-less idle loop, sqs-poller.ts receiveLoop):
+ * Giving back messages a stopping poller received but will never invoke (sqs.md §10):
  * ChangeMessageVisibility 0, so the next poller (after Enable, an Update, a restart, or
  * another process) receives them at once instead of after the queue's visibility
  * timeout, which users set to minutes.

@@ -66,11 +66,11 @@ export class SqsMessageActions {
   }
 
   /** Messages received but never to be invoked go back to the queue at once (give-back.ts), to the queue they came from. */
-  async giveBack(messages: readonly DeleteTarget[], why = 'received by a stopping poller'): Promise<void> {
+  async giveBack(messages: readonly DeleteTarget[]): Promise<void> {
     const queueUrl = this.deps.queue.lastUrl;
     if (messages.length === 0 || queueUrl === undefined) return;
     const failures = await giveBack(this.deps.sqs, queueUrl, messages, this.calls);
-    this.deps.logger.info({ count: messages.length - failures.length }, `gave back messages ${why}`);
+    this.deps.logger.info({ count: messages.length - failures.length }, 'gave back messages received by a stopping poller');
     if (failures.length > 0) this.deps.logger.warn({ failures }, 'could not give messages back; they come back after their visibility timeout');
   }
 

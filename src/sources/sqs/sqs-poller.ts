@@ -188,18 +188,15 @@ export class SqsPoller {
 
   /**
    * Window 0: each receive is a batch, invoked at once; several loops run in parallel.
-   * A busy loop holds one concurrency slot for as long as it runs: it has at most one
-   * batch being invoked, so loops holding slots never exceed the cap, without a Redis
-   * round trip per batch. Deleting a batch's messages overlaps the next receive.
+   * A loop holds one concurrency slot for as long as it runs: it has at most one batch
+   * being invoked, so loops holding slots never exceed the cap, without a Redis round trip
+   * per batch. Deleting a batch's messages overlaps the next receive.
    *
    * Idle mappings (issue #13: 1,000 of them cost half a core and 640 MB): a loop whose long
    * poll came back empty while no other loop received anything leaves, down to IDLE_LOOPS,
    * and gives its slot back; the first receive that gets messages starts loops up to the
-   * share again, so a queue that fills is at its full share one receive later. The loop
-   * that stays long polls without a slot (chosen: renewing it was most of an idle
-   * mapping's Redis work and CPU): when its receive gets messages it takes a slot, and if
-   * the cap is reached (other processes hold every slot) it gives the messages back at
-   * once rather than keep them waiting, then waits for a slot before receiving again.
+   * share again. An idle mapping then holds one long poll and one slot instead of five;
+   * a queue that fills is at its full share one receive later.
    */
   private async receiveLoop(): Promise<void> {
     const backoff = sqsBackoff();
@@ -212,9 +209,9 @@ export class SqsPoller {
     };
     let token = await this.acquireSlot();
     try {
-      while (this.running) {
+      while (token && this.running) {
         if (this.loops > this.localSlots) break; // the share shrank
-        if (token && !(await this.deps.slots.confirm(token))) {
+        if (!(await this.deps.slots.confirm(token))) {
           // This process was frozen longer than the slot's lease and the slot went to another.
           this.deps.logger.warn('lost a concurrency slot (this process was paused longer than its lease); waiting for a free one');
           token = await this.acquireSlot();
@@ -225,28 +222,14 @@ export class SqsPoller {
         if (entries === STOPPED) break;
         if (this.receiver.messagesReceived > receivedBefore) {
           this.spawnLoops(this.localSlots);
-        } else if (entries !== undefined) {
-          if (this.loops > IDLE_LOOPS) {
-            leave();
-            break;
-          }
-          if (token) await this.releaseSlot(token);
-          token = undefined;
-          continue;
+        } else if (entries !== undefined && this.loops > IDLE_LOOPS) {
+          leave();
+          break;
         }
         let backOffMs = 0;
         if (entries === undefined) {
           backOffMs = backoff.fail();
         } else if (entries.length > 0) {
-          token ??= await this.tryAcquireSlot();
-          if (!token) {
-            await this.actions.giveBack(
-              entries.map((e) => e.record),
-              'no concurrency slot free for messages an idle receive got',
-            );
-            token = await this.acquireSlot();
-            continue;
-          }
           const batch = new SqsBatch(this.settings.batchSize);
           for (const entry of entries) batch.add(entry);
           const slowDown = await this.invoke(batch);
@@ -257,12 +240,8 @@ export class SqsPoller {
       }
     } finally {
       leave();
-      if (token) await this.releaseSlot(token);
+      if (token) await this.deps.slots.release(token).catch(() => undefined);
     }
-  }
-
-  private async releaseSlot(token: string): Promise<void> {
-    await this.deps.slots.release(token).catch(() => undefined);
   }
 
   /** Window > 0: fill one batch at a time; it is invoked while the next one fills. */
@@ -345,21 +324,15 @@ export class SqsPoller {
   /** Waits for a free concurrency slot; undefined once stopped. */
   private async acquireSlot(): Promise<string | undefined> {
     while (this.running) {
-      const token = await this.tryAcquireSlot();
-      if (token) return token;
+      try {
+        const token = await this.deps.slots.tryAcquire(this.settings.maximumConcurrency);
+        if (token) return token;
+      } catch (error) {
+        this.warn({ operation: 'take a concurrency slot (Redis)', cause: sourceErrorCode(error), error, next: 'trying again' });
+      }
       await this.pause(SLOT_WAIT_MS + Math.random() * SLOT_WAIT_MS);
     }
     return undefined;
-  }
-
-  /** A free concurrency slot, if there is one now. */
-  private async tryAcquireSlot(): Promise<string | undefined> {
-    try {
-      return await this.deps.slots.tryAcquire(this.settings.maximumConcurrency);
-    } catch (error) {
-      this.warn({ operation: 'take a concurrency slot (Redis)', cause: sourceErrorCode(error), error, next: 'trying again' });
-      return undefined;
-    }
   }
 
   private async pause(ms: number): Promise<void> {
