@@ -15,7 +15,9 @@ import { createStream } from './streams.js';
 const SQS_MAPPINGS = scaled(1000, 10);
 const KINESIS_MAPPINGS = scaled(200, 5);
 const WINDOW_S = Math.max(3, 60 * SCALE);
-const SETTLE_S = Math.max(3, 20 * SCALE);
+// Not scaled: an idle SQS mapping settles when its first long polls (20 s) come back empty
+// and the receive loops beyond one leave; measured earlier, the window sees that shrinking.
+const SETTLE_S = 25;
 const MB = 1024 * 1024;
 
 interface Idle {
