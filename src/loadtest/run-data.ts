@@ -4,6 +4,7 @@
  * plain data on purpose: the report is a pure function of it, so a run can be saved,
  * re-summarized and unit-tested without AWS, Redis or Sluice.
  */
+import type { TraceEntry } from '../mappings/invocation-trace.js';
 
 export interface RunSettings {
   source: 'sqs' | 'sqs-fifo' | 'kinesis' | 'dynamodb';
@@ -25,18 +26,8 @@ export interface SentRecord {
   sentAt: number;
 }
 
-/** One invocation Sluice made for the mapping under test, as its per-mapping trace recorded it. */
-export interface InvocationTrace {
-  /** Epoch ms the invocation started. */
-  at: number;
-  /** Record ids the event carried, in order. */
-  ids: string[];
-  outcome: 'success' | 'function_error' | 'invocation_error' | 'partial_failure';
-  /** With `partial_failure`: the ids the function reported in batchItemFailures. */
-  failedIds?: string[];
-  attempt?: number;
-  durationMs?: number;
-}
+/** One invocation Sluice made for the mapping under test, as its per-mapping trace recorded it (the route's shape). */
+export type InvocationTrace = TraceEntry;
 
 /** Queue depth (SQS) or iterator age (streams) at one moment. */
 export interface BacklogSample {

@@ -9,8 +9,9 @@
  * runLoadtest against a test Sluice, the emulators and the real SluiceClient.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getEndpoints, TEST_CREDENTIALS, TEST_REGION } from '../support/index.js';
+import { TEST_CREDENTIALS, TEST_REGION } from '../support/index.js';
 import { startRecordingTarget, type RecordingTarget } from '../support/recording-target.js';
+import { testPlan } from '../support/loadtest-plan.js';
 import { startTestSluice, type TestSluice } from '../support/sluice.js';
 import { createSluiceClient } from '../../src/loadtest/sluice-client.js';
 import { runLoadtest } from '../../src/loadtest/run-loadtest.js';
@@ -34,20 +35,7 @@ afterAll(async () => {
 });
 
 function plan(overrides: Partial<LoadtestPlan>): LoadtestPlan {
-  const e = getEndpoints();
-  return {
-    source: 'sqs',
-    resource: { kind: 'create' },
-    functionName: 'orders-consumer',
-    mapping: { BatchSize: 10 },
-    onFailure: false,
-    load: { kind: 'count', count: 120, rate: 60 },
-    payload: { kind: 'template', template: '{"seq":{{seq}},"id":"{{uuid}}"}' },
-    maxInFlight: 4,
-    graceMs: 20_000,
-    endpoints: { region: e.region, lambda: sluice.url, sqs: e.sqs, kinesis: e.kinesis, dynamodb: e.dynamodb, credentials: { ...TEST_CREDENTIALS } },
-    ...overrides,
-  };
+  return testPlan(sluice.url, { functionName: 'orders-consumer', load: { kind: 'count', count: 120, rate: 60 }, payload: { kind: 'template', template: '{"seq":{{seq}},"id":"{{uuid}}"}' }, ...overrides });
 }
 
 describe('a load test report against what really happened (e2e)', () => {

@@ -8,6 +8,7 @@ import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allocateRedisDb, createHttp1Handler, createStream, getEndpoints, TEST_CREDENTIALS, TEST_REGION } from '../support/index.js';
+import { testPlan } from '../support/loadtest-plan.js';
 import { startTestSluice, type TestSluice } from '../support/sluice.js';
 import { createSluiceClient } from '../../src/loadtest/sluice-client.js';
 import { runLoadtest } from '../../src/loadtest/run-loadtest.js';
@@ -27,20 +28,7 @@ afterAll(async () => {
 });
 
 function plan(overrides: Partial<LoadtestPlan>): LoadtestPlan {
-  const e = getEndpoints();
-  return {
-    source: 'kinesis',
-    resource: { kind: 'create', shards: 2 },
-    functionName: 'noop',
-    mapping: { BatchSize: 50 },
-    onFailure: false,
-    load: { kind: 'count', count: 200, rate: 100 },
-    payload: { kind: 'template', template: '{"n":{{seq}},"id":"{{uuid}}","at":{{now}}}' },
-    maxInFlight: 4,
-    graceMs: 30_000,
-    endpoints: { region: e.region, lambda: sluice.url, sqs: e.sqs, kinesis: e.kinesis, dynamodb: e.dynamodb, credentials: { ...TEST_CREDENTIALS } },
-    ...overrides,
-  };
+  return testPlan(sluice.url, { source: 'kinesis', resource: { kind: 'create', shards: 2 }, mapping: { BatchSize: 50 }, load: { kind: 'count', count: 200, rate: 100 }, payload: { kind: 'template', template: '{"n":{{seq}},"id":"{{uuid}}","at":{{now}}}' }, graceMs: 30_000, ...overrides });
 }
 
 describe('runLoadtest (streams, e2e)', () => {

@@ -8,6 +8,7 @@ import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEndpoints, TEST_CREDENTIALS, TEST_REGION, createHttp1Handler } from '../support/index.js';
+import { testPlan } from '../support/loadtest-plan.js';
 import { startTestSluice, type TestSluice } from '../support/sluice.js';
 import { createSluiceClient } from '../../src/loadtest/sluice-client.js';
 import { runLoadtest } from '../../src/loadtest/run-loadtest.js';
@@ -31,20 +32,7 @@ afterAll(async () => {
 });
 
 function plan(overrides: Partial<LoadtestPlan>): LoadtestPlan {
-  const e = getEndpoints();
-  return {
-    source: 'sqs',
-    resource: { kind: 'create' },
-    functionName: 'noop',
-    mapping: { BatchSize: 10 },
-    onFailure: false,
-    load: { kind: 'count', count: 100, rate: 50 },
-    payload: { kind: 'size', bytes: 256 },
-    maxInFlight: 4,
-    graceMs: 20_000,
-    endpoints: { region: e.region, lambda: sluice.url, sqs: e.sqs, credentials: { ...TEST_CREDENTIALS } },
-    ...overrides,
-  };
+  return testPlan(sluice.url, { ...overrides });
 }
 
 async function leftovers(runId: string): Promise<string[]> {

@@ -2,8 +2,7 @@
  * The trace switch and the record-id rules (mappings/invocation-trace.ts): which tag values
  * turn a trace on and which are refused, and the ids the load test matches on.
  */
-import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { InvocationTrace } from '../../../src/loadtest/run-data.js';
+import { describe, expect, it } from 'vitest';
 import { LambdaApiError } from '../../../src/mappings/errors.js';
 import {
   checkTraceTag,
@@ -13,7 +12,6 @@ import {
   parseTraceCapacity,
   sqsId,
   TRACE_TAG,
-  type TraceEntry,
 } from '../../../src/mappings/invocation-trace.js';
 
 describe('the sluice:trace tag', () => {
@@ -51,12 +49,6 @@ describe('the sluice:trace tag', () => {
       expect(thrown).toMatchObject({ type: 'InvalidParameterValueException' });
       expect((thrown as Error).message).toContain(TRACE_TAG);
     }
-  });
-});
-
-describe('the trace entry', () => {
-  it("is exactly loadtest's InvocationTrace (what the route serves is what the run reads)", () => {
-    expectTypeOf<TraceEntry>().toEqualTypeOf<InvocationTrace>();
   });
 });
 
