@@ -57,4 +57,6 @@ export interface RunData {
   producer: ProducerSample[];
   /** Records the mapping's on-failure destination received. */
   destinationCount: number;
+  /** Records the producer gave up on after its retries (not in `sent`); absent in runs saved before it was kept. */
+  sendFailed?: number;
 }

@@ -251,6 +251,7 @@ export async function runLoadtest(plan: LoadtestPlan, options: RunOptions): Prom
       backlog,
       producer: result.samples,
       destinationCount,
+      sendFailed: result.failed,
       runId,
       mappingUuid,
       producerStats: { retried: result.retried, failed: result.failed, errors: result.errors, aborted: result.aborted },

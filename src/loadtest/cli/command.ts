@@ -167,7 +167,7 @@ export async function runLoadtestCommand(options: LoadtestCliOptions, deps: Load
   if (unsent && unsent.failed > 0) {
     // (chosen) Said, not judged: the thresholds are about what Sluice did with what was sent;
     // records that never left lower the throughput, which --min-throughput sees.
-    complain(`warning: ${formatNumber(unsent.failed)} records could not be sent${unsent.errors[0] ? ` (${unsent.errors[0]})` : ''}; the report counts only those sent`);
+    complain(`warning: ${formatNumber(unsent.failed)} records could not be sent${unsent.errors[0] ? ` (${unsent.errors[0]})` : ''}; the report shows them as not sent`);
   }
   if (signal.aborted) {
     // (chosen) A run cut short is not judged against the thresholds: they were set for the whole run.

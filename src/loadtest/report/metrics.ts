@@ -27,6 +27,7 @@ export const METRICS: Metric[] = [
   { key: 'invocations', label: 'Invocations', unit: 'invocations', value: (s) => s.invocations },
   { key: 'late_invocations', label: 'Late invocations', unit: 'invocations', value: (s) => s.late_invocations },
   { key: 'unknown_ids', label: 'Unknown ids', unit: 'records', value: (s) => s.unknown_ids },
+  { key: 'send_failed', label: 'Not sent (producer gave up)', unit: 'records', value: (s) => s.send_failed, higherIsBetter: false },
   { key: 'destination_count', label: 'On-failure destination', unit: 'records', value: (s) => s.destination_count },
   { key: 'throughput_per_s', label: 'Throughput', unit: 'records/s', value: (s) => s.throughput_per_s, higherIsBetter: true },
   { key: 'send_rate_per_s', label: 'Send rate', unit: 'records/s', value: (s) => s.send_rate_per_s },

@@ -57,6 +57,8 @@ export interface Summary {
   /** Ids the trace reported that the tool never sent (another producer on the same resource). */
   unknown_ids: number;
   destination_count: number;
+  /** Records the producer could not send after its retries: never in `sent`, so never missing. */
+  send_failed: number;
   throughput_per_s: number;
   send_rate_per_s: number;
   latency_ms: LatencySummary;
@@ -193,6 +195,7 @@ export function summarize(run: RunData): Report {
     late_invocations: late,
     unknown_ids: unknown,
     destination_count: run.destinationCount,
+    send_failed: run.sendFailed ?? 0,
     throughput_per_s: invoked === 0 ? 0 : round1(invoked / seconds(run.startedAt, lastFirstAt)),
     send_rate_per_s: n === 0 ? 0 : round1(n / seconds(run.startedAt, Math.max(lastSentAt, run.startedAt + 1))),
     latency_ms: { p50: pick(50), p90: pick(90), p99: pick(99), max: pick(100), mean: invoked === 0 ? null : round1(latencySum / invoked) },

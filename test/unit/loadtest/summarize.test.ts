@@ -66,7 +66,13 @@ describe('summarize', () => {
       late_invocations: 1,
       unknown_ids: 1,
       destination_count: 1,
+      send_failed: 0,
     });
+  });
+
+  it('records the producer gave up on are counted apart: not sent, so not missing', () => {
+    const { summary } = summarize(handRun({ sendFailed: 3 }));
+    expect(summary).toMatchObject({ sent: 6, missing: 2, send_failed: 3 });
   });
 
   it('latency is first invocation − send time, exact nearest-rank percentiles', () => {

@@ -132,7 +132,7 @@ describe('runLoadtestCommand: a run', () => {
   it('records the producer could not send are said on stderr; the exit code is the thresholds\'', async () => {
     const h = harness(async () => ({ ...clean, producerStats: { failed: 12, errors: ['ProvisionedThroughputExceededException: Rate exceeded', 'x'] } }));
     expect(await runLoadtestCommand({ ...base, out: 'unsent' }, h.deps)).toBe(EXIT.ok);
-    expect(h.stderr()).toBe('sluice loadtest: warning: 12 records could not be sent (ProvisionedThroughputExceededException: Rate exceeded); the report counts only those sent\n');
+    expect(h.stderr()).toBe('sluice loadtest: warning: 12 records could not be sent (ProvisionedThroughputExceededException: Rate exceeded); the report shows them as not sent\n');
     const none = harness(async () => ({ ...clean, producerStats: { failed: 0, errors: [] } }));
     expect(await runLoadtestCommand({ ...base, out: 'sent' }, none.deps)).toBe(EXIT.ok);
     expect(none.stderr()).toBe('');
