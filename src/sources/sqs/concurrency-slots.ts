@@ -45,7 +45,8 @@ export class ConcurrencySlots {
   /** Tokens held, with when their lease ends as last written. */
   private readonly held = new Map<string, number>();
   private readonly renewEveryMs: number;
-  private renewTimer?: NodeJS.Timeout;
+  /** Leaves the process's renewal clock; set while this mapping renews. */
+  private renewing?: () => void;
 
   constructor(
     private readonly redis: Redis,
@@ -113,15 +114,56 @@ export class ConcurrencySlots {
   }
 
   private scheduleRenewal(): void {
-    if (this.renewTimer) return;
-    this.renewTimer = setInterval(() => {
+    if (this.renewing) return;
+    this.renewing = renewalClock(this.redis, this.renewEveryMs).join(() => {
       if (this.held.size > 0) this.renew([...this.held.keys()]).catch(() => undefined);
-    }, this.renewEveryMs);
-    this.renewTimer.unref();
+    });
   }
 
   close(): void {
-    if (this.renewTimer) clearInterval(this.renewTimer);
-    this.renewTimer = undefined;
+    this.renewing?.();
+    this.renewing = undefined;
   }
+}
+
+/**
+ * One timer per process (per Redis connection and period) renews the slots of every
+ * mapping (issue #13: with 1,000 idle mappings, a timer each woke the process 600 times a
+ * second). The renewals of a tick are issued together, so they leave in one burst and their
+ * answers come back together; each is still its own command, on its own key, so this works
+ * the same on a Redis Cluster, where one pipeline cannot span slots.
+ */
+class RenewalClock {
+  private readonly members = new Set<() => void>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly everyMs: number) {}
+
+  /** Calls `renew` every period until the returned function is called. */
+  join(renew: () => void): () => void {
+    this.members.add(renew);
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        for (const member of this.members) member();
+      }, this.everyMs);
+      this.timer.unref();
+    }
+    return () => {
+      this.members.delete(renew);
+      if (this.members.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+}
+
+const clocks = new WeakMap<Redis, Map<number, RenewalClock>>();
+
+function renewalClock(redis: Redis, everyMs: number): RenewalClock {
+  let byPeriod = clocks.get(redis);
+  if (!byPeriod) clocks.set(redis, (byPeriod = new Map<number, RenewalClock>()));
+  let clock = byPeriod.get(everyMs);
+  if (!clock) byPeriod.set(everyMs, (clock = new RenewalClock(everyMs)));
+  return clock;
 }

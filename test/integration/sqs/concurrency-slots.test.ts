@@ -6,7 +6,7 @@
  * "Frozen" is played by close(): it stops the renewals, which is what a SIGSTOP does.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ConcurrencySlots } from '../../../src/sources/sqs/concurrency-slots.js';
 import { allocateRedisDb, createRedis, uniqueName } from '../../support/index.js';
@@ -30,6 +30,27 @@ function twoProcesses(): [ConcurrencySlots, ConcurrencySlots] {
 }
 
 describe('ConcurrencySlots', () => {
+  it("one timer renews every mapping's slots on a connection; a closed mapping stops, the others go on", async () => {
+    const timers = vi.spyOn(globalThis, 'setInterval');
+    try {
+      // A lease of its own, so no other test's clock is running already.
+      const lease = LEASE_MS + 1;
+      const mappings = Array.from({ length: 50 }, () => uniqueName('slots'));
+      const held = mappings.map((key) => new ConcurrencySlots(redis, key, lease));
+      const others = mappings.map((key) => new ConcurrencySlots(redis, key, lease));
+      for (const slots of held) expect(await slots.tryAcquire(1)).toBeDefined();
+      expect(timers).toHaveBeenCalledTimes(1);
+      held[0]!.close();
+      await sleep(PAST_LEASE_MS);
+      // The closed mapping's slot ran out; every other one was renewed past its lease.
+      expect(await others[0]!.tryAcquire(1)).toBeDefined();
+      for (const other of others.slice(1)) expect(await other.tryAcquire(1)).toBeUndefined();
+      for (const slots of [...held, ...others]) slots.close();
+    } finally {
+      timers.mockRestore();
+    }
+  });
+
   it('a renewed slot stays taken past its lease', async () => {
     const [a, b] = twoProcesses();
     const token = await a.tryAcquire(1);
