@@ -27,7 +27,10 @@ export interface SluiceBuild {
 export async function startSluiceBuild(tree: string, port: number, config: Record<string, unknown>): Promise<SluiceBuild> {
   const file = join(configDir, `sluice-${port}.json`);
   writeFileSync(file, JSON.stringify({ log: { level: 'warn' }, ...config, api: { port } }));
-  const child: ChildProcess = spawn(process.execPath, [join(tree, 'bin/sluice.js'), 'start', '--config', file], {
+  // BENCH_SLUICE_NODE_ARGS: Node flags for the Sluice process only, e.g. `--cpu-prof
+  // --cpu-prof-dir=/tmp/prof` to see where a row's CPU goes (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = process.env.BENCH_SLUICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(tree, 'bin/sluice.js'), 'start', '--config', file], {
     cwd: tree,
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -49,6 +52,11 @@ export async function startSluiceBuild(tree: string, port: number, config: Recor
     cpuMs: () => cpuMs(pid),
     rssBytes: () => rssBytes(pid),
     metrics: async () => (await fetch(`${url}/metrics`)).text(),
-    stop: () => child.kill('SIGKILL'),
+    // With Node flags given (a profile to write at exit), a clean SIGTERM shutdown first.
+    stop: () => {
+      if (nodeArgs.length === 0) return void child.kill('SIGKILL');
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
+    },
   };
 }
