@@ -72,13 +72,15 @@ export interface SpawnSluiceOptions {
   port?: number;
   /** Name in error messages. Default `sluice`. */
   name?: string;
+  /** The `sluice` to run: default this repository's bin/sluice.js (an installed package's, to test the package). */
+  bin?: string;
 }
 
 /** Starts `sluice start --config <file>` and waits until /healthz answers. */
 export async function spawnSluice(options: SpawnSluiceOptions): Promise<SluiceProcess> {
   const port = options.port ?? (await getFreePort());
   const file = writeConfigFile(options.config);
-  const child = await spawnManaged(options.name ?? 'sluice', process.execPath, [SLUICE_BIN, 'start', '--config', file], {
+  const child = await spawnManaged(options.name ?? 'sluice', process.execPath, [options.bin ?? SLUICE_BIN, 'start', '--config', file], {
     env: childEnvironment(options.endpoints, port, options.extraEnv),
   });
   const url = `http://127.0.0.1:${port}`;

@@ -25,6 +25,7 @@ export function startSluiceProcess(
   redisDb: number,
   config: Record<string, unknown> = { functions: TEST_FUNCTIONS },
   extraEnv: NodeJS.ProcessEnv = {},
+  bin?: string,
 ): Promise<SluiceProcess> {
-  return spawnSluice({ endpoints: testBedEndpoints(redisDb), config, extraEnv });
+  return spawnSluice({ endpoints: testBedEndpoints(redisDb), config, extraEnv, ...(bin ? { bin } : {}) });
 }
