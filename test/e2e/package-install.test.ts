@@ -8,7 +8,7 @@
  * What goes in is package.json's `files`: the test checks nothing else does.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: repo });
   tarball = path.join(dir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
   const app = path.join(dir, 'app');
-  await run('mkdir', [app]);
+  await mkdir(app);
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
   // --prefer-offline: the packages `npm ci` just fetched come from npm's cache.
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app, timeout: 240_000 });
