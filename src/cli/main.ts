@@ -202,6 +202,45 @@ Examples:
   });
 
 program
+  .command('invoke')
+  .description('Invoke a configured function once with an event of the shape a mapping delivers; print its response, outcome and time')
+  .argument('<function>', 'a function of the config, or a builtin: noop, echo, sleep:<ms>, fail:<ratio>')
+  .option('--source <source>', 'sqs, kinesis or dynamodb: build a one-record event of that source')
+  .option('--body <text>', "the record's body (dynamodb: the item in DynamoDB JSON)")
+  .option('--file <event.json>', 'send this event as it is instead')
+  .option('--keys <names>', "dynamodb: the item's key attributes, comma-separated (default its first attribute)")
+  .option('-c, --config <file>', `config file (default ${DEFAULT_CONFIG_FILE} when it exists)`)
+  .addHelpText(
+    'after',
+    `
+Exit: 0 the function succeeded, 1 it failed (function error or batchItemFailures), 2 it could not be invoked.
+
+Examples:
+  sluice invoke orders --source sqs --body '{"order":1}'
+  sluice invoke orders --source dynamodb --body '{"pk":{"S":"o-1"},"total":{"N":"42"}}'
+  sluice invoke orders --file events/kinesis-batch.json`,
+  )
+  .action(async (functionName: string, options: { source?: string; body?: string; file?: string; keys?: string; config?: string }) => {
+    const { runInvokeCommand, InvokeUsageError } = await import('./invoke-command.js');
+    if (options.source !== undefined && !['sqs', 'kinesis', 'dynamodb'].includes(options.source)) {
+      process.stderr.write(`sluice invoke: --source must be sqs, kinesis or dynamodb, got ${options.source}\n`);
+      process.exit(2);
+    }
+    try {
+      const config = loadConfig({ file: options.config });
+      const { config: _file, source, ...rest } = options;
+      const code = await runInvokeCommand(functionName, { ...rest, ...(source ? { source: source as 'sqs' | 'kinesis' | 'dynamodb' } : {}) }, config, (line) => process.stdout.write(`${line}\n`));
+      process.exit(code);
+    } catch (error) {
+      if (error instanceof InvokeUsageError || error instanceof ConfigError) {
+        process.stderr.write(`sluice invoke: ${error.message}\n`);
+        process.exit(2);
+      }
+      return fail(error, 'sluice invoke');
+    }
+  });
+
+program
   .command('config-reference')
   .description("Print the configuration reference (the README's table) as Markdown")
   .action(() => {
