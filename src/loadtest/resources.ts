@@ -35,6 +35,7 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand } from '@a
 import type { LoadtestClients } from './clients.js';
 import type { LoadtestPlan } from './plan.js';
 import { sleep } from './sleep.js';
+import { parseEventSourceArn, type EventSource } from '../mappings/event-source-arn.js';
 import { CREATED_TABLE_KEYS, KEY_ATTRIBUTE, type KeyAttribute, type TableKeys } from './producer/dynamodb-put.js';
 
 export const SQS_VISIBILITY_SECONDS = 10;
@@ -82,31 +83,11 @@ export const newRunId = (): string => randomUUID().slice(0, 8);
 
 export const resourceName = (runId: string, suffix?: string): string => `sluice-loadtest-${runId}${suffix ? `-${suffix}` : ''}`;
 
-interface ParsedArn {
-  service: string;
-  region: string;
-  account: string;
-  resource: string;
-}
-
-export function parseArn(arn: string): ParsedArn {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') throw new Error(`not an ARN: ${arn}`);
-  return { service: parts[2]!, region: parts[3]!, account: parts[4]!, resource: parts.slice(5).join(':') };
-}
-
-export function kinesisStreamName(arn: string): string {
-  const { resource } = parseArn(arn);
-  const match = /^stream\/([^/]+)/.exec(resource);
-  if (!match) throw new Error(`not a Kinesis stream ARN: ${arn}`);
-  return match[1]!;
-}
-
-export function dynamodbTableName(streamArn: string): string {
-  const { resource } = parseArn(streamArn);
-  const match = /^table\/([^/]+)\/stream\//.exec(resource);
-  if (!match) throw new Error(`not a DynamoDB stream ARN (…:table/<name>/stream/<label>): ${streamArn}`);
-  return match[1]!;
+/** The queue, stream or table an ARN names, read by the mapping model's one ARN parser. */
+function sourceOf(arn: string): EventSource {
+  const source = parseEventSourceArn(arn);
+  if (!source) throw new Error(`not an SQS queue, Kinesis stream or DynamoDB stream ARN: ${arn}`);
+  return source;
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, options: ResourceOptions): Promise<void> {
@@ -171,7 +152,7 @@ async function prepare(plan: LoadtestPlan, clients: LoadtestClients, runId: stri
   if (plan.source === 'sqs' || plan.source === 'sqs-fifo') {
     const fifo = plan.source === 'sqs-fifo';
     if (resource.kind === 'existing') {
-      const { resource: name, account } = parseArn(resource.arn);
+      const { name, account } = sourceOf(resource.arn);
       const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
       if (!QueueUrl) throw new Error(`GetQueueUrl gave no URL for ${resource.arn}`);
       let failureQueue: FailureQueue | undefined;
@@ -201,7 +182,7 @@ async function prepare(plan: LoadtestPlan, clients: LoadtestClients, runId: stri
 
   if (plan.source === 'kinesis') {
     if (resource.kind === 'existing') {
-      return { eventSourceArn: resource.arn, target: { kind: 'kinesis', streamName: kinesisStreamName(resource.arn) }, created: false, ...withFailure };
+      return { eventSourceArn: resource.arn, target: { kind: 'kinesis', streamName: sourceOf(resource.arn).name }, created: false, ...withFailure };
     }
     const streamName = resourceName(runId);
     await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: resource.shards ?? DEFAULT_SHARDS }));
@@ -216,7 +197,7 @@ async function prepare(plan: LoadtestPlan, clients: LoadtestClients, runId: stri
   }
 
   if (resource.kind === 'existing') {
-    const tableName = dynamodbTableName(resource.arn);
+    const tableName = sourceOf(resource.arn).name;
     const keys = await existingTableKeys(dynamodb, tableName);
     return { eventSourceArn: resource.arn, target: { kind: 'dynamodb', tableName, keys }, created: false, ...withFailure };
   }
@@ -263,7 +244,7 @@ async function existingDlq(sqs: SQSClient, queueUrl: string): Promise<FailureQue
   if (!Attributes?.RedrivePolicy) return undefined;
   const target = (JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
   if (!target) return undefined;
-  const { resource: name, account } = parseArn(target);
+  const { name, account } = sourceOf(target);
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
   if (!QueueUrl) return undefined;
   return { queueUrl: QueueUrl, queueArn: target, baseline: await queueDepth(sqs, QueueUrl) };
