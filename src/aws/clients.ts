@@ -44,6 +44,20 @@ function serviceOptions(service: ServiceKey, endpoint: string | undefined): obje
   return { forcePathStyle: endpoint !== undefined, followRegionRedirects: true };
 }
 
+/**
+ * The HTTP/1.1 handler every client gets by default (and `sluice loadtest`'s clients).
+ * No socket cap: every receive loop holds a connection for its 20 s long poll, and a cap
+ * would queue control-plane calls and deletes behind them; callers bound their own requests.
+ */
+export function http1Handler(options: { requestTimeout?: number } = {}): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: 5_000,
+    ...options,
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: Infinity }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: Infinity }),
+  });
+}
+
 export class AwsClients {
   private readonly cache = new Map<string, { destroy(): void }>();
 
@@ -68,13 +82,7 @@ export class AwsClients {
       const requestHandler =
         handlerKind === 'http2'
           ? new NodeHttp2Handler({ requestTimeout: 60_000 })
-          : new NodeHttpHandler({
-              connectionTimeout: 5_000,
-              // No socket cap: every receive loop holds a connection for its 20 s long
-              // poll, and a cap would queue control-plane calls and deletes behind them.
-              httpAgent: new HttpAgent({ keepAlive: true, maxSockets: Infinity }),
-              httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: Infinity }),
-            });
+          : http1Handler();
       const ClientClass = clientClasses[service] as unknown as new (options: object) => ClientOf<K>;
       client = new ClientClass({ region, ...(endpoint ? { endpoint } : {}), requestHandler, ...serviceOptions(service, endpoint) });
       this.cache.set(cacheKey, client);

@@ -1,17 +1,15 @@
 /**
- * The SDK clients a run uses, built from the plan's endpoints. Like src/aws/clients.ts, every
- * client gets an HTTP/1.1 handler (kinesis-local's HTTP/2 breaks on large requests, and a
- * PutRecords of 500 records is one); unlike it, there is no Sluice config here: the tool is
- * a user of the APIs, given endpoints on its command line.
+ * The SDK clients a run uses, built from the plan's endpoints. They get Sluice's HTTP/1.1
+ * handler (kinesis-local's HTTP/2 breaks on large requests, and a PutRecords of 500 records
+ * is one); unlike src/aws/clients.ts there is no Sluice config here: the tool is a user of
+ * the APIs, given endpoints and credentials on its command line.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Endpoints } from './plan.js';
+import { http1Handler } from '../aws/clients.js';
 
 export interface LoadtestClients {
   sqs: SQSClient;
@@ -26,13 +24,8 @@ function options(endpoints: Endpoints, endpoint: string | undefined): object {
     region: endpoints.region,
     ...(endpoint ? { endpoint } : {}),
     ...(endpoints.credentials ? { credentials: { ...endpoints.credentials } } : {}),
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: 5_000,
-      requestTimeout: 30_000,
-      // (chosen) No socket cap: the producer bounds its own requests in flight (plan.maxInFlight).
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: Infinity }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: Infinity }),
-    }),
+    // (chosen) 30 s per request: a send that hangs longer is retried by the producer.
+    requestHandler: http1Handler({ requestTimeout: 30_000 }),
   };
 }
 
