@@ -36,7 +36,7 @@ interface Phase {
 }
 
 /** Runs `fault` (which stops and starts Redis) half-way through a phase of steady writes. */
-async function phaseWithFault(flow: Flow, plan: typeof FULL, name: string, fault: () => Promise<void>): Promise<Phase & { back: number }> {
+async function phaseWithFault(flow: Flow, plan: typeof FULL, name: string, fault: () => Promise<void>): Promise<Phase & { down: number; back: number }> {
   const producing = flow.produce(plan.recordsPerPhase, plan.phaseMs);
   await sleep(plan.phaseMs / 2);
   const down = Date.now();
@@ -50,6 +50,7 @@ async function phaseWithFault(flow: Flow, plan: typeof FULL, name: string, fault
   }).catch(() => undefined);
   return {
     phase: name,
+    down,
     back,
     redisDownMs: back - down,
     sqsResumedMs: firstDeliveryAfter(back, flow.sqsRecords()),
@@ -114,8 +115,11 @@ export async function redisRestart(bed: ChaosBed, options: ScenarioOptions): Pro
           const answer = await sluice.readyz();
           return answer.status === 503 && answer.body.includes(LOSS_LOG) ? answer : undefined;
         }, { timeoutMs: 20_000, description: `${sluice.name} /readyz 503 after the loss` }).catch(() => undefined);
-        const line = await pollUntil(() => lossLogged(sluice, empty.back), { timeoutMs: 20_000 }).catch(() => undefined);
-        return { sluice: sluice.name, readyz503: readyz !== undefined, errorLogged: line !== undefined, detectedMs: line ? line.at - empty.back : undefined, logLine: line?.msg };
+        // From the kill, not from `back`: a process's own reconnect can reach the new Redis
+        // before the harness's PING poll (every 25 ms) does, and log the loss before `back`.
+        const line = await pollUntil(() => lossLogged(sluice, empty.down), { timeoutMs: 20_000 }).catch(() => undefined);
+        const detectedMs = line ? Math.max(0, line.at - empty.back) : undefined;
+        return { sluice: sluice.name, readyz503: readyz !== undefined, errorLogged: line !== undefined, detectedMs, logLine: line?.msg };
       }),
     );
     for (const d of detection) {
