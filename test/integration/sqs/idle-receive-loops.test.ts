@@ -1,7 +1,7 @@
 /**
- * What an idle SQS mapping costs (issue #13 §3): the poller starts its share of receive
- * loops, and once their long polls come back empty it keeps one open receive and one
- * concurrency slot, not five; messages arriving start the loops again up to the share.
+ * What an idle SQS mapping costs (issue #13 §3): the poller starts with one open receive
+ * and one concurrency slot, not its share of five; messages arriving start the loops up to
+ * the share, and once their long polls come back empty again one receive and one slot stay.
  * Counted on a real queue (fauxqs) and real slots (Redis): receives open at once, receives
  * made, and slots held, never a time or a rate.
  */
@@ -18,8 +18,12 @@ import { allocateRedisDb, createQueue, createRedis, createSqsClient, pollUntil, 
 import { sendMessages } from '../../support/sqs-helpers.js';
 
 const SHARE = 5;
-/** A long poll is 20 s (sqs-receiver.ts LONG_POLL_SECONDS); the first round must end before the loops can leave. */
-const AFTER_LONG_POLL_MS = 40_000;
+/**
+ * A long poll is 20 s (sqs-receiver.ts LONG_POLL_SECONDS). A loop leaves after an empty long
+ * poll during which no other loop received anything, so the polls that started before the
+ * queue's last message must end, then one more round: up to two long polls after the drain.
+ */
+const AFTER_LONG_POLL_MS = 60_000;
 
 let redis: Redis;
 beforeAll(async () => {
@@ -49,7 +53,7 @@ function countingReceives(client: SQSClient): { sqs: SqsClientLike; open: () => 
 }
 
 describe('SqsPoller on an idle queue', () => {
-  it('keeps one receive and one slot while the queue is empty, and its full share once messages come', { timeout: 90_000 }, async () => {
+  it('keeps one receive and one slot while the queue is empty, and its full share once messages come', { timeout: 120_000 }, async () => {
     const queue = await createQueue({ visibilityTimeoutSeconds: 60 });
     onTestFinished(queue.cleanup);
     const client = createSqsClient();
@@ -91,27 +95,38 @@ describe('SqsPoller on an idle queue', () => {
       await poller.receivesEnded();
     });
 
-    // At start: the whole share, as before.
-    await pollUntil(() => receives.open() === SHARE, { description: `${SHARE} receives open at start` });
-    expect(await redis.zcard(slotsKey)).toBe(SHARE);
-
-    // The long polls come back empty: one loop stays, the others leave and free their slots.
-    await pollUntil(async () => receives.open() === 1 && (await redis.zcard(slotsKey)) === 1, {
-      timeoutMs: AFTER_LONG_POLL_MS,
-      intervalMs: 200,
-      description: 'one receive open and one slot held once the first long polls ended empty',
-    });
-    // A periodic reconcile confirming the share does not wake the idle loops again.
+    // At start: one receive and one slot, and no more while nothing arrives (sampled for 2 s).
+    await pollUntil(() => receives.open() === 1, { description: 'one receive open at start' });
+    let mostOpen = 0;
+    for (let i = 0; i < 20; i++) {
+      mostOpen = Math.max(mostOpen, receives.open());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(mostOpen).toBe(1);
+    expect(await redis.zcard(slotsKey)).toBe(1);
+    // A periodic reconcile confirming the share does not wake more loops.
     const madeBefore = receives.made();
     poller.setLocalSlots(SHARE);
     expect(receives.open()).toBe(1);
     expect(receives.made()).toBe(madeBefore);
 
-    // Messages: the receive that gets one starts the loops again, up to the share (batches
-    // of one message, invocations held, so each loop keeps its slot).
+    // Messages: the receive that gets one starts the loops up to the share (batches of one
+    // message, invocations held, so each loop keeps its slot).
     await sendMessages(queue.queueUrl, Array.from({ length: 20 }, (_, i) => `m-${i}`));
     await pollUntil(() => submitted.length === SHARE, { timeoutMs: 20_000, description: `${SHARE} batches in flight at once` });
     expect(await redis.zcard(slotsKey)).toBe(SHARE);
     expect(submitted.length).toBe(SHARE);
+
+    // Invocations end, the queue drains, the long polls come back empty: one loop stays, the
+    // others leave and free their slots.
+    release();
+    let state = '';
+    await pollUntil(async () => (state = `${submitted.length} submitted, ${receives.open()} open, ${await redis.zcard(slotsKey)} slots`) === '20 submitted, 1 open, 1 slots', {
+      timeoutMs: AFTER_LONG_POLL_MS,
+      intervalMs: 200,
+      description: 'one receive open and one slot held once the long polls after the backlog ended empty',
+    }).catch((error: Error) => {
+      throw new Error(`${error.message} (${state})`);
+    });
   });
 });

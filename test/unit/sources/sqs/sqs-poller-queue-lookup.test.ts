@@ -5,6 +5,10 @@
  * invocation fails as well (SQS still down). The batch must still be invoked (with the
  * visibility it has) and the failure warned about; it used to throw out of the receive
  * loop, which ended it (an unhandled rejection, fatal to the process).
+ *
+ * The poller starts one receive loop and its share once a receive gets messages, so the
+ * script's first receive answers a message at once (a second loop starts), and of the two
+ * loops' next receives one answers late while the other fails at once.
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -19,23 +23,26 @@ import { pollUntil } from '../../../support/poll.js';
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:orders';
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' });
 
-/** SQS answering by script: the first receive gets a message (late), every later call to SQS fails. */
+/** SQS answering by script: the first lookup and two receives succeed, every later call to SQS fails. */
 function scriptedSqs(): SQSClient {
   let queueUrlCalls = 0;
   let receives = 0;
   const send = async (command: { constructor: { name: string } }): Promise<unknown> => {
     switch (command.constructor.name) {
       case 'GetQueueUrlCommand':
-        // Both loops look the queue up at their first receive; later lookups fail.
-        if (++queueUrlCalls > 2) throw refused();
+        // The first receive looks the queue up; a lookup after the failed receive fails.
+        if (++queueUrlCalls > 1) throw refused();
         return { QueueUrl: 'http://sqs.local/000000000000/orders' };
       case 'GetQueueAttributesCommand':
         return { Attributes: { VisibilityTimeout: '30' } };
-      case 'ReceiveMessageCommand':
-        if (++receives > 1) throw refused();
+      case 'ReceiveMessageCommand': {
+        const receive = ++receives;
+        if (receive === 1) return { Messages: [{ MessageId: 'm-0', ReceiptHandle: 'rh-0', Body: 'first', Attributes: { ApproximateReceiveCount: '1' } }] };
+        if (receive > 2) throw refused();
         // Answers after the other loop's receive has failed (and the URL was forgotten).
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
         return { Messages: [{ MessageId: 'm-1', ReceiptHandle: 'rh-1', Body: 'hello', Attributes: { ApproximateReceiveCount: '1' } }] };
+      }
       default:
         throw refused();
     }
@@ -73,7 +80,7 @@ describe('SqsPoller: the queue URL cannot be asked again before an invocation', 
         slots,
         submit: async (data): Promise<BatchJobResult> => {
           submitted.push(data);
-          return { outcome: { kind: 'function-error', functionError: 'Unhandled', errorMessage: 'x', requestId: 'r', executedVersion: '$LATEST', durationMs: 1 } };
+          return { outcome: { kind: 'success', response: null, responseIsJson: true, requestId: 'r', executedVersion: '$LATEST', durationMs: 1 } };
         },
         report: async () => undefined,
         logger: createLogger({ destination }).child({ mappingId: 'm-uuid' }),
@@ -82,8 +89,8 @@ describe('SqsPoller: the queue URL cannot be asked again before an invocation', 
     poller.start(2);
     onTestFinished(() => poller.stop());
 
-    await pollUntil(() => submitted.length === 1, { timeoutMs: 5000, description: 'the batch submitted' });
-    expect(submitted[0]).toMatchObject({ mappingId: 'm-uuid', recordCount: 1 });
+    await pollUntil(() => submitted.length === 2, { timeoutMs: 5000, description: 'both batches submitted' });
+    expect(submitted[1]).toMatchObject({ mappingId: 'm-uuid', recordCount: 1 });
     const lookup = await pollUntil(() => lines.find((l) => l.operation === 'GetQueueUrl' && /invoking with the visibility/.test(String(l.msg))));
     expect(lookup).toMatchObject({ level: 40, mappingId: 'm-uuid', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:f', cause: 'ECONNREFUSED' });
     expect(lines.find((l) => l.operation === 'ReceiveMessage')).toMatchObject({ level: 40, cause: 'ECONNREFUSED', msg: expect.stringContaining('backing off') });
