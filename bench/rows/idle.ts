@@ -4,7 +4,11 @@
  * settled; beside a Sluice with no mapping (the baseline the per-mapping cost is taken from).
  * Mappings are declared in the config file (`mappings:`), as a fleet's would be.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
+import { startContender } from '../support/contender.js';
 import { scaled, SCALE, type Bed, type RunningSluice } from '../support/bed.js';
 import { sampleRss } from '../support/proc.js';
 import { metricSum } from '../support/redis-stats.js';
@@ -66,26 +70,63 @@ function baselineRow(caseName: string, base: Idle): Row {
   return { case: caseName, contender: 'Sluice, no mapping (baseline)', result: idleText(base), data: { ...base } };
 }
 
+/**
+ * The raw floor beside Sluice: the same queues watched by bench/contenders/sqs-idle-raw.ts,
+ * one SDK long-poll loop per queue in one process. Issue #13's goal (< 5 % of a core for
+ * 1,000 idle mappings) is set against it: empty 20 s long polls are 50 SDK calls/s for
+ * 1,000 queues, and their CPU is the SDK's, whoever makes them.
+ */
+async function rawIdleSqs(bed: Bed, queueUrls: string[]): Promise<Idle> {
+  const file = join(tmpdir(), `bench-idle-queues-${process.pid}.txt`);
+  writeFileSync(file, queueUrls.join('\n'));
+  const raw = await startContender('sqs-idle-raw.ts', { SQS_ENDPOINT: bed.sqsEndpoint, QUEUE_URLS_FILE: file });
+  try {
+    raw.go();
+    // The same settling as Sluice's window (idleWindow), then the same measurement.
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+    const rss = sampleRss(raw.pid);
+    const cpu0 = raw.cpuMs();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = raw.cpuMs() - cpu0;
+    const { peak, last } = rss.stop();
+    return { cpuPercent: cpu / 10 / seconds, rssPeakMb: peak / MB, rssLastMb: last / MB, redisPerSecond: 0, sourceRequestsPerSecond: queueUrls.length / 20 };
+  } finally {
+    await raw.stop();
+  }
+}
+
 export async function idleSqsRows(bed: Bed): Promise<Row[]> {
   const base = await baselineIdle(bed);
   const first = await createQueue(bed);
   const arnPrefix = first.arn.slice(0, first.arn.lastIndexOf(':') + 1);
+  const urlPrefix = first.url.slice(0, first.url.lastIndexOf('/') + 1);
   const names = Array.from({ length: SQS_MAPPINGS - 1 }, (_, i) => `idle-${process.pid}-${i}`);
   for (let i = 0; i < names.length; i += 50) {
     await Promise.all(names.slice(i, i + 50).map((QueueName) => bed.sqs.send(new CreateQueueCommand({ QueueName }))));
   }
   const arns = [first.arn, ...names.map((name) => `${arnPrefix}${name}`)];
+  const caseName = `${SQS_MAPPINGS.toLocaleString('en-US')} idle SQS mappings (long polling), ${formatNumber(WINDOW_S)} s`;
+  const raw = await rawIdleSqs(bed, [first.url, ...names.map((name) => `${urlPrefix}${name}`)]);
   const sluice = await bed.sluice({ extra: { mappings: arns.map((arn) => ({ FunctionName: 'fn', EventSourceArn: arn, BatchSize: 10 })) } });
   try {
     const idle = await idleWindow(bed, sluice);
     const perMapping = (idle.redisPerSecond - base.redisPerSecond) / SQS_MAPPINGS;
-    const caseName = `${SQS_MAPPINGS.toLocaleString('en-US')} idle SQS mappings (long polling), ${formatNumber(WINDOW_S)} s`;
     return [
       baselineRow(caseName, base),
       {
         case: caseName,
+        contender: 'raw SDK long-poll loop per queue, one process',
+        result: `CPU ${formatNumber(raw.cpuPercent, 1)} % of a core, RSS ${formatNumber(raw.rssPeakMb)} MB peak, ${formatNumber(raw.sourceRequestsPerSecond / SQS_MAPPINGS, 2)} SQS calls/s per queue`,
+        vsRaw: '1.00 (baseline)',
+        data: { ...raw, queues: SQS_MAPPINGS },
+      },
+      {
+        case: caseName,
         contender: 'Sluice',
         result: `${idleText(idle)}: ${formatNumber(perMapping, 2)} Redis cmds/s per mapping, ${formatNumber(idle.sourceRequestsPerSecond / SQS_MAPPINGS, 2)} SQS calls/s per mapping (goals < 5 %, < 300 MB, < 2 cmds/s); one Redis holds ${formatNumber(REDIS_COMMANDS_PER_SECOND / perMapping)} such mappings`,
+        vsRaw: `${formatNumber(idle.cpuPercent / raw.cpuPercent, 2)} × CPU, ${formatNumber(idle.rssPeakMb / raw.rssPeakMb, 2)} × RSS`,
         data: { ...idle, mappings: SQS_MAPPINGS, redisPerSecondPerMapping: perMapping },
       },
     ];
