@@ -210,7 +210,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
     const header = headerLines({
       state,
-      configFile: path.relative(cwd, configFile) || configFile,
+      configFile: configFile.startsWith(`${cwd}${path.sep}`) ? path.relative(cwd, configFile) : configFile,
       redisUrl: config.redis.url,
       logFile: path.relative(cwd, devLogger.file) || devLogger.file,
       startedInMs: performance.now() - startedAt,

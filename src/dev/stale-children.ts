@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isProcessAlive, SANDBOX_DIR } from './state-file.js';
+import { isProcessAlive, removeStateFile, SANDBOX_DIR } from './state-file.js';
 import type { SpawnedChild } from './emulators/index.js';
 
 export const CHILDREN_FILE_NAME = 'children.json';
@@ -149,6 +149,22 @@ export function isSameProgram(child: RecordedChild, probe: ProcessProbe = SYSTEM
   return program !== '' && (probe.commandLine(child.pid) ?? '').includes(program);
 }
 
+/**
+ * Alive and not a zombie: a killed child of a dead sandbox stays a zombie until whoever
+ * inherited it reaps it (in containers, a PID 1 that reaps late or never), and is gone
+ * for every purpose here.
+ */
+export function isRunning(pid: number): boolean {
+  if (!isProcessAlive(pid)) return false;
+  if (process.platform !== 'linux') return true;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
   // The children were started as process-group leaders (managed-process.ts): the group
   // takes what they forked with them. A child whose group is gone is signalled alone.
@@ -166,11 +182,11 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 async function stopProcess(pid: number, graceMs: number): Promise<void> {
   signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && isProcessAlive(pid)) await sleep(25);
-  if (!isProcessAlive(pid)) return;
+  while (Date.now() < deadline && isRunning(pid)) await sleep(25);
+  if (!isRunning(pid)) return;
   signal(pid, 'SIGKILL');
   const killDeadline = Date.now() + 2000;
-  while (Date.now() < killDeadline && isProcessAlive(pid)) await sleep(25);
+  while (Date.now() < killDeadline && isRunning(pid)) await sleep(25);
 }
 
 export interface StaleCleanup {
@@ -199,6 +215,7 @@ export async function stopStaleChildren(
   await Promise.all(stopped.map((child) => stopProcess(child.pid, options.graceMs ?? 3000)));
   // Only the dead owner's files: a new sandbox may have written its own meanwhile.
   if (readChildrenRecord(dir)?.ownerPid === record.ownerPid) fs.rmSync(childrenFilePath(dir), { force: true });
+  removeStateFile(dir, record.ownerPid);
   return { ownerPid: record.ownerPid, stopped, leftAlone };
 }
 
