@@ -24,7 +24,7 @@ const KINESIS_DURATION_VARS = [
 
 export interface KinesisOptions {
   /**
-   * Keep the streams here across restarts; default in memory. kinesis-mock writes its whole
+   * Keep the streams here across restarts; default in memory. kinesis-local writes its whole
    * state to one JSON file every second (chosen: its default of 5 s loses more to a kill -9).
    */
   dataDir?: string;
