@@ -75,10 +75,12 @@ describe('sluice dev --config', () => {
     - name: jobs
       visibilityTimeout: 1
       dlq: { name: jobs-dlq, maxReceiveCount: 1 }
+    - name: ordered.fifo
   streams: [{ name: clicks, shards: 2 }]
   mappings:
     - { function: jobs, queue: jobs, BatchSize: 1, FunctionResponseTypes: [ReportBatchItemFailures] }
     - { function: jobs, stream: clicks, BatchSize: 10 }
+    - { function: jobs, queue: ordered.fifo }
 `);
     const port = await getFreePort();
     const dev = await startDev(cwd, ['--config', config, '--port', String(port), '--no-dynamodb']);
@@ -89,8 +91,9 @@ describe('sluice dev --config', () => {
     await send('sqs', 'job 1');
     await send('sqs', 'job 2 will fail');
     await send('kinesis', 'click 1');
+    expect((await send('sqs', 'in order', '--queue', 'ordered.fifo')).stdout).toMatch(/^sent message \S+ to http:\/\/\S+\/ordered\.fifo\n$/);
     const bodies = () => (fs.existsSync(received) ? fs.readFileSync(received, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { source: string; body: string }) : []);
-    await pollUntil(() => bodies().length >= 3, { timeoutMs: 15_000, description: 'three records at the handler' }).catch((error: Error) => {
+    await pollUntil(() => bodies().length >= 4, { timeoutMs: 15_000, description: 'four records at the handler' }).catch((error: Error) => {
       throw new Error(`${error.message}\nreceived: ${JSON.stringify(bodies())}\noutput:\n${dev.tail()}`);
     });
     expect(bodies()).toEqual(
@@ -98,6 +101,7 @@ describe('sluice dev --config', () => {
         { source: 'aws:sqs', body: 'job 1' },
         { source: 'aws:sqs', body: 'job 2 will fail' },
         { source: 'aws:kinesis', body: 'click 1' },
+        { source: 'aws:sqs', body: 'in order' },
       ]),
     );
     // Failed once with maxReceiveCount 1: after its visibility timeout the message is in the DLQ.
@@ -111,18 +115,26 @@ describe('sluice dev --config', () => {
   });
 
   it('after kill -9 the orphan guard stops what the sandbox started', { timeout: 60_000 }, async () => {
-    const { cwd, config } = project('  queues: [{ name: q }]\n  streams: [{ name: s }]\n');
+    const { cwd, config } = project('  queues: [{ name: q }]\n  streams: [{ name: s }]\n  mappings: [{ function: jobs, queue: q }, { function: jobs, stream: s }]\n');
     const dev = await startDev(cwd, ['--config', config, '--no-dynamodb']);
     const children = childrenRecord(cwd).children;
     expect(children.map((c) => c.name).sort()).toEqual(['kinesis-local', 'redis-server']);
     process.kill(dev.pid, 'SIGKILL');
     await pollUntil(() => children.every((c) => !isRunning(c.pid)), { timeoutMs: 10_000, description: `the guard to stop ${JSON.stringify(children)}` });
     await pollUntil(() => !fs.existsSync(path.join(cwd, '.sluice', 'children.json')), { timeoutMs: 5_000, description: 'the children record removed' });
+
+    // --fresh: the kept Redis (its mappings) is dropped, so the mapping is created anew, and the view says so.
+    const uuidOf = (tail: string) => /^mapping (\S+) sqs q -> jobs:/m.exec(tail)?.[1];
+    expect(uuidOf(dev.tail())).toBeDefined();
+    const fresh = await startDev(cwd, ['--config', config, '--no-dynamodb', '--fresh']);
+    expect(fresh.tail()).toContain('  Started fresh (--fresh): removed .sluice/data (Redis, kinesis-local and DynamoDB Local data)\n');
+    await pollUntil(() => uuidOf(fresh.tail()) !== undefined, { timeoutMs: 10_000, description: 'the mapping in the view' });
+    expect(uuidOf(fresh.tail())).not.toBe(uuidOf(dev.tail()));
   });
 
   it('with the sandbox and its guard killed with kill -9, the next sluice dev stops the orphans (java included) and says so in one line', { timeout: 90_000 }, async () => {
     const java = findExecutable('java') !== undefined;
-    const { cwd, config } = project(`  queues: [{ name: q }]\n  streams: [{ name: s }]\n${java ? '  tables: [{ name: tab }]\n' : ''}`);
+    const { cwd, config } = project(`  queues: [{ name: q }]\n  streams: [{ name: s }]\n${java ? '  tables: [{ name: tab }]\n' : ''}  mappings: [{ function: jobs, queue: q }, { function: jobs, stream: s }]\n`);
 
     const killed = await startDev(cwd, ['--config', config]);
     const record = childrenRecord(cwd);
@@ -140,6 +152,10 @@ describe('sluice dev --config', () => {
     const line = next.tail().split('\n')[0]!;
     expect(line).toMatch(new RegExp(`^Stopped what a sandbox killed earlier here \\(pid ${killed.pid}\\) left running: .+\\.$`));
     for (const child of record.children.filter((c) => c.name !== 'kinesis-local')) expect(line).toContain(`${child.name} (pid ${child.pid})`);
+    // Without --fresh the kept Redis still holds the mappings: none is created twice.
+    const uuids = (tail: string) => [...tail.matchAll(/^mapping (\S+) /gm)].map((m) => m[1]);
+    await pollUntil(() => uuids(next.tail()).length > 0, { timeoutMs: 10_000, description: 'mappings in the view' });
+    expect(new Set(uuids(next.tail()))).toEqual(new Set(uuids(killed.tail())));
     expect(orphans.filter((p) => isRunning(p.pid))).toEqual([]);
 
     process.kill(-next.pid, 'SIGINT');
