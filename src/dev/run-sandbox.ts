@@ -178,6 +178,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     const logger = devLogger.logger.child({ component: 'dev' });
     onWarning = (warning) => logger.warn({ warning: warning.name }, warning.message);
     for (const warning of warnings.splice(0)) onWarning(warning);
+    if (stale) logger.warn({ deadSandboxPid: stale.ownerPid, stopped: stale.stopped.map(({ name, pid }) => ({ name, pid })), leftAlone: stale.leftAlone.length }, describeCleanup(stale));
 
     const running: RunningSluice = await startSluice(config, devLogger.logger);
     cleanups.push(() => running.stop());
@@ -232,7 +233,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
         const now = Date.now();
         if ((viewErrorsLoggedAt.get(key) ?? -Infinity) > now - 60_000) return;
         viewErrorsLoggedAt.set(key, now);
-        logger.warn({ err: error, ...(context ? { mapping: context.mapping, cause: context.cause } : {}) }, 'live view update failed');
+        logger.warn({ err: error, ...(context ?? {}) }, 'live view update failed');
       },
     });
     cleanups.push(stopView);

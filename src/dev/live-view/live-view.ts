@@ -26,7 +26,7 @@ export interface LiveViewDependencies {
   firstMappings: readonly string[];
   /** Depth of a mapping's DLQ / on-failure queue; a failure shows "?" and is reported to onError. */
   queueDepth?: QueueDepthReader;
-  onError: (error: unknown, context?: { mapping: string; cause: string }) => void;
+  onError: (error: unknown, context?: { mapping: string; function: string; cause: string }) => void;
 }
 
 async function listMappings(lambda: LambdaClient): Promise<MappingStatus[]> {
@@ -59,7 +59,7 @@ export function startLiveView(deps: LiveViewDependencies): () => Promise<void> {
     try {
       return await deps.queueDepth(status);
     } catch (error) {
-      deps.onError(error, { mapping: status.uuid, cause: 'reading the depth of its DLQ / on-failure queue' });
+      deps.onError(error, { mapping: status.uuid, function: status.functionArn, cause: 'reading the depth of its DLQ / on-failure queue' });
       return { name: status.onFailureArn?.split(':').at(-1) ?? 'dlq', depth: 'error' };
     }
   };
