@@ -136,6 +136,13 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   if (options.fresh && plan.startRedis) plan.notes.unshift(dropSandboxData(cwd));
   else if (options.fresh) plan.notes.unshift(dropSandboxData(cwd), await dropSluiceKeys(base));
 
+  // --port, else SLUICE_API_PORT, else the config's port (7070, as in the README's
+  // examples) when it is free, else any free port (the view and the state file say which).
+  // Decided before the emulators start: a port found free is kept from them (ports.ts).
+  if (options.port !== undefined && !(await isPortFree(options.port))) throw new SandboxError(`--port ${options.port}: the port is in use`);
+  const keepPort = options.port === undefined && (Boolean(process.env.SLUICE_API_PORT) || (await isPortFree(base.api.port)));
+  const apiPort = options.port ?? (keepPort ? undefined : 0);
+
   // Undo list, run last-in first-out by stop() or when a step fails.
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanUp = async (): Promise<void> => {
@@ -163,11 +170,6 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     cleanups.push(() => emulators.stop());
     if (plan.emulate.length > 0) useSandboxCredentialsIfNone();
 
-    // --port, else SLUICE_API_PORT, else the config's port (7070, as in the README's
-    // examples) when it is free, else any free port (the view and the state file say which).
-    if (options.port !== undefined && options.port !== 0 && !(await isPortFree(options.port))) throw new SandboxError(`--port ${options.port}: the port is in use`);
-    const keepPort = options.port === undefined && (Boolean(process.env.SLUICE_API_PORT) || (await isPortFree(base.api.port)));
-    const apiPort = options.port ?? (keepPort ? undefined : 0);
     const config = loadConfig({
       file: configFile,
       env: { ...userEnv, ...sandboxEnvironment({ redisUrl: emulators.redis?.url, sqs: emulators.sqs, kinesis: emulators.kinesis, dynamodb: emulators.dynamodb, apiPort }) },

@@ -8,6 +8,7 @@
  * stops them and says so in one line.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -161,5 +162,27 @@ describe('sluice dev --config', () => {
     const exit = await Promise.race([next.exited, new Promise((resolve) => setTimeout(resolve, 20_000, 'still running'))]);
     expect(exit, next.tail()).toEqual({ code: 0, signal: null });
     expect(fs.existsSync(path.join(cwd, '.sluice', 'children.json'))).toBe(false);
+  });
+
+  it('says in one line, before starting anything, what is wrong: a busy --port, an unknown function, an invalid sandbox: section', { timeout: 60_000 }, async () => {
+    const busy = net.createServer().listen(0, '127.0.0.1');
+    onTestFinished(() => void busy.close());
+    await new Promise((resolve) => busy.once('listening', resolve));
+    const port = (busy.address() as net.AddressInfo).port;
+    const good = project('  queues: [{ name: q }]\n  mappings: [{ function: jobs, queue: q }]\n');
+    const unknown = project('  queues: [{ name: q }]\n  mappings: [{ function: nope, queue: q }]\n');
+    const invalid = project('  queues: [{ name: q }]\n  mappings: [{ function: jobs, queue: other }]\n');
+    const dev = (cwd: string, ...args: string[]) =>
+      run(process.execPath, [SLUICE_BIN, 'dev', ...args], { cwd, env }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const [busyPort, unknownFunction, invalidSection] = await Promise.all([
+      dev(good.cwd, '--config', good.config, '--port', String(port)),
+      dev(unknown.cwd, '--config', unknown.config),
+      dev(invalid.cwd, '--config', invalid.config),
+    ]);
+    expect(busyPort).toMatchObject({ code: 1, stderr: `sluice dev: --port ${port}: the port is in use\n` });
+    expect(unknownFunction).toMatchObject({ code: 1, stderr: `sluice dev: ${unknown.config}: sandbox.mappings[0].function: no function nope in functions: (it has jobs)\n` });
+    expect(invalidSection).toMatchObject({ code: 2, stderr: `sluice dev: Invalid configuration in ${invalid.config}: sandbox.mappings.0.queue: no queue named other in sandbox.queues\n` });
+    // Nothing was started, so nothing is left to clean up.
+    for (const { cwd } of [good, unknown, invalid]) expect(fs.existsSync(path.join(cwd, '.sluice', 'children.json'))).toBe(false);
   });
 });
