@@ -19,7 +19,8 @@ import { spawnManaged, type ManagedProcess } from '../support/processes.js';
 import { descendantsOf, isRunning } from '../support/process-tree.js';
 import { SLUICE_BIN } from '../support/sluice-process.js';
 import { getFreePort } from '../support/ports.js';
-import { findExecutable } from '../../src/dev/emulators/index.js';
+import { Redis } from 'ioredis';
+import { findExecutable, startEmulators } from '../../src/dev/emulators/index.js';
 import type { ChildrenRecord } from '../../src/dev/stale-children.js';
 
 const run = promisify(execFile);
@@ -184,5 +185,24 @@ describe('sluice dev --config', () => {
     expect(invalidSection).toMatchObject({ code: 2, stderr: `sluice dev: Invalid configuration in ${invalid.config}: sandbox.mappings.0.queue: no queue named other in sandbox.queues\n` });
     // Nothing was started, so nothing is left to clean up.
     for (const { cwd } of [good, unknown, invalid]) expect(fs.existsSync(path.join(cwd, '.sluice', 'children.json'))).toBe(false);
+  });
+
+  it('--redis-url uses that Redis and starts none; --fresh deletes only Sluice\'s keys there', { timeout: 60_000 }, async () => {
+    const own = await startEmulators({ redis: true }, { region: 'us-east-1', accountId: '000000000000' });
+    onTestFinished(() => own.stop());
+    const redis = new Redis(own.redis!.url);
+    onTestFinished(() => void redis.quit());
+    await redis.set('sluice:left-by-an-earlier-sandbox', '1');
+    await redis.set('someone-else:key', 'kept');
+
+    const { cwd, config } = project('  queues: [{ name: q }]\n  mappings: [{ function: jobs, queue: q }]\n');
+    const dev = await startDev(cwd, ['--config', config, '--redis-url', own.redis!.url, '--fresh']);
+    expect(dev.tail()).toContain(`  Redis     ${own.redis!.url}\n`);
+    expect(dev.tail()).toMatch(new RegExp(`^  Started fresh \\(--fresh\\): deleted 1 keys sluice:\\* in ${own.redis!.url.replaceAll('.', '\\.')}$`, 'm'));
+    expect(childrenRecord(cwd).children.map((c) => c.name)).toEqual([]);
+    expect(await redis.get('someone-else:key')).toBe('kept');
+    expect(await redis.exists('sluice:left-by-an-earlier-sandbox')).toBe(0);
+    // The sandbox's mapping is in that Redis.
+    expect((await redis.keys('sluice:*')).length).toBeGreaterThan(0);
   });
 });
