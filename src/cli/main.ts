@@ -3,7 +3,7 @@
  * The `sluice` command line.
  */
 import { createRequire } from 'node:module';
-import { Argument, Command } from 'commander';
+import { Argument, Command, InvalidArgumentError } from 'commander';
 import { loadConfig, ConfigError, DEFAULT_CONFIG_FILE, configReferenceMarkdown } from '../config/index.js';
 import { startSluice, StartupError } from '../app.js';
 import { ShutdownTimeoutError } from '../shutdown.js';
@@ -36,6 +36,8 @@ program
     if (Object.keys(config.functions).length === 0) {
       logger.warn({ config: config.file ?? null }, 'no functions configured: no mapping can be created or invoked until `functions:` names one');
     }
+    // One file serves `sluice dev` and `sluice start`; only the sandbox creates what `sandbox:` declares.
+    if (config.sandbox) logger.info({ config: config.file ?? null }, 'the sandbox: section is for `sluice dev` only: ignored (no queue, stream, table or mapping is created from it)');
     let running;
     try {
       running = await startSluice(config, logger);
@@ -76,6 +78,13 @@ program
     process.exit(0);
   });
 
+/** `--port`: 1-65535 (commander reports the error and exits 1). */
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('a port is a number from 1 to 65535');
+  return port;
+}
+
 /** A second signal this long after the first stops `sluice dev` without cleaning up. */
 const FORCE_QUIT_AFTER_MS = 1000;
 
@@ -83,9 +92,14 @@ program
   .command('dev')
   .description(
     'Run a local sandbox: Redis and SQS / Kinesis / DynamoDB emulators (unless configured), Sluice, ' +
-      'example handlers, queue, stream, table and mappings, and a live view. Ctrl-C stops it all.',
+      "the functions of a config file and the queues, streams, tables and mappings of its `sandbox:` section, and a live view. Ctrl-C stops it all.",
   )
-  .action(async () => {
+  .option('-c, --config <file>', 'config file with a sandbox: section (default: the bundled examples/sandbox.config.yaml)')
+  .option('--port <n>', "the API's port (default the config's, 7070, else any free one)", parsePort)
+  .option('--redis-url <url>', 'use this Redis (e.g. redis://127.0.0.1:6379) and start none')
+  .option('--no-dynamodb', "start no DynamoDB Local (nor Java), even when Java is there")
+  .option('--fresh', 'start empty: drop the sandbox\'s kept state first (.sluice/data; on --redis-url only Sluice\'s keys)')
+  .action(async (options: { config?: string; port?: number; redisUrl?: string; dynamodb: boolean; fresh?: boolean }) => {
     // Loaded here only: `sluice start` never loads the sandbox (nor, through it, the emulators).
     const { startSandbox } = await import('../dev/run-sandbox.js');
     let stopRequested = false;
@@ -112,7 +126,15 @@ program
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
     try {
-      const sandbox = await startSandbox({ cwd: process.cwd(), out: process.stdout });
+      const sandbox = await startSandbox({
+        cwd: process.cwd(),
+        out: process.stdout,
+        ...(options.config !== undefined ? { configFile: options.config } : {}),
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
+        noDynamodb: !options.dynamodb,
+        fresh: options.fresh === true,
+      });
       stop = () => sandbox.stop();
     } catch (error) {
       return fail(error, 'sluice dev');
@@ -128,13 +150,15 @@ program
   .description('Send one test record to the running sandbox (`sluice dev` in this folder), or to the queue, stream or table named')
   .addArgument(new Argument('<source>', 'where to send it').choices(['sqs', 'kinesis', 'dynamodb']))
   .argument('<body>', 'the message body / record data; for dynamodb an item in DynamoDB JSON, e.g. \'{"pk":{"S":"order-1"}}\'')
+  .option('--queue <name>', "sqs: the sandbox's queue of this name (default its first)")
   .option('--queue-url <url>', 'sqs: this queue instead of the sandbox\'s')
+  .option('--group-id <id>', 'sqs FIFO: the message group (default sluice-send)')
   .option('--stream <name>', 'kinesis: this stream instead of the sandbox\'s')
   .option('--partition-key <key>', 'kinesis: the partition key (default: a random UUID)')
   .option('--table <name>', 'dynamodb: this table instead of the sandbox\'s')
   .option('--endpoint <url>', "the service's endpoint (default: the sandbox's, else AWS_ENDPOINT_URL_* or AWS)")
   .option('--region <region>', 'region (default: the sandbox\'s, else AWS_REGION or us-east-1)')
-  .action(async (source: 'sqs' | 'kinesis' | 'dynamodb', body: string, options: { queueUrl?: string; stream?: string; partitionKey?: string; table?: string; endpoint?: string; region?: string }) => {
+  .action(async (source: 'sqs' | 'kinesis' | 'dynamodb', body: string, options: { queue?: string; queueUrl?: string; groupId?: string; stream?: string; partitionKey?: string; table?: string; endpoint?: string; region?: string }) => {
     const { sendRecord } = await import('../dev/send.js');
     try {
       process.stdout.write(`${await sendRecord(source, body, { ...options, cwd: process.cwd() })}\n`);

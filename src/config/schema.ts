@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { BUILTIN_TARGET_PATTERN } from '../targets/builtin-target.js';
+import { sandboxSchema } from './sandbox-schema.js';
 
 /** An SDK HTTP handler: `http1` (NodeHttpHandler) or `http2` (NodeHttp2Handler). */
 export const httpHandlerSchema = z.enum(['http1', 'http2']);
@@ -370,6 +371,10 @@ export const configSchema = z
       .array(z.record(z.string(), z.unknown()))
       .default([])
       .describe('Declared mappings: CreateEventSourceMapping request bodies, applied at start (matched by EventSourceArn + FunctionName).'),
+    // No environment variable (chosen): lists of resources do not fit in one.
+    sandbox: sandboxSchema
+      .optional()
+      .describe('`sluice dev` only: queues, streams, tables to create in the emulators and mappings on them by name (README "Your own handlers"); `sluice start` ignores it.'),
   })
   .strict();
 

@@ -1,7 +1,9 @@
 /**
  * What `sluice dev` has to start, decided from the configuration and the machine before
- * anything starts: Redis unless SLUICE_REDIS_URL names one, an emulator for each source
- * without a configured endpoint, DynamoDB Local only when Java is there.
+ * anything starts: Redis unless SLUICE_REDIS_URL (or --redis-url) names one, an emulator
+ * for each source the config's `sandbox:` section uses (all three without one) and that
+ * has no configured endpoint, DynamoDB Local only when Java is there and not
+ * `--no-dynamodb`.
  */
 import type { LoadedConfig, ServiceKey } from '../config/index.js';
 import type { SourceType } from './state-file.js';
@@ -20,15 +22,18 @@ export interface SandboxPlan {
 }
 
 export interface Machine {
-  /** SLUICE_REDIS_URL as set in the environment, if any. */
+  /** SLUICE_REDIS_URL as set in the environment, or --redis-url, if any. */
   redisUrl?: string;
   hasRedisServer: boolean;
   hasJava: boolean;
+  /** --no-dynamodb: no DynamoDB Local (nor Java) even when Java is there. */
+  noDynamodb?: boolean;
 }
 
 const INSTALL_REDIS =
   'redis-server is not installed: install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) or set SLUICE_REDIS_URL to a running Redis';
 const NO_JAVA = 'DynamoDB skipped: DynamoDB Local needs Java (Debian/Ubuntu: sudo apt-get install -y default-jre-headless)';
+const NO_DYNAMODB = 'DynamoDB skipped (--no-dynamodb)';
 /** Said so a newcomer does not read DynamoDB Local's rounding as a Sluice bug (streams.md §16 measures from it). */
 const DYNAMODB_LOCAL_AGE =
   'DynamoDB Local rounds ApproximateCreationDateTime down to the minute, so its iterator age reads up to 60 s high';
@@ -36,13 +41,33 @@ const DYNAMODB_LOCAL_AGE =
 const configured = (config: LoadedConfig, ...services: ServiceKey[]): boolean =>
   services.some((service) => (config.aws.services[service].endpoint ?? config.aws.endpoint) !== undefined);
 
+/**
+ * The sources the config's `sandbox:` section declares resources of; without the section,
+ * all three (chosen: a sandbox with empty emulators to create resources in by hand).
+ */
+export function declaredSources(config: LoadedConfig): SourceType[] {
+  const sandbox = config.sandbox;
+  if (!sandbox) return ['sqs', 'kinesis', 'dynamodb'];
+  return [
+    ...(sandbox.queues.length > 0 ? (['sqs'] as const) : []),
+    ...(sandbox.streams.length > 0 ? (['kinesis'] as const) : []),
+    ...(sandbox.tables.length > 0 ? (['dynamodb'] as const) : []),
+  ];
+}
+
 export function planSandbox(config: LoadedConfig, machine: Machine): SandboxPlan {
   const startRedis = !machine.redisUrl;
-  const plan: SandboxPlan = { startRedis, sources: ['sqs', 'kinesis'], emulate: [], notes: [], problems: [] };
+  const wanted = declaredSources(config);
+  const plan: SandboxPlan = { startRedis, sources: [], emulate: [], notes: [], problems: [] };
   if (startRedis && !machine.hasRedisServer) plan.problems.push(INSTALL_REDIS);
-  if (!configured(config, 'sqs')) plan.emulate.push('sqs');
-  if (!configured(config, 'kinesis')) plan.emulate.push('kinesis');
+  for (const source of ['sqs', 'kinesis'] as const) {
+    if (!wanted.includes(source)) continue;
+    plan.sources.push(source);
+    if (!configured(config, source)) plan.emulate.push(source);
+  }
+  if (!wanted.includes('dynamodb')) return plan;
   if (configured(config, 'dynamodb', 'dynamodbStreams')) plan.sources.push('dynamodb');
+  else if (machine.noDynamodb) plan.notes.push(NO_DYNAMODB);
   else if (machine.hasJava) {
     plan.sources.push('dynamodb');
     plan.emulate.push('dynamodb');

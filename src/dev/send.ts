@@ -1,8 +1,9 @@
 /**
  * `sluice send sqs|kinesis|dynamodb <body>`: one test record to the running sandbox's
- * example queue, stream or table (found through its state file), or to the one named by
- * the options (then no sandbox is needed: endpoints and credentials come from the options
- * and the SDK's usual environment).
+ * first queue, stream or table (found through its state file), to the sandbox's resource
+ * named by --queue / --stream / --table, or to any queue, stream or table named by the
+ * options (then no sandbox is needed: endpoints and credentials come from the options and
+ * the SDK's usual environment).
  */
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -11,7 +12,6 @@ import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { AwsClients } from '../aws/clients.js';
 import { configSchema } from '../config/index.js';
 import { findSandboxState, type SandboxState, type SourceType } from './state-file.js';
-import { EXAMPLE_TABLE_KEY } from './sandbox-resources.js';
 import { useSandboxCredentialsIfNone } from './sandbox-credentials.js';
 
 export interface SendOptions {
@@ -19,6 +19,10 @@ export interface SendOptions {
   cwd: string;
   /** SQS: the queue's URL. */
   queueUrl?: string;
+  /** SQS: the name of one of the sandbox's queues. */
+  queue?: string;
+  /** SQS FIFO: the message group (default `sluice-send`). */
+  groupId?: string;
   /** Kinesis: the stream's name. */
   stream?: string;
   /** Kinesis: the partition key; default a random UUID. */
@@ -43,7 +47,7 @@ const ATTRIBUTE_TYPES = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'M', 'L', 'SS', 
  * dependency; the typed form also says exactly what is stored.
  */
 export function parseDynamoDBItem(body: string): Record<string, AttributeValue> {
-  const example = `e.g. '{"${EXAMPLE_TABLE_KEY}":{"S":"order-1"},"total":{"N":"42"}}'`;
+  const example = `e.g. '{"pk":{"S":"order-1"},"total":{"N":"42"}}'`;
   let item: unknown;
   try {
     item = JSON.parse(body);
@@ -82,8 +86,20 @@ function clientsFor(source: SourceType, target: Target): AwsClients {
 }
 
 function missingTarget(source: SourceType, option: string, cwd: string, state: SandboxState | undefined): SendError {
-  if (state) return new SendError(`the running sandbox has no ${source} example (see the notes in its view); name one with ${option}`);
+  const kind = { sqs: 'queue', kinesis: 'stream', dynamodb: 'table' }[source];
+  if (state) return new SendError(`the running sandbox has no ${kind} (its config's sandbox: section declares none, or see the notes in its view); name one with ${option}`);
   return new SendError(`no running sandbox found in ${cwd} or its parents (start one with \`npx sluice dev\`), and no ${option} given`);
+}
+
+/** The URL of the sandbox queue named by --queue, else of its first queue that is not a DLQ. */
+function sandboxQueueUrl(options: SendOptions, state: SandboxState | undefined): string | undefined {
+  const queues = state?.resources.queues ?? [];
+  if (options.queue === undefined) return queues.find((q) => q.deadLetterOf === undefined)?.url;
+  const found = queues.find((q) => q.name === options.queue);
+  if (!found) {
+    throw new SendError(`the running sandbox has no queue ${options.queue}${queues.length > 0 ? ` (it has ${queues.map((q) => q.name).join(', ')})` : ''}`);
+  }
+  return found.url;
 }
 
 /** Sends `body`; resolves with one line saying where it went. */
@@ -94,13 +110,15 @@ export async function sendRecord(source: SourceType, body: string, options: Send
   try {
     switch (source) {
       case 'sqs': {
-        const queueUrl = options.queueUrl ?? state?.resources.sqs?.queueUrl;
+        const queueUrl = options.queueUrl ?? sandboxQueueUrl(options, state);
         if (!queueUrl) throw missingTarget(source, '--queue-url', options.cwd, state);
-        const sent = await clients.get('sqs').send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+        // A FIFO queue needs a group, and a deduplication id unless content-based: a fresh one, so every send is delivered.
+        const fifo = queueUrl.endsWith('.fifo') ? { MessageGroupId: options.groupId ?? 'sluice-send', MessageDeduplicationId: randomUUID() } : {};
+        const sent = await clients.get('sqs').send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, ...fifo }));
         return `sent message ${sent.MessageId} to ${queueUrl}`;
       }
       case 'kinesis': {
-        const stream = options.stream ?? state?.resources.kinesis?.streamName;
+        const stream = options.stream ?? state?.resources.streams?.[0]?.name;
         if (!stream) throw missingTarget(source, '--stream', options.cwd, state);
         const put = await clients
           .get('kinesis')
@@ -108,7 +126,7 @@ export async function sendRecord(source: SourceType, body: string, options: Send
         return `put record ${put.SequenceNumber} into stream ${stream} (shard ${put.ShardId})`;
       }
       case 'dynamodb': {
-        const table = options.table ?? state?.resources.dynamodb?.tableName;
+        const table = options.table ?? state?.resources.tables?.[0]?.name;
         if (!table) throw missingTarget(source, '--table', options.cwd, state);
         await clients.get('dynamodb').send(new PutItemCommand({ TableName: table, Item: item }));
         return `put item into table ${table}`;

@@ -22,11 +22,16 @@ export interface SandboxState {
   endpoints: Partial<Record<SourceType, string>>;
   /** Services whose endpoint is an emulator the sandbox started (any credentials work). */
   emulated: SourceType[];
-  resources: {
-    sqs?: { queueName: string; queueUrl: string; queueArn: string };
-    kinesis?: { streamName: string; streamArn: string };
-    dynamodb?: { tableName: string; streamArn: string };
-  };
+  resources: SandboxResources;
+}
+
+/** What the config's `sandbox:` section made, in the order declared (`sluice send` takes the first of a kind). */
+export interface SandboxResources {
+  /** A queue with a DLQ is followed by its DLQ. */
+  queues?: Array<{ name: string; url: string; arn: string; deadLetterQueue?: string; deadLetterOf?: string }>;
+  streams?: Array<{ name: string; arn: string }>;
+  /** `key`: attribute name -> type, the partition key first. */
+  tables?: Array<{ name: string; streamArn: string; key: Record<string, string> }>;
 }
 
 export function stateFilePath(dir: string): string {

@@ -16,6 +16,8 @@ import { LOOPBACK, probeClientConfig, spawnAndWait, withRetries, type EmulatorOp
 export interface DynamoDBOptions {
   /** java binary; default $JAVA, $JAVA_HOME/bin/java or java from the PATH. */
   java?: string;
+  /** Keep the tables here across restarts (-dbPath); default in memory. */
+  dataDir?: string;
 }
 
 function dynamoLibDir(): string {
@@ -33,6 +35,7 @@ function dynamoLibDir(): string {
 export async function startDynamoDB(options: EmulatorOptions & DynamoDBOptions): Promise<RunningEmulator<string>> {
   const lib = dynamoLibDir();
   const java = options.java ?? javaCommand();
+  if (options.dataDir !== undefined) fs.mkdirSync(options.dataDir, { recursive: true });
   return withRetries('dynamodb-local', async () => {
     const [port] = (await getFreePorts(1)) as [number];
     const args = [
@@ -43,7 +46,7 @@ export async function startDynamoDB(options: EmulatorOptions & DynamoDBOptions):
       `-Djava.library.path=${path.join(lib, 'DynamoDBLocal_lib')}`,
       '-jar',
       path.join(lib, 'DynamoDBLocal.jar'),
-      '-inMemory',
+      ...(options.dataDir !== undefined ? ['-dbPath', options.dataDir] : ['-inMemory']),
       // One database whatever the credentials/region of the caller (Sluice and its users may differ).
       '-sharedDb',
       '-disableTelemetry',
@@ -56,7 +59,7 @@ export async function startDynamoDB(options: EmulatorOptions & DynamoDBOptions):
     try {
       const proc = await spawnAndWait(
         'dynamodb-local',
-        () => spawnManaged('dynamodb-local', java, args, { cwd: lib }),
+        () => spawnManaged('dynamodb-local', java, args, { cwd: lib, ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}) }),
         async () => {
           const { DynamoDBClient, ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
           const { DynamoDBStreamsClient, ListStreamsCommand } = await import('@aws-sdk/client-dynamodb-streams');

@@ -5,23 +5,23 @@
  */
 import { startRedis, type RedisEndpoint, type RedisOptions } from './redis.js';
 import { startFauxqs } from './fauxqs.js';
-import { startKinesis } from './kinesis.js';
+import { startKinesis, type KinesisOptions } from './kinesis.js';
 import { startDynamoDB, type DynamoDBOptions } from './dynamodb.js';
 import type { EmulatorOptions, RunningEmulator } from './readiness.js';
 
 export { EMULATOR_PACKAGES, MissingPackageError, requireDevPackages } from './dev-packages.js';
 export { findExecutable, javaCommand, redisServerCommand } from './executables.js';
 export { getFreePort, getFreePorts, isPortFree } from './ports.js';
-export { spawnManaged, type ManagedProcess, type SpawnManagedOptions } from './managed-process.js';
+export { spawnManaged, type ManagedProcess, type SpawnManagedOptions, type SpawnedChild, type SpawnListener } from './managed-process.js';
 export { describeError, DEFAULT_READY_TIMEOUT_MS, type EmulatorOptions } from './readiness.js';
-export type { RedisEndpoint, RedisOptions, DynamoDBOptions };
+export type { RedisEndpoint, RedisOptions, DynamoDBOptions, KinesisOptions };
 
 /** Which emulators to start; absent or false ones are not started. */
 export interface EmulatorRequest {
   redis?: RedisOptions | boolean;
   /** fauxqs, which also serves SNS on the same endpoint. */
   sqs?: boolean;
-  kinesis?: boolean;
+  kinesis?: KinesisOptions | boolean;
   /** DynamoDB Local, which also serves DynamoDB Streams on the same endpoint. */
   dynamodb?: DynamoDBOptions | boolean;
 }
@@ -58,10 +58,11 @@ export async function startEmulators(request: EmulatorRequest, options: Emulator
   };
   const redis = optionsOf(request.redis);
   const dynamodb = optionsOf(request.dynamodb);
+  const kinesis = optionsOf(request.kinesis);
   // Slowest first; fauxqs (in-process, CPU-bound import) last so the children are already booting.
   const starts: Promise<[string, RunningEmulator<unknown>]>[] = [];
   if (dynamodb) starts.push(timed('dynamodb', () => startDynamoDB({ ...options, ...dynamodb })));
-  if (request.kinesis) starts.push(timed('kinesis', () => startKinesis(options)));
+  if (kinesis) starts.push(timed('kinesis', () => startKinesis({ ...options, ...kinesis })));
   if (redis) starts.push(timed('redis', () => startRedis({ ...options, ...redis })));
   if (request.sqs) starts.push(timed('sqs', () => startFauxqs(options)));
 

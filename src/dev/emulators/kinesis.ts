@@ -1,4 +1,5 @@
 /** kinesis-local (npm; a Scala.js bundle run by node) as a child process. */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { spawnManaged } from './managed-process.js';
@@ -21,9 +22,22 @@ const KINESIS_DURATION_VARS = [
   'UPDATE_STREAM_MODE_DURATION',
 ];
 
+export interface KinesisOptions {
+  /**
+   * Keep the streams here across restarts; default in memory. kinesis-local writes its whole
+   * state to one JSON file every second (chosen: its default of 5 s loses more to a kill -9).
+   */
+  dataDir?: string;
+}
+
 /** Resolves with the plain-HTTP endpoint (clients must use an HTTP/1.1 handler). */
-export async function startKinesis(options: EmulatorOptions): Promise<RunningEmulator<string>> {
+export async function startKinesis(options: EmulatorOptions & KinesisOptions): Promise<RunningEmulator<string>> {
   const dir = devPackageDir('kinesis-local');
+  if (options.dataDir !== undefined) fs.mkdirSync(options.dataDir, { recursive: true });
+  const persist =
+    options.dataDir !== undefined
+      ? { SHOULD_PERSIST_DATA: 'true', LOAD_DATA_IF_EXISTS: 'true', PERSIST_PATH: options.dataDir, PERSIST_INTERVAL: '1s' }
+      : { SHOULD_PERSIST_DATA: 'false', LOAD_DATA_IF_EXISTS: 'false' };
   return withRetries('kinesis-local', async () => {
     const [plainPort, tlsPort] = (await getFreePorts(2)) as [number, number];
     const env: NodeJS.ProcessEnv = {
@@ -35,8 +49,7 @@ export async function startKinesis(options: EmulatorOptions): Promise<RunningEmu
       KINESIS_MOCK_CERT_PATH: path.join(dir, 'server.json'),
       AWS_REGION: options.region,
       AWS_ACCOUNT_ID: options.accountId,
-      SHOULD_PERSIST_DATA: 'false',
-      LOAD_DATA_IF_EXISTS: 'false',
+      ...persist,
       LOG_LEVEL: 'WARN',
       ROOT_LOG_LEVEL: 'ERROR',
       ...Object.fromEntries(KINESIS_DURATION_VARS.map((name) => [name, KINESIS_DURATION])),
@@ -46,7 +59,7 @@ export async function startKinesis(options: EmulatorOptions): Promise<RunningEmu
     try {
       const proc = await spawnAndWait(
         'kinesis-local',
-        () => spawnManaged('kinesis-local', process.execPath, [path.join(dir, 'main.js')], { cwd: dir, env }),
+        () => spawnManaged('kinesis-local', process.execPath, [path.join(dir, 'main.js')], { cwd: dir, env, ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}) }),
         async () => {
           const { KinesisClient, ListStreamsCommand } = await import('@aws-sdk/client-kinesis');
           client ??= new KinesisClient(probeClientConfig(endpoint, options.region));

@@ -70,7 +70,17 @@ export interface SpawnManagedOptions {
   env?: NodeJS.ProcessEnv;
   /** Said after "cannot start" when the executable does not exist. */
   notFoundHint?: string;
+  /** Told of the child as soon as it runs, before it is ready (`sluice dev` records it for a later clean-up). */
+  onSpawn?: SpawnListener;
 }
+
+/** A started child: its pid (also its process group) and the command line it was started with. */
+export interface SpawnedChild {
+  name: string;
+  pid: number;
+  command: string[];
+}
+export type SpawnListener = (child: SpawnedChild) => void;
 
 /**
  * Spawn `command` detached (own process group). Rejects if the executable cannot be
@@ -119,6 +129,7 @@ export async function spawnManaged(
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${name}: spawned without a pid`);
   liveGroups.add(pid);
+  options.onSpawn?.({ name, pid, command: [command, ...args] });
   // Errors after spawn (e.g. kill on a dead process) must not crash the owner.
   child.on('error', () => undefined);
 

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { backoffDelayMs } from '../../aws/backoff.js';
-import type { ManagedProcess } from './managed-process.js';
+import type { ManagedProcess, SpawnListener } from './managed-process.js';
 
 /** Default upper bound for one emulator to answer its first real request. */
 export const DEFAULT_READY_TIMEOUT_MS = 60_000;
@@ -24,6 +24,8 @@ export interface EmulatorOptions {
   accountId: string;
   /** How long each emulator may take to answer. */
   readyTimeoutMs?: number;
+  /** Told of each child process as soon as it runs. */
+  onSpawn?: SpawnListener;
 }
 
 /** A started emulator: what clients need to reach it, and how to stop it. */

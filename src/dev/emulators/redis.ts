@@ -19,6 +19,8 @@ export interface RedisOptions {
   command?: string;
   /** Logical databases (the tests give each file one of its own); default 16, Redis' own. */
   databases?: number;
+  /** Keep the data here across restarts (append-only file); default: a temp dir removed at stop, nothing kept. */
+  dataDir?: string;
 }
 
 /** A raw PING, so readiness needs no client library. */
@@ -47,13 +49,16 @@ export async function startRedis(options: EmulatorOptions & RedisOptions): Promi
   const command = options.command ?? redisServerCommand();
   return withRetries('redis-server', async () => {
     const [port] = (await getFreePorts(1)) as [number];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-redis-'));
+    const keep = options.dataDir !== undefined;
+    const dir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-redis-'));
+    if (keep) fs.mkdirSync(dir, { recursive: true });
     const args = [
       '--port', String(port),
       '--bind', LOOPBACK,
-      // Nothing to keep: a sandbox or a test run starts empty.
+      // A test run starts empty; a sandbox keeps its mappings and checkpoints in an
+      // append-only file synced every second (Redis' default for AOF).
       '--save', '',
-      '--appendonly', 'no',
+      '--appendonly', keep ? 'yes' : 'no',
       '--maxmemory-policy', 'noeviction',
       '--databases', String(options.databases ?? 16),
       '--dir', dir,
@@ -61,10 +66,12 @@ export async function startRedis(options: EmulatorOptions & RedisOptions): Promi
       '--logfile', '',
       '--loglevel', 'warning',
     ];
-    const removeDir = (): void => fs.rmSync(dir, { recursive: true, force: true });
+    const removeDir = (): void => {
+      if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+    };
     let proc: ManagedProcess;
     try {
-      proc = await spawnAndWait('redis-server', () => spawnManaged('redis-server', command, args), () => redisPing(port), options.readyTimeoutMs);
+      proc = await spawnAndWait('redis-server', () => spawnManaged('redis-server', command, args, { ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}) }), () => redisPing(port), options.readyTimeoutMs);
     } catch (error) {
       removeDir();
       throw error;

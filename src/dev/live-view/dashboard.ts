@@ -13,6 +13,8 @@ export interface MappingStatus {
   eventSourceArn: string;
   functionArn: string;
   state: string;
+  /** DestinationConfig.OnFailure.Destination, if any. */
+  onFailureArn?: string;
 }
 
 /** One metric as `registry.getMetricsAsJSON()` returns it (only what the view reads). */
@@ -41,6 +43,10 @@ export interface DashboardRow {
   failed?: number;
   /** Largest over the mapping's shards; undefined for SQS and before the first batch. */
   iteratorAgeMs?: number;
+  /** Records invoked per second over the last 10 s (rates.ts); undefined until two samples. */
+  ratePerSecond?: number;
+  /** The DLQ or on-failure destination and its depth (queue-depth.ts); undefined when there is none. */
+  failures?: { name: string; depth: number | 'n/a' | 'error' };
 }
 
 function seriesOf(metrics: readonly MetricFamily[], name: string, uuid: string): number[] {
@@ -79,6 +85,17 @@ export function formatCount(value: number | undefined): string {
   return value === undefined ? '-' : String(value);
 }
 
+export function formatRate(perSecond: number | undefined): string {
+  if (perSecond === undefined) return '-';
+  return perSecond >= 100 ? String(Math.round(perSecond)) : perSecond.toFixed(1);
+}
+
+/** "3 orders-dlq", "n/a orders-bucket", "- " when the mapping has none. */
+export function formatFailures(failures: DashboardRow['failures']): string {
+  if (failures === undefined) return '-';
+  return `${failures.depth === 'error' ? '?' : String(failures.depth)} ${failures.name}`;
+}
+
 export function formatAge(ms: number | undefined): string {
   if (ms === undefined) return '-';
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -95,6 +112,8 @@ const COLUMNS: ReadonlyArray<{ title: string; cell: (row: DashboardRow) => strin
   { title: 'INVOKED', cell: (row) => formatCount(row.invoked), right: true },
   { title: 'FAILED', cell: (row) => formatCount(row.failed), right: true },
   { title: 'ITERATOR AGE', cell: (row) => formatAge(row.iteratorAgeMs), right: true },
+  { title: 'REC/S (10 s)', cell: (row) => formatRate(row.ratePerSecond), right: true },
+  { title: 'DLQ / ON-FAILURE', cell: (row) => formatFailures(row.failures) },
 ];
 
 /** The table: a header line, then one line per row, columns padded to their widest cell. */
@@ -114,6 +133,7 @@ export function renderRowLine(row: DashboardRow): string {
   return (
     `mapping ${row.uuid} ${row.source} ${row.resource} -> ${row.functionName}: state=${row.state}` +
     ` polled=${formatCount(row.polled)} invoked=${formatCount(row.invoked)} failed=${formatCount(row.failed)}` +
-    ` iterator_age=${formatAge(row.iteratorAgeMs).replace(' ', '')}`
+    ` iterator_age=${formatAge(row.iteratorAgeMs).replace(' ', '')}` +
+    ` rate=${formatRate(row.ratePerSecond)}/s failures=${row.failures ? `${row.failures.name}:${row.failures.depth === 'error' ? '?' : row.failures.depth}` : '-'}`
   );
 }

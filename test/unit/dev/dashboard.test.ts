@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { dashboardRows, formatAge, renderRowLine, renderTable, type MappingStatus } from '../../../src/dev/live-view/dashboard.js';
 import { TerminalView, type ViewFrame } from '../../../src/dev/live-view/terminal-view.js';
+import { RateWindow } from '../../../src/dev/live-view/rates.js';
 
 const SQS_UUID = '11111111-1111-4111-8111-111111111111';
 const KINESIS_UUID = '22222222-2222-4222-8222-222222222222';
@@ -79,21 +80,34 @@ describe('dashboardRows', () => {
 describe('rendering', () => {
   const rows = [
     { uuid: SQS_UUID, source: 'sqs', resource: 'orders', functionName: 'example-sqs', state: 'Enabled', polled: 7, invoked: 5, failed: 2 },
-    { uuid: KINESIS_UUID, source: 'kinesis', resource: 'clicks', functionName: 'example-kinesis', state: 'Enabled', polled: 1234, invoked: 1200, failed: 0, iteratorAgeMs: 4500 },
+    {
+      uuid: KINESIS_UUID,
+      source: 'kinesis',
+      resource: 'clicks',
+      functionName: 'example-kinesis',
+      state: 'Enabled',
+      polled: 1234,
+      invoked: 1200,
+      failed: 0,
+      iteratorAgeMs: 4500,
+      ratePerSecond: 120.4,
+      failures: { name: 'clicks-failures', depth: 3 },
+    },
   ] as const;
 
-  it('a table: columns padded to their widest cell, numbers right-aligned', () => {
+  it('a table: columns padded to their widest cell, numbers right-aligned; rates and the DLQ / on-failure depth', () => {
     expect(renderTable(rows)).toEqual([
-      'SOURCE   RESOURCE  FUNCTION         STATE    POLLED  INVOKED  FAILED  ITERATOR AGE',
-      'sqs      orders    example-sqs      Enabled       7        5       2             -',
-      'kinesis  clicks    example-kinesis  Enabled    1234     1200       0         4.5 s',
+      'SOURCE   RESOURCE  FUNCTION         STATE    POLLED  INVOKED  FAILED  ITERATOR AGE  REC/S (10 s)  DLQ / ON-FAILURE',
+      'sqs      orders    example-sqs      Enabled       7        5       2             -             -  -',
+      'kinesis  clicks    example-kinesis  Enabled    1234     1200       0         4.5 s           120  3 clicks-failures',
     ]);
   });
 
   it('a plain line per row', () => {
     expect(renderRowLine(rows[1])).toBe(
-      `mapping ${KINESIS_UUID} kinesis clicks -> example-kinesis: state=Enabled polled=1234 invoked=1200 failed=0 iterator_age=4.5s`,
+      `mapping ${KINESIS_UUID} kinesis clicks -> example-kinesis: state=Enabled polled=1234 invoked=1200 failed=0 iterator_age=4.5s rate=120/s failures=clicks-failures:3`,
     );
+    expect(renderRowLine({ ...rows[0], ratePerSecond: 0.25, failures: { name: 'orders-bucket', depth: 'n/a' } })).toMatch(/ rate=0\.3\/s failures=orders-bucket:n\/a$/);
   });
 
   it('ages in ms, s, min', () => {
@@ -127,9 +141,9 @@ describe('TerminalView', () => {
     expect(text.split('\n')).toEqual([
       'Sluice sandbox ready',
       'send with: sluice send sqs hi',
-      `mapping ${SQS_UUID} sqs orders -> f: state=Enabled polled=0 invoked=0 failed=0 iterator_age=-`,
-      `mapping ${KINESIS_UUID} kinesis clicks -> g: state=Enabled polled=0 invoked=0 failed=0 iterator_age=-`,
-      `mapping ${SQS_UUID} sqs orders -> f: state=Enabled polled=3 invoked=3 failed=0 iterator_age=-`,
+      `mapping ${SQS_UUID} sqs orders -> f: state=Enabled polled=0 invoked=0 failed=0 iterator_age=- rate=-/s failures=-`,
+      `mapping ${KINESIS_UUID} kinesis clicks -> g: state=Enabled polled=0 invoked=0 failed=0 iterator_age=- rate=-/s failures=-`,
+      `mapping ${SQS_UUID} sqs orders -> f: state=Enabled polled=3 invoked=3 failed=0 iterator_age=- rate=-/s failures=-`,
       '',
     ]);
   });
@@ -165,5 +179,20 @@ describe('TerminalView', () => {
     expect(unknownSize).toContain('ITERATOR AGE');
     expect(unknownSize).toContain('send with: sluice send sqs hi');
     expect(unknownSize).toContain('log line 4');
+  });
+});
+
+describe('RateWindow', () => {
+  it('records per second over the last 10 s of samples; none from one sample; a counter reset starts over', () => {
+    const window = new RateWindow(10_000);
+    expect(window.record('m', 0, 100)).toBeUndefined();
+    expect(window.record('m', 1000, 110)).toBe(10);
+    expect(window.record('m', 5000, 150)).toBe(10);
+    // The sample at 0 is now older than the window: (250 - 110) over 11 s - 1 s.
+    expect(window.record('m', 11_000, 250)).toBe(14);
+    expect(window.record('m', 12_000, 5)).toBeUndefined();
+    expect(window.record('m', 13_000, 7)).toBe(2);
+    window.retain(new Set());
+    expect(window.record('m', 14_000, 9)).toBeUndefined();
   });
 });

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { resolveHandlerRef } from '../../../src/targets/handler-ref.js';
 import { PACKAGE_ROOT, SANDBOX_CONFIG_FILE } from '../../../src/dev/run-sandbox.js';
-import { EXAMPLE_FUNCTIONS } from '../../../src/dev/sandbox-resources.js';
+
+/** The function of each source's example mapping (examples/sandbox.config.yaml's sandbox.mappings). */
+const EXAMPLE_FUNCTIONS = { sqs: 'example-sqs', kinesis: 'example-kinesis', dynamodb: 'example-dynamodb' } as const;
 
 type Handler = (event: unknown) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>;
 
@@ -28,6 +30,18 @@ describe('examples/', () => {
     const builtins = Object.fromEntries(Object.entries(config.functions).filter(([, fn]) => fn.builtin !== undefined).map(([name, fn]) => [name, fn.builtin]));
     expect(builtins).toEqual({ noop: 'noop', echo: 'echo', 'sleep-100': 'sleep:100', 'fail-10': 'fail:0.1' });
     expect(config.api.port).toBe(7070);
+  });
+
+  it("sandbox.config.yaml declares a queue with a DLQ, a stream and a table, and one mapping per source onto the example handlers", () => {
+    const { sandbox } = loadConfig({ file: SANDBOX_CONFIG_FILE, env: {} });
+    expect(sandbox?.queues).toEqual([{ name: 'sluice-example-queue', visibilityTimeout: 5, dlq: { name: 'sluice-example-dlq', maxReceiveCount: 2 } }]);
+    expect(sandbox?.streams).toEqual([{ name: 'sluice-example-stream', shards: 1 }]);
+    expect(sandbox?.tables).toEqual([{ name: 'sluice-example-table', key: { pk: 'S' }, streamViewType: 'NEW_AND_OLD_IMAGES' }]);
+    expect(sandbox?.mappings.map((m) => [m.function, m.queue ?? m.stream ?? m.table])).toEqual([
+      [EXAMPLE_FUNCTIONS.sqs, 'sluice-example-queue'],
+      [EXAMPLE_FUNCTIONS.kinesis, 'sluice-example-stream'],
+      [EXAMPLE_FUNCTIONS.dynamodb, 'sluice-example-table'],
+    ]);
   });
 
   it('the handlers report the records containing "fail" and only those', async () => {
