@@ -85,7 +85,8 @@ program
     'Run a local sandbox: Redis and SQS / Kinesis / DynamoDB emulators (unless configured), Sluice, ' +
       'example handlers, queue, stream, table and mappings, and a live view. Ctrl-C stops it all.',
   )
-  .action(async () => {
+  .option('--watch', 'reload module handlers when their files change (new batches run the new code)')
+  .action(async (options: { watch?: boolean }) => {
     // Loaded here only: `sluice start` never loads the sandbox (nor, through it, the emulators).
     const { startSandbox } = await import('../dev/run-sandbox.js');
     let stopRequested = false;
@@ -112,7 +113,7 @@ program
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown());
     try {
-      const sandbox = await startSandbox({ cwd: process.cwd(), out: process.stdout });
+      const sandbox = await startSandbox({ cwd: process.cwd(), out: process.stdout, watch: options.watch === true });
       stop = () => sandbox.stop();
     } catch (error) {
       return fail(error, 'sluice dev');

@@ -29,6 +29,7 @@ import { createDevLogger, type DevLogger } from './dev-logger.js';
 import { TerminalView, type ViewOutput } from './live-view/terminal-view.js';
 import { startLiveView } from './live-view/live-view.js';
 import { headerLines, sendCommandLines } from './live-view/sandbox-text.js';
+import { watchModuleHandlers } from './watch-handlers.js';
 
 /** The Sluice checkout (or installed package) this file belongs to: dist/dev/ or src/dev/ -> root. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -72,7 +73,7 @@ function planFor(config: LoadedConfig): SandboxPlan {
   return plan;
 }
 
-export async function startSandbox(options: { cwd: string; out: ViewOutput }): Promise<RunningSandbox> {
+export async function startSandbox(options: { cwd: string; out: ViewOutput; watch?: boolean }): Promise<RunningSandbox> {
   const startedAt = performance.now();
   const { cwd } = options;
   const view = new TerminalView(options.out);
@@ -119,6 +120,7 @@ export async function startSandbox(options: { cwd: string; out: ViewOutput }): P
 
     const running: RunningSluice = await startSluice(config, devLogger.logger);
     cleanups.push(() => running.stop());
+    if (options.watch) cleanups.push(watchModuleHandlers({ config, reload: running.reloadModule, view, logger, cwd }));
     const clients = new AwsClients(config);
     cleanups.push(() => clients.destroy());
     const lambda = new LambdaClient({ endpoint: running.url, region: config.region, credentials: SANDBOX_CREDENTIALS });
