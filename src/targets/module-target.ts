@@ -93,12 +93,17 @@ export class ModuleTarget implements Target {
     this.pool = this.newPool();
   }
 
-  /** Workers alive and idle right now (for tests and metrics); `retiring`: old code, finishing an invocation. */
-  get workers(): { alive: number; idle: number; retiring: number } {
+  /** Workers alive and idle right now (for tests and metrics). */
+  get workers(): { alive: number; idle: number } {
+    return { alive: this.pool.size, idle: this.pool.idleCount };
+  }
+
+  /** Workers of replaced pools (old code) still finishing an invocation (reload). */
+  get retiringWorkers(): number {
     this.forgetEmptyRetiredPools();
     let retiring = 0;
     for (const pool of this.retired) retiring += pool.size;
-    return { alive: this.pool.size, idle: this.pool.idleCount, retiring };
+    return retiring;
   }
 
   /**
