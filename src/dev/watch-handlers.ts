@@ -8,7 +8,9 @@
  * imports is only known once it runs (dynamic imports, CommonJS requires), and reloading
  * for a file the handler does not import costs only a worker start; a handler importing
  * from outside its folder (a shared ../lib) is not followed: put the handler in the folder
- * that holds its code.
+ * that holds its code. One exception: a file that is itself a configured handler reloads
+ * only the functions it is the handler of, not its neighbours (handlers are entry points,
+ * not imported by one another, and the sandbox's examples share one folder).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +45,8 @@ export interface HandlerWatchDependencies {
 
 interface WatchedFunction {
   name: string;
+  /** The handler file. */
+  file: string;
   /** The handler file's folder: a change below it reloads this function. */
   folder: string;
   /** The latest change not reloaded yet. */
@@ -68,7 +72,7 @@ export function watchModuleHandlers(deps: HandlerWatchDependencies): () => void 
   const functions: WatchedFunction[] = Object.entries(deps.config.functions).flatMap(([name, fn]) => {
     if (fn.module === undefined) return [];
     const file = fileURLToPath(resolveHandlerRef(fn.module, deps.config.baseDir).moduleUrl);
-    return [{ name, folder: path.dirname(file), reloading: false, again: false }];
+    return [{ name, file, folder: path.dirname(file), reloading: false, again: false }];
   });
   let stopped = false;
 
@@ -112,8 +116,9 @@ export function watchModuleHandlers(deps: HandlerWatchDependencies): () => void 
 
   const onChange = (file: string): void => {
     if (stopped || !CODE_FILE.test(file)) return;
+    const isHandler = functions.some((fn) => fn.file === file);
     for (const fn of functions) {
-      if (!isInside(file, fn.folder)) continue;
+      if (isHandler ? fn.file !== file : !isInside(file, fn.folder)) continue;
       logger.debug({ function: fn.name, file }, 'handler file changed');
       fn.changed = file;
       clearTimeout(fn.timer);
