@@ -6,7 +6,9 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
-# `npm ci` runs `prepare`, which compiles src/ into dist/.
+# `npm ci` runs `prepare`, which compiles src/ into dist/. The prune drops the dev tools and
+# the emulator packages (devDependencies here, optional peers of the published package):
+# the image runs `sluice start`, which never loads them; `sluice dev` is not for images.
 RUN npm ci && npm prune --omit=dev
 
 FROM node:22-bookworm-slim

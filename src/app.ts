@@ -34,7 +34,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { SluiceMetrics } from './observability/metrics.js';
 import { registerPipelineJobsGauge } from './observability/pipeline-jobs-gauge.js';
 import { RateLimitedWarnings, rateLimitedErrorListener } from './observability/rate-limited-warnings.js';
-import { findBrokenModuleTargets } from './targets/index.js';
+import { findBrokenModuleTargets, type ReloadResult } from './targets/index.js';
 
 export interface RunningSluice {
   /** Base URL of the API, e.g. http://127.0.0.1:7070 */
@@ -42,6 +42,8 @@ export interface RunningSluice {
   port: number;
   /** This process's metrics (served at `GET /metrics`; `metrics.registry` for live views). */
   metrics: SluiceMetrics;
+  /** Load a module function's handler again (`sluice dev --watch`): FunctionTargets.reloadModule. */
+  reloadModule: (functionName: string, reason: string) => Promise<ReloadResult | undefined>;
   stop(): Promise<void>;
 }
 
@@ -293,6 +295,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     url,
     port,
     metrics,
+    reloadModule: (functionName, reason) => targets.reloadModule(functionName, reason),
     async stop() {
       phase = 'stopping';
       await close();

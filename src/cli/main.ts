@@ -99,7 +99,8 @@ program
   .option('--redis-url <url>', 'use this Redis (e.g. redis://127.0.0.1:6379) and start none')
   .option('--no-dynamodb', "start no DynamoDB Local (nor Java), even when Java is there")
   .option('--fresh', 'start empty: drop the sandbox\'s kept state first (.sluice/data; on --redis-url only Sluice\'s keys)')
-  .action(async (options: { config?: string; port?: number; redisUrl?: string; dynamodb: boolean; fresh?: boolean }) => {
+  .option('--watch', 'reload module handlers when their files change (new batches run the new code)')
+  .action(async (options: { config?: string; port?: number; redisUrl?: string; dynamodb: boolean; fresh?: boolean; watch?: boolean }) => {
     // Loaded here only: `sluice start` never loads the sandbox (nor, through it, the emulators).
     const { startSandbox } = await import('../dev/run-sandbox.js');
     let stopRequested = false;
@@ -134,6 +135,7 @@ program
         ...(options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {}),
         noDynamodb: !options.dynamodb,
         fresh: options.fresh === true,
+        watch: options.watch === true,
       });
       stop = () => sandbox.stop();
     } catch (error) {

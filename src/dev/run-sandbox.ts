@@ -37,6 +37,7 @@ import { TerminalView, type ViewOutput } from './live-view/terminal-view.js';
 import { startLiveView } from './live-view/live-view.js';
 import { headerLines, sendCommandLines } from './live-view/sandbox-text.js';
 import { createQueueDepthReader } from './live-view/queue-depth.js';
+import { watchModuleHandlers } from './watch-handlers.js';
 
 /** The Sluice checkout (or installed package) this file belongs to: dist/dev/ or src/dev/ -> root. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -84,6 +85,8 @@ export interface SandboxOptions {
   noDynamodb?: boolean;
   /** Drop the sandbox's kept state first (fresh-state.ts). */
   fresh?: boolean;
+  /** Reload module handlers when their files change (watch-handlers.ts). */
+  watch?: boolean;
 }
 
 function planFor(config: LoadedConfig, options: SandboxOptions): SandboxPlan {
@@ -184,6 +187,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
     const running: RunningSluice = await startSluice(config, devLogger.logger);
     cleanups.push(() => running.stop());
+    if (options.watch) cleanups.push(watchModuleHandlers({ config, reload: running.reloadModule, view, logger, cwd }));
     const clients = new AwsClients(config);
     cleanups.push(() => clients.destroy());
     const lambda = new LambdaClient({ endpoint: running.url, region: config.region, credentials: SANDBOX_CREDENTIALS });

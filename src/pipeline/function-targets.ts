@@ -3,9 +3,18 @@
  * shared by every mapping that names it (whatever qualifier).
  */
 import type { AwsClients } from '../aws/clients.js';
+import type { FunctionConfig } from '../config/index.js';
 import type { FunctionRegistry } from '../functions/index.js';
 import type { Logger } from '../observability/logger.js';
-import { createTarget, describeTarget, type InvocationContext, type Target, type TargetDescription } from '../targets/index.js';
+import {
+  ModuleTarget,
+  createTarget,
+  describeTarget,
+  type InvocationContext,
+  type ReloadResult,
+  type Target,
+  type TargetDescription,
+} from '../targets/index.js';
 import { LAMBDA_ANSWER_GRACE_MS } from '../targets/lambda-target.js';
 
 export interface ResolvedTarget {
@@ -27,11 +36,7 @@ export class FunctionTargets {
   resolve(functionArn: string): ResolvedTarget | undefined {
     const fn = this.functions.byArn(functionArn);
     if (!fn) return undefined;
-    let target = this.targets.get(fn.name);
-    if (!target) {
-      target = createTarget(fn.config, { ...this.options, logger: this.options.logger.child({ function: fn.name }) });
-      this.targets.set(fn.name, target);
-    }
+    const target = this.targetOf(fn.name, fn.config);
     return {
       target,
       description: describeTarget(fn.config),
@@ -58,6 +63,27 @@ export class FunctionTargets {
   /** Timeout of the function behind a FunctionArn; Lambda's default when it is unknown. */
   timeoutMs(functionArn: string): number {
     return (this.functions.byArn(functionArn)?.config.timeout ?? 3) * 1000;
+  }
+
+  /**
+   * Load a module function's handler again (`sluice dev --watch`; ModuleTarget.reload):
+   * undefined when `functionName` is not a configured module function. A target not used
+   * yet is created, so that a handler which no longer loads is reported now.
+   */
+  async reloadModule(functionName: string, reason: string): Promise<ReloadResult | undefined> {
+    const fn = this.functions.resolve(functionName);
+    if (!fn || fn.config.module === undefined) return undefined;
+    const target = this.targetOf(fn.name, fn.config);
+    return target instanceof ModuleTarget ? target.reload({ reason, functionName: fn.name }) : undefined;
+  }
+
+  private targetOf(name: string, config: FunctionConfig): Target {
+    let target = this.targets.get(name);
+    if (!target) {
+      target = createTarget(config, { ...this.options, logger: this.options.logger.child({ function: name }) });
+      this.targets.set(name, target);
+    }
+    return target;
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ export type {
 } from './target.js';
 export { createTarget, describeTarget, type CreateTargetOptions, type TargetDescription, type TargetKind } from './create-target.js';
 export { HttpTarget, type HttpTargetOptions } from './http-target.js';
-export { ModuleTarget, MODULE_TARGET_DEFAULTS, type ModuleTargetOptions } from './module-target.js';
+export { ModuleTarget, MODULE_TARGET_DEFAULTS, type ModuleTargetOptions, type ReloadRequest, type ReloadResult } from './module-target.js';
 export { LambdaTarget, parseLambdaFunctionRef, type LambdaTargetOptions, type LambdaFunctionRef } from './lambda-target.js';
 export { decodeResponseBody } from './response-body.js';
 export { findBrokenModuleTargets, type ModuleTargetCheckOptions } from './check-module-targets.js';

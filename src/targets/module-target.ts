@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionConfig } from '../config/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { InvocationContext, InvocationOutcome, Target } from './target.js';
-import { HandlerWorker, type HandlerWorkerSpec, type RunResult } from './handler-worker.js';
-import { WorkerPool } from './worker-pool.js';
+import { HandlerWorker, type HandlerWorkerSpec, type LoadResult, type RunResult } from './handler-worker.js';
+import { WorkerPool, type Lease } from './worker-pool.js';
 import { resolveHandlerRef, type HandlerRef } from './handler-ref.js';
 import { elapsedMs } from './elapsed.js';
 import { unhandledFunctionError } from './function-error.js';
@@ -63,10 +63,25 @@ export function moduleOptionsOf(fn: HandlerSettings): ModuleTargetOptions {
   };
 }
 
+/** What reload() was asked for: why (logs), and the function name the handler's workers run as. */
+export interface ReloadRequest {
+  reason: string;
+  functionName: string;
+}
+
+/**
+ * The handler as the new workers load it: `ok`, or the load error every invocation now
+ * gets (an invocation error, retried by the mapping's rules) until the file is fixed.
+ */
+export type ReloadResult = LoadResult;
+
 export class ModuleTarget implements Target {
   private readonly handler: HandlerRef;
   private readonly options: Required<ModuleTargetOptions>;
-  private readonly pool: WorkerPool;
+  private pool: WorkerPool;
+  /** Pools replaced by reload() whose invocations still run; close() stops them too. */
+  private readonly retired = new Set<WorkerPool>();
+  private closed = false;
 
   /** `module` is the configured `path#export`, resolved against `baseDir`. */
   constructor(
@@ -75,7 +90,7 @@ export class ModuleTarget implements Target {
   ) {
     this.handler = resolveHandlerRef(module, deps.baseDir);
     this.options = { ...MODULE_TARGET_DEFAULTS, ...deps.options };
-    this.pool = new WorkerPool({ maxWorkers: this.options.maxWorkers, idleTimeoutMs: this.options.idleTimeoutMs });
+    this.pool = this.newPool();
   }
 
   /** Workers alive and idle right now (for tests and metrics). */
@@ -83,11 +98,69 @@ export class ModuleTarget implements Target {
     return { alive: this.pool.size, idle: this.pool.idleCount };
   }
 
+  /** Workers of replaced pools (old code) still finishing an invocation (reload). */
+  get retiringWorkers(): number {
+    this.forgetEmptyRetiredPools();
+    let retiring = 0;
+    for (const pool of this.retired) retiring += pool.size;
+    return retiring;
+  }
+
+  /**
+   * Load the handler again (`sluice dev --watch`, after its file changed): the worker pool
+   * is replaced. Invocations already running finish on the old workers, which then stop;
+   * every invocation that has not started yet, waiting ones included, runs on new workers,
+   * which import the file as it is now (modules are cached per worker thread, so only a
+   * new thread sees new code). Nothing is cut short or run twice.
+   *
+   * Resolves once one new worker has loaded the handler (it stays warm for the next
+   * invocation), with the load error if it could not: a reload is reported as it happens,
+   * not at the next record.
+   *
+   * (chosen) The new pool gets the whole worker cap at once, so while old invocations
+   * finish up to twice `maxWorkers` threads may live: holding new invocations back until
+   * the old ones end would stall a reload behind one slow batch, and this only happens in
+   * development (`--watch`).
+   */
+  async reload(request: ReloadRequest): Promise<ReloadResult> {
+    if (this.closed) return { ok: false, errorCode: 'TargetClosed', errorMessage: 'target closed' };
+    const old = this.pool;
+    this.pool = this.newPool();
+    old.retire();
+    this.retired.add(old);
+    this.forgetEmptyRetiredPools();
+    const pool = this.pool;
+    const lease = await pool.acquire(() => this.startWorker(request.functionName));
+    switch (lease.kind) {
+      case 'worker':
+        pool.release(lease.worker);
+        this.deps.logger.info({ reason: request.reason, module: this.handler.ref }, 'module target reloaded');
+        return { ok: true };
+      case 'load-failed':
+        this.deps.logger.error(
+          { reason: request.reason, module: this.handler.ref, errorCode: lease.errorCode, errorMessage: lease.errorMessage },
+          `module target reloaded but its handler does not load (${lease.errorCode}); invocations fail until it is fixed`,
+        );
+        return { ok: false, errorCode: lease.errorCode, errorMessage: lease.errorMessage };
+      case 'retired':
+        // Another reload came while this one loaded: that one reports.
+        return { ok: true };
+      case 'closed':
+        return { ok: false, errorCode: 'TargetClosed', errorMessage: 'target closed' };
+    }
+  }
+
   async invoke(payload: string, context: InvocationContext): Promise<InvocationOutcome> {
     const start = performance.now();
     const requestId = randomUUID();
     try {
-      const lease = await this.pool.acquire(() => this.startWorker(context));
+      // The pool the worker came from: a reload may replace this.pool before it is given back.
+      let pool: WorkerPool;
+      let lease: Lease;
+      do {
+        pool = this.pool;
+        lease = await pool.acquire(() => this.startWorker(context.functionName));
+      } while (lease.kind === 'retired');
       if (lease.kind === 'closed') return targetClosedOutcome(start);
       if (lease.kind === 'load-failed') {
         return {
@@ -108,7 +181,7 @@ export class ModuleTarget implements Target {
         },
         context.timeoutMs,
       );
-      this.pool.release(lease.worker);
+      pool.release(lease.worker);
       return toOutcome(result, requestId, context, start);
     } catch (error) {
       // Starting a thread can fail (e.g. resources exhausted): the handler did not run.
@@ -124,11 +197,23 @@ export class ModuleTarget implements Target {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.pool.close();
+    for (const pool of this.retired) pool.close();
+    this.retired.clear();
   }
 
-  private startWorker(context: InvocationContext): HandlerWorker {
-    return new HandlerWorker(handlerWorkerSpec(this.handler, context.functionName, this.options, this.deps.logger));
+  private newPool(): WorkerPool {
+    return new WorkerPool({ maxWorkers: this.options.maxWorkers, idleTimeoutMs: this.options.idleTimeoutMs });
+  }
+
+  private startWorker(functionName: string): HandlerWorker {
+    return new HandlerWorker(handlerWorkerSpec(this.handler, functionName, this.options, this.deps.logger));
+  }
+
+  /** A retired pool whose last invocation ended has no worker left: nothing to close later. */
+  private forgetEmptyRetiredPools(): void {
+    for (const pool of this.retired) if (pool.size === 0) this.retired.delete(pool);
   }
 }
 

@@ -19,7 +19,9 @@ export interface WorkerPoolOptions {
 export type Lease =
   | { kind: 'worker'; worker: HandlerWorker }
   | { kind: 'load-failed'; errorCode: string; errorMessage: string }
-  | { kind: 'closed' };
+  | { kind: 'closed' }
+  /** The pool was retired (a reload): nothing ran; ask the pool that replaced it. */
+  | { kind: 'retired' };
 
 export class WorkerPool {
   private readonly all = new Set<HandlerWorker>();
@@ -28,7 +30,12 @@ export class WorkerPool {
   private readonly idleTimers = new Map<HandlerWorker, NodeJS.Timeout>();
   /** Invocations waiting at the cap: handed a worker, or null to try again (a slot freed). */
   private readonly waiting: Array<(worker: HandlerWorker | null) => void> = [];
-  private closed = false;
+  /**
+   * open: hands out workers. retired: replaced by another pool (module-target.ts, reload):
+   * hands out nothing more, its running invocations finish and their workers stop when
+   * given back. closed: every worker stopped, running invocations included.
+   */
+  private state: 'open' | 'retired' | 'closed' = 'open';
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
@@ -43,7 +50,7 @@ export class WorkerPool {
 
   /** A loaded worker for one invocation (`spawn` starts one if needed); give it back with release(). */
   async acquire(spawn: () => HandlerWorker): Promise<Lease> {
-    if (this.closed) return { kind: 'closed' };
+    if (this.state !== 'open') return { kind: this.state };
     const reused = this.idle.pop();
     if (reused) {
       this.stopIdleTimer(reused);
@@ -57,7 +64,7 @@ export class WorkerPool {
   /** Give a worker back after an invocation; dead workers are already accounted for. */
   release(worker: HandlerWorker): void {
     if (!worker.alive) return;
-    if (this.closed) {
+    if (this.state !== 'open') {
       worker.terminate();
       return;
     }
@@ -72,9 +79,22 @@ export class WorkerPool {
     this.idleTimers.set(worker, timer);
   }
 
+  /**
+   * Hand out no more workers: idle ones stop now, busy ones when their invocation is over
+   * (release), waiting invocations are answered `retired` and one that is loading a worker
+   * gets `retired` instead of it. Running invocations are left alone: a reload never cuts
+   * a batch short, and nothing that ran is run again.
+   */
+  retire(): void {
+    if (this.state !== 'open') return;
+    this.state = 'retired';
+    for (const wake of this.waiting.splice(0)) wake(null);
+    for (const worker of this.idle.splice(0)) worker.terminate();
+  }
+
   /** Stop every worker; waiting and running invocations end as closed. */
   close(): void {
-    this.closed = true;
+    this.state = 'closed';
     for (const wake of this.waiting.splice(0)) wake(null);
     for (const worker of [...this.all]) worker.terminate();
   }
@@ -84,7 +104,13 @@ export class WorkerPool {
     worker.onGone = (gone) => this.forget(gone);
     this.all.add(worker);
     const loaded: LoadResult = await worker.ready;
-    if (this.closed) return { kind: 'closed' };
+    if (this.state === 'closed') return { kind: 'closed' };
+    if (this.state === 'retired') {
+      // Loaded from the file as it was before the change (or while it was being written):
+      // the invocation has not started, so it starts on the pool that replaced this one.
+      worker.terminate();
+      return { kind: 'retired' };
+    }
     if (loaded.ok) return { kind: 'worker', worker };
     // The load failure is the answer to this invocation; the worker is already gone.
     return { kind: 'load-failed', errorCode: loaded.errorCode, errorMessage: loaded.errorMessage };

