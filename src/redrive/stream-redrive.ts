@@ -95,29 +95,39 @@ export async function redriveStream(options: StreamRedriveOptions): Promise<void
   const now = options.now ?? Date.now;
   let taken = 0;
   let stopped: string | undefined;
-  for (;;) {
-    if (stopped !== undefined || (limit !== undefined && taken >= limit)) break;
-    const entries = await failed.next();
-    if (entries.length === 0) break;
-    for (const entry of entries) {
-      if (stopped !== undefined || (limit !== undefined && taken >= limit)) {
-        await failed.release(entry);
-        continue;
+  /**
+   * Entries left in the destination, released only at the end: an SQS message made visible
+   * at once would be received again by this very run.
+   */
+  const kept: FailedRangeEntry[] = [];
+  try {
+    for (;;) {
+      if (stopped !== undefined || (limit !== undefined && taken >= limit)) break;
+      const entries = await failed.next();
+      if (entries.length === 0) break;
+      for (const entry of entries) {
+        if (stopped !== undefined || (limit !== undefined && taken >= limit)) {
+          kept.push(entry);
+          continue;
+        }
+        taken++;
+        tally.items++;
+        try {
+          if ((await redriveEntry(entry, options, now)) === 'keep') kept.push(entry);
+        } catch (error) {
+          tally.failed++;
+          kept.push(entry);
+          const cause = (error as Error).message;
+          progress.line(`failed    ${entry.where}: ${cause}`);
+          // Sluice itself is gone or refuses: every further range would fail the same way.
+          if (error instanceof SluiceApiError) stopped = cause;
+        }
+        progress.draw();
       }
-      taken++;
-      tally.items++;
-      try {
-        const result = await redriveEntry(entry, options, now);
-        if (result === 'keep') await failed.release(entry);
-      } catch (error) {
-        // Sluice itself is gone or refuses: every further range would fail the same way.
-        tally.failed++;
-        await failed.release(entry).catch(() => undefined);
-        const cause = (error as Error).message;
-        progress.line(`failed    ${entry.where}: ${cause}`);
-        if (error instanceof SluiceApiError) stopped = cause;
-      }
-      progress.draw();
+    }
+  } finally {
+    for (const entry of kept) {
+      await failed.release(entry).catch((error: unknown) => progress.line(`warning   ${entry.where} stays hidden for a while: ${(error as Error).message}`));
     }
   }
   if (stopped !== undefined) progress.line(`stopped: ${stopped}; the ranges not reached stay in ${failed.description}`);
