@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createQueue, createStream, getEndpoints, kinesisClient, pollUntil, sqsClient, startRecordingTarget, type RecordingTarget } from '../support/index.js';
 import { queueCounts, queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
 import { createBucket, readObjects } from '../support/s3.js';
@@ -67,14 +67,11 @@ afterAll(async () => {
 
 async function redrive(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey };
-  const startedAt = Date.now();
   try {
     const { stdout, stderr } = await run(process.execPath, [SLUICE_BIN, 'redrive', ...args, '--config', configFile, '--endpoint-url', sluice.url], { env });
-    console.log('DEBUG', Date.now() - startedAt, args, stdout, stderr);
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
-    console.log('DEBUG', Date.now() - startedAt, args, e.code, e.stdout, e.stderr);
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
@@ -153,10 +150,12 @@ describe('sluice redrive (e2e)', { timeout: 90_000 }, () => {
     onTestFinished(destination.cleanup);
     const { streamArn, uuid } = await failTwoRanges(destination.queueArn);
     await pollUntil(async () => (await queueCounts(destination.queueUrl)).visible === 2, { description: 'two on-failure records', timeoutMs: 20_000 });
-    const received = await sqsClient().send(new ReceiveMessageCommand({ QueueUrl: destination.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 1 }));
+    const received = await sqsClient().send(new ReceiveMessageCommand({ QueueUrl: destination.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
     const bodies = (received.Messages ?? []).map((m) => m.Body!);
     expect(bodies).toHaveLength(2);
-    await pollUntil(async () => (await queueCounts(destination.queueUrl)).visible === 2, { description: 'records visible again' });
+    for (const message of received.Messages ?? []) {
+      await sqsClient().send(new ChangeMessageVisibilityCommand({ QueueUrl: destination.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
+    }
     broken = false;
     expect((await redrive('--mapping', uuid)).code).toBe(0);
 
@@ -201,7 +200,7 @@ describe('sluice redrive (e2e)', { timeout: 90_000 }, () => {
     broken = true;
     const dlq = await createQueue({ prefix: 'dlq' });
     onTestFinished(dlq.cleanup);
-    const queue = await createQueue({ visibilityTimeoutSeconds: 1, redrivePolicy: { deadLetterTargetArn: dlq.queueArn, maxReceiveCount: 1 } });
+    const queue = await createQueue({ visibilityTimeoutSeconds: 3, redrivePolicy: { deadLetterTargetArn: dlq.queueArn, maxReceiveCount: 1 } });
     onTestFinished(queue.cleanup);
     await sendMessages(queue.queueUrl, [
       { MessageBody: 'bad-a', MessageAttributes: { origin: { DataType: 'String', StringValue: 'test' } } },
