@@ -10,8 +10,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createQueue, createStream, getEndpoints, kinesisClient, pollUntil, sqsClient, startRecordingTarget, type RecordingTarget } from '../support/index.js';
+import { createQueue, createStream, createTableWithStream, dynamoDBClient, getEndpoints, kinesisClient, pollUntil, sqsClient, startRecordingTarget, type RecordingTarget } from '../support/index.js';
 import { queueCounts, queueIsEmpty, sendMessages } from '../support/sqs-helpers.js';
 import { createBucket, readObjects } from '../support/s3.js';
 import { startTestSluice, type TestSluice } from '../support/sluice.js';
@@ -28,9 +29,10 @@ let broken = true;
 
 type KinesisEvent = { kinesis: { data: string; sequenceNumber: string }; eventSourceARN: string };
 type SqsEvent = { body: string; eventSourceARN: string };
+type DynamoEvent = { dynamodb?: { Keys: { pk: { S: string } } } };
 const dataOf = (e: KinesisEvent) => Buffer.from(e.kinesis.data, 'base64').toString();
-const recordsOf = (body: unknown) => (body as { Records?: Array<KinesisEvent & SqsEvent> } | undefined)?.Records ?? [];
-const textOf = (e: KinesisEvent & SqsEvent) => (e.kinesis ? dataOf(e) : e.body);
+const recordsOf = (body: unknown) => (body as { Records?: Array<KinesisEvent & SqsEvent & DynamoEvent> } | undefined)?.Records ?? [];
+const textOf = (e: KinesisEvent & SqsEvent & DynamoEvent) => (e.kinesis ? dataOf(e) : e.dynamodb ? e.dynamodb.Keys.pk.S : e.body);
 
 /** The record texts of each invocation from `arn`, from the `from`-th request on. */
 const invocationsOf = (arn: string, from = 0) =>
@@ -194,6 +196,35 @@ describe('sluice redrive (e2e)', { timeout: 90_000 }, () => {
     expect(await readObjects(bucket.bucketName)).toHaveLength(0);
     const again = await redrive('--mapping', uuid);
     expect(again.stdout).toMatch(/^ranges +0$/m);
+  });
+
+  it('a DynamoDB stream mapping: its failed items are read again from the stream and invoked', async () => {
+    broken = true;
+    const table = await createTableWithStream();
+    onTestFinished(table.cleanup);
+    const destination = await createQueue();
+    onTestFinished(destination.cleanup);
+    for (const pk of ['bad-1', 'bad-2']) await dynamoDBClient().send(new PutItemCommand({ TableName: table.tableName, Item: { pk: { S: pk } } }));
+    const mapping = await sluice.lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'fn',
+        EventSourceArn: table.streamArn,
+        StartingPosition: 'TRIM_HORIZON',
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: destination.queueArn } },
+      }),
+    );
+    await pollUntil(() => invocationsOf(table.streamArn).flat().length >= 2, { description: 'both items invoked', timeoutMs: 20_000 });
+    const failedInvocations = invocationsOf(table.streamArn).length;
+    await pollUntil(async () => (await queueCounts(destination.queueUrl)).visible === failedInvocations, { description: 'on-failure records', timeoutMs: 20_000 });
+    broken = false;
+    const seen = target.requests.length;
+    const result = await redrive('--mapping', mapping.UUID!);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^records invoked +2$/m);
+    expect(invocationsOf(table.streamArn, seen).flat()).toEqual(['bad-1', 'bad-2']);
+    expect(await queueIsEmpty(destination.queueUrl)).toBe(true);
   });
 
   it('SQS: the DLQ is moved back to the source queue (attributes kept), whose mapping then processes the messages', async () => {
