@@ -92,27 +92,30 @@ export function sqsFailedRanges(clients: Pick<AwsClients, 'get'>, destination: D
 /** The S3 key prefix of a mapping's on-failure objects (streams.md §14.2; destinations/on-failure-record.ts). */
 export const s3Prefix = (mappingId: string): string => `aws/lambda/${mappingId}/`;
 
+/** Objects read per next() (chosen: small, so a limited run reads little more than it takes). */
+const S3_READ_AHEAD = 10;
+
 export function s3FailedRanges(clients: Pick<AwsClients, 'get'>, destination: DestinationArn, mappingId: string): FailedRangeSource {
   const s3 = clients.get('s3');
   const prefix = s3Prefix(mappingId);
   let token: string | undefined;
   let listedAll = false;
+  /** Keys listed and not yet read: objects are read a few at a time, so `--limit 1` reads one, not a page of 1 000. */
+  const listed: string[] = [];
   return {
     description: `S3 bucket ${destination.name} (${prefix})`,
     async next() {
       // Keys sort by shard, then discard time (the key holds the date): a shard's ranges come oldest first.
-      let objects: Array<{ Key?: string | undefined }> = [];
-      while (objects.length === 0 && !listedAll) {
+      while (listed.length === 0 && !listedAll) {
         const page = await s3.send(new ListObjectsV2Command({ Bucket: destination.name, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
         token = page.NextContinuationToken;
         listedAll = !page.IsTruncated || !token;
-        objects = page.Contents ?? [];
+        for (const object of page.Contents ?? []) if (object.Key) listed.push(object.Key);
       }
       const entries: FailedRangeEntry[] = [];
-      for (const object of objects) {
-        if (!object.Key) continue;
-        const body = await s3.send(new GetObjectCommand({ Bucket: destination.name, Key: object.Key }));
-        entries.push({ where: `object ${object.Key}`, parsed: parseOnFailureRecord((await body.Body?.transformToString('utf8')) ?? ''), handle: object.Key });
+      for (const key of listed.splice(0, S3_READ_AHEAD)) {
+        const body = await s3.send(new GetObjectCommand({ Bucket: destination.name, Key: key }));
+        entries.push({ where: `object ${key}`, parsed: parseOnFailureRecord((await body.Body?.transformToString('utf8')) ?? ''), handle: key });
       }
       return entries;
     },
