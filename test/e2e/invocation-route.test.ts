@@ -64,6 +64,24 @@ describe('POST /sluice/v1/functions/{name}/invocations', () => {
     wrongKey.close();
   });
 
+  it('an API-only process (supervisor off, no pipeline) invokes the target itself', async () => {
+    const apiOnly = await startTestSluice({
+      api: { host: '127.0.0.1', port: 0, auth: { mode: 'sigv4', keys: { [KEY.accessKeyId]: KEY.secretAccessKey } } },
+      supervisor: { enabled: false },
+      functions: { fn: { http: target.url, timeout: 3 } },
+      redis: { url: sluice.config.redis.url },
+    });
+    const client = new SluiceApi({ endpoint: apiOnly.url, region: 'us-east-1', credentials: KEY });
+    try {
+      const seen = target.requests.length;
+      expect((await client.invoke('fn', mappingId, '{"Records":[{"n":2}]}')).Outcome).toBe('success');
+      expect(target.requests.slice(seen).map((r) => r.rawBody)).toEqual(['{"Records":[{"n":2}]}']);
+    } finally {
+      client.close();
+      await apiOnly.stop();
+    }
+  });
+
   it('takes a payload above the API’s 1 MiB body limit (an invocation may carry 6 MB)', async () => {
     const big = `{"Records":[{"data":"${'x'.repeat(2 * 1024 * 1024)}"}]}`;
     const seen = target.requests.length;
