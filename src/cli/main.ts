@@ -243,7 +243,7 @@ Examples:
 program
   .command('redrive')
   .description("Bring back what a mapping failed on: a stream mapping's on-failure records (SQS, S3) re-read from the stream and invoked again; an SQS mapping's DLQ moved back to its queue")
-  .requiredOption('--mapping <uuid>', 'the mapping')
+  .option('--mapping <uuid>', 'the mapping (required)')
   .option('--from <arn>', "read this queue / bucket instead of the mapping's on-failure destination (SQS: instead of the queue's DLQ)")
   .option('--dry-run', 'list what would be done; invoke, move and remove nothing')
   .option('--limit <n>', 'at most this many on-failure records (SQS: messages)')
@@ -262,8 +262,14 @@ Examples:
   sluice redrive --mapping 6f1c... --limit 10
   sluice redrive --mapping 6f1c... --from arn:aws:s3:::my-failures`,
   )
-  .action(async (options: { mapping: string; from?: string; dryRun?: boolean; limit?: string; endpointUrl?: string; config?: string }) => {
+  .action(async (options: { mapping?: string; from?: string; dryRun?: boolean; limit?: string; endpointUrl?: string; config?: string }) => {
     const { runRedrive, RedriveStartError } = await import('../redrive/run-redrive.js');
+    // Checked here rather than by commander, whose refusal exits 1: a run that cannot start exits 2.
+    const mapping = options.mapping;
+    if (mapping === undefined) {
+      process.stderr.write('sluice redrive: --mapping <uuid> is required\n');
+      process.exit(2);
+    }
     const limit = options.limit === undefined ? undefined : Number(options.limit);
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
       process.stderr.write(`sluice redrive: --limit must be a whole number above 0, got ${options.limit}\n`);
@@ -273,7 +279,7 @@ Examples:
       const config = loadConfig({ file: options.config });
       const code = await runRedrive(
         {
-          mapping: options.mapping,
+          mapping,
           ...(options.from !== undefined ? { from: options.from } : {}),
           ...(options.dryRun ? { dryRun: true } : {}),
           ...(limit !== undefined ? { limit } : {}),
