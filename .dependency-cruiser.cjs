@@ -67,6 +67,17 @@ module.exports = {
       to: { path: '^src/sources/' },
     },
     {
+      name: 'redrive-from-outside',
+      comment:
+        'design.md: redrive/ drives Sluice from outside like loadtest/ (the Lambda API, the ' +
+        'invocation route, the SDK): it must not reach into the running parts. It may use the ' +
+        "stream adapters of sources/ to re-read ranges in the mapping's event shape, but not " +
+        'the poller, supervisor, pipeline queue or targets.',
+      severity: 'error',
+      from: { path: '^src/redrive/' },
+      to: { path: ['^src/(supervisor|targets|api)/', '^src/pipeline/(?!payload-limit)'] },
+    },
+    {
       name: 'src-not-test-code',
       comment: 'Production code must not import the test bed, benchmarks or the chaos suite.',
       severity: 'error',

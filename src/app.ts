@@ -26,7 +26,8 @@ import { PinnedPositions } from './sources/streams/start-position/pinned-positio
 import { pinStartingPositions } from './sources/streams/start-position/start-pins.js';
 import { streamReading } from './sources/streams/read-settings.js';
 import { Supervisor } from './supervisor/supervisor.js';
-import { FunctionTargets, InvokePipeline, openInvokeQueue } from './pipeline/index.js';
+import { FunctionTargets, InvokePipeline, invokeJob, openInvokeQueue } from './pipeline/index.js';
+import type { InvocationRoutesDependencies } from './api/invocation-routes.js';
 import { TraceStore } from './mappings/trace-store.js';
 import { buildApiServer } from './api/server.js';
 import { apiExposure, isLoopbackHost } from './api/auth/api-exposure.js';
@@ -214,7 +215,31 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     region: config.region,
     store: { identity: () => guard.identity, unacknowledgedLoss: () => marker.loss(), acknowledge: () => marker.acknowledge() },
     trace: { exists: (uuid) => store.exists(uuid), read: (uuid, cursor, limit) => traces.read(uuid, cursor, limit) },
+    invocations: invocationsThroughTargets(),
   });
+
+  /**
+   * `POST /sluice/v1/functions/{name}/invocations` (api/invocation-routes.ts): for a mapping,
+   * one batch job like the mapping's own (the pipeline's slots, metrics and warnings; run
+   * here when this process only serves the API); without one, the target directly.
+   */
+  function invocationsThroughTargets(): InvocationRoutesDependencies {
+    return {
+      async invoke({ functionName, payload, mappingId }) {
+        const fn = functions.resolve(functionName);
+        if (!fn) return 'function-not-found';
+        if (mappingId === undefined) {
+          const resolved = targets.resolve(fn.functionArn)!;
+          return { functionArn: fn.functionArn, outcome: await resolved.target.invoke(payload, resolved.context) };
+        }
+        const mapping = (await store.get(mappingId))?.mapping;
+        if (!mapping) return 'mapping-not-found';
+        const data = { mappingId, source: mapping.sourceType, functionArn: fn.functionArn, payload, recordCount: (JSON.parse(payload) as { Records?: unknown[] }).Records?.length ?? 0 };
+        const result = pipeline ? await pipeline.submit(data) : await invokeJob(data, targets, { metrics, warnings: invocationWarnings, logger: pipelineLogger.child({ mappingId }) });
+        return { functionArn: fn.functionArn, outcome: result.outcome };
+      },
+    };
+  }
 
   let supervisorStarted = false;
   const close = (): Promise<void> => {

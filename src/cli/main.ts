@@ -267,6 +267,67 @@ Examples:
   });
 
 program
+  .command('redrive')
+  .description("Bring back what a mapping failed on: a stream mapping's on-failure records (SQS, S3) re-read from the stream and invoked again; an SQS mapping's DLQ moved back to its queue")
+  .option('--mapping <uuid>', 'the mapping (required)')
+  .option('--from <arn>', "read this queue / bucket instead of the mapping's on-failure destination (SQS: instead of the queue's DLQ)")
+  .option('--dry-run', 'list what would be done; invoke, move and remove nothing')
+  .option('--limit <n>', 'at most this many on-failure records (SQS: messages)')
+  .option('--endpoint-url <url>', "Sluice's API (default AWS_ENDPOINT_URL_LAMBDA, else api.host and api.port of the config)")
+  .option('-c, --config <file>', `config file of the Sluice it talks to: Redis, AWS endpoints (default ${DEFAULT_CONFIG_FILE} when it exists)`)
+  .addHelpText(
+    'after',
+    `
+A range is removed from the destination only after every batch of it succeeded, and a range
+that succeeded is never invoked twice (kept in Redis). Records the stream no longer holds are
+reported as trimmed. An SNS destination cannot be read back.
+Exit: 0 all done, 1 some failed again or were trimmed, 2 could not start.
+
+Examples:
+  sluice redrive --mapping 6f1c... --dry-run
+  sluice redrive --mapping 6f1c... --limit 10
+  sluice redrive --mapping 6f1c... --from arn:aws:s3:::my-failures`,
+  )
+  .action(async (options: { mapping?: string; from?: string; dryRun?: boolean; limit?: string; endpointUrl?: string; config?: string }) => {
+    const { runRedrive, RedriveStartError } = await import('../redrive/run-redrive.js');
+    // Checked here rather than by commander, whose refusal exits 1: a run that cannot start exits 2.
+    const mapping = options.mapping;
+    if (mapping === undefined) {
+      process.stderr.write('sluice redrive: --mapping <uuid> is required\n');
+      process.exit(2);
+    }
+    const limit = options.limit === undefined ? undefined : Number(options.limit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+      process.stderr.write(`sluice redrive: --limit must be a whole number above 0, got ${options.limit}\n`);
+      process.exit(2);
+    }
+    try {
+      const config = loadConfig({ file: options.config });
+      const code = await runRedrive(
+        {
+          mapping,
+          ...(options.from !== undefined ? { from: options.from } : {}),
+          ...(options.dryRun ? { dryRun: true } : {}),
+          ...(limit !== undefined ? { limit } : {}),
+          ...(options.endpointUrl !== undefined ? { endpointUrl: options.endpointUrl } : {}),
+        },
+        config,
+        { out: (line) => process.stdout.write(`${line}\n`), ...(process.stderr.isTTY ? { tty: process.stderr } : {}) },
+      );
+      process.exit(code);
+    } catch (error) {
+      if (error instanceof RedriveStartError || error instanceof ConfigError) {
+        process.stderr.write(`sluice redrive: ${error.message}\n`);
+        process.exit(2);
+      }
+      // Stopped half-way (an AWS or Redis error while redriving): what was done stays done.
+      const { name, message } = error as Error;
+      process.stderr.write(`sluice redrive: stopped: ${name}: ${message}\n`);
+      process.exit(1);
+    }
+  });
+
+program
   .command('config-reference')
   .description("Print the configuration reference (the README's table) as Markdown")
   .action(() => {

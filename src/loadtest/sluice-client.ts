@@ -7,9 +7,7 @@
  *   readTrace   GET /sluice/v1/event-source-mappings/{UUID}/trace (api/trace-routes.ts)
  *   readMetrics GET /metrics (Prometheus text)
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { createSignedFetch } from '../aws/signed-fetch.js';
 import type { Endpoints, SluiceClient } from './plan.js';
 import type { InvocationTrace } from './run-data.js';
 
@@ -20,26 +18,6 @@ import type { InvocationTrace } from './run-data.js';
  */
 export const TRACE_PAGE = 1000;
 const REQUEST_TIMEOUT_MS = 30_000;
-
-type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-type CredentialSource = () => Promise<Credentials>;
-
-/** SHA-256 and HMAC-SHA256 from node:crypto, in the shape the signer takes (smithy `Checksum`). */
-class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash =
-      secret === undefined
-        ? createHash('sha256')
-        : createHmac('sha256', typeof secret === 'string' ? secret : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret));
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-}
 
 /** A refused or failed call to Sluice, with what to do about it. */
 export class SluiceClientError extends Error {
@@ -53,48 +31,19 @@ export class SluiceClientError extends Error {
   }
 }
 
-/**
- * The credentials to sign with: the endpoints' static ones (the sandbox's), else the SDK's
- * default chain as a Lambda client of that region resolves it (environment, profile, SSO,
- * container, instance...). Taken from a LambdaClient rather than importing
- * @aws-sdk/credential-provider-node (chosen): that package is only a transitive dependency,
- * while the Lambda client is one of ours and resolves the very chain the run's own Lambda
- * calls use.
- */
-function credentialSource(endpoints: Endpoints): CredentialSource {
-  if (endpoints.credentials) {
-    const fixed = endpoints.credentials;
-    return async () => fixed;
-  }
-  const lambda = new LambdaClient({ region: endpoints.region, endpoint: endpoints.lambda });
-  return () => lambda.config.credentials();
-}
-
 export function createSluiceClient(endpoints: Endpoints): SluiceClient {
-  const base = new URL(endpoints.lambda);
-  const basePath = base.pathname.replace(/\/+$/, '');
-  const credentials = credentialSource(endpoints);
-  const signer = new SignatureV4({ credentials, region: endpoints.region, service: 'lambda', sha256: NodeSha256 });
+  const signedFetch = createSignedFetch({
+    endpoint: endpoints.lambda,
+    region: endpoints.region,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    ...(endpoints.credentials ? { credentials: endpoints.credentials } : {}),
+  });
 
   /** The body of a signed GET of `path` (below the endpoint's own path), or a SluiceClientError. */
   async function get(path: string, query: Record<string, string>): Promise<string> {
-    const fullPath = `${basePath}${path}`;
-    const host = base.host;
-    const signed = await signer.sign({
-      method: 'GET',
-      protocol: base.protocol,
-      hostname: base.hostname,
-      ...(base.port ? { port: Number(base.port) } : {}),
-      path: fullPath,
-      query,
-      headers: { host },
-    });
-    const search = new URLSearchParams(query).toString();
-    const url = `${base.protocol}//${host}${fullPath}${search ? `?${search}` : ''}`;
-    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host'));
     let response: Response;
     try {
-      response = await fetch(url, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      response = await signedFetch({ method: 'GET', path, query });
     } catch (error) {
       throw new SluiceClientError(`could not reach Sluice at ${endpoints.lambda}: ${(error as Error).message}`, 0);
     }

@@ -36,6 +36,7 @@
  *     ...:slots                 SQS concurrency slots (sources/sqs)
  *     ...:shard-leases, :checkpoints, :latest, :batches, :windows   stream state (sources/streams/stream-keys.ts)
  *     ...:trace                 stream of invocation attempts, only for a mapping tagged `sluice:trace` (mappings/trace-store.ts)
+ *     ...:redriven              hash on-failure record identity -> when its range was redriven (redrive/done-ranges.ts)
  */
 
 /** The prefix components build keys from: `keyPrefix`, or `{keyPrefix}` for Redis Cluster. */
@@ -74,6 +75,9 @@ export function storeKeys(prefix: string): StoreKeys {
     markerLost: `${prefix}:store:lost`,
   };
 }
+
+/** Ranges `sluice redrive` invoked successfully, by on-failure record identity (a mapping's own slot). */
+export const redrivenKey = (prefix: string, mappingId: string): string => `${mappingKeyBase(prefix, mappingId)}:redriven`;
 
 /** The live-worker registry (cross-mapping slot). */
 export const workersKey = (prefix: string): string => `${prefix}:workers`;

@@ -91,14 +91,16 @@ export function registerApiAuth(app: FastifyInstance, auth: ApiAuthSettings, reg
 }
 
 async function readWhole(payload: NodeJS.ReadableStream, request: FastifyRequest): Promise<Buffer> {
-  // V2a before reading what could never be accepted (the same limit fastify applies).
-  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw requestTooLarge(MAX_BODY_BYTES);
+  // V2a before reading what could never be accepted (the same limit fastify applies: the
+  // route's own where it has one, e.g. an invocation's 6 MB payload).
+  const limit = request.routeOptions.bodyLimit ?? MAX_BODY_BYTES;
+  if (Number(request.headers['content-length'] ?? 0) > limit) throw requestTooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of payload) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += bytes.length;
-    if (size > MAX_BODY_BYTES) throw requestTooLarge(MAX_BODY_BYTES);
+    if (size > limit) throw requestTooLarge(limit);
     chunks.push(bytes);
   }
   return Buffer.concat(chunks);

@@ -1,0 +1,88 @@
+/**
+ * HTTP requests to Sluice's own routes (`/sluice/v1/...`, `/metrics`) signed with SigV4
+ * (service `lambda`) exactly as @aws-sdk/client-lambda signs the Lambda API, so whatever
+ * `api.auth` lets a user's Lambda calls through lets these through too. Used by the commands
+ * that drive Sluice from outside (`sluice loadtest`, `sluice redrive`).
+ */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+export type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+export interface SignedFetchOptions {
+  /** Sluice's API, e.g. http://127.0.0.1:9070 (a path is kept as the routes' base). */
+  endpoint: string;
+  region: string;
+  /** Static credentials; default the SDK's chain as a Lambda client of that region resolves it. */
+  credentials?: Credentials;
+  /** Per request; default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface SignedRequest {
+  method: 'GET' | 'POST';
+  /** Below the endpoint's own path, e.g. `/sluice/v1/store`. */
+  path: string;
+  query?: Record<string, string>;
+  body?: string;
+}
+
+/** SHA-256 and HMAC-SHA256 from node:crypto, in the shape the signer takes (smithy `Checksum`). */
+class NodeSha256 {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash =
+      secret === undefined
+        ? createHash('sha256')
+        : createHmac('sha256', typeof secret === 'string' ? secret : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret));
+  }
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+}
+
+/**
+ * The credentials to sign with: the static ones given, else the SDK's default chain as a
+ * Lambda client of that region resolves it (environment, profile, SSO, container,
+ * instance...). Taken from a LambdaClient rather than importing
+ * @aws-sdk/credential-provider-node (chosen): that package is only a transitive dependency,
+ * while the Lambda client is one of ours and resolves the very chain Lambda API calls use.
+ */
+function credentialSource(options: SignedFetchOptions): () => Promise<Credentials> {
+  if (options.credentials) {
+    const fixed = options.credentials;
+    return async () => fixed;
+  }
+  const lambda = new LambdaClient({ region: options.region, endpoint: options.endpoint });
+  return () => lambda.config.credentials();
+}
+
+/** A function sending signed requests to `options.endpoint`; it throws only when Sluice cannot be reached. */
+export function createSignedFetch(options: SignedFetchOptions): (request: SignedRequest) => Promise<Response> {
+  const base = new URL(options.endpoint);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const signer = new SignatureV4({ credentials: credentialSource(options), region: options.region, service: 'lambda', sha256: NodeSha256 });
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  return async ({ method, path, query = {}, body }) => {
+    const fullPath = `${basePath}${path}`;
+    const host = base.host;
+    const signed = await signer.sign({
+      method,
+      protocol: base.protocol,
+      hostname: base.hostname,
+      ...(base.port ? { port: Number(base.port) } : {}),
+      path: fullPath,
+      query,
+      headers: { host, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body } : {}),
+    });
+    const search = new URLSearchParams(query).toString();
+    const url = `${base.protocol}//${host}${fullPath}${search ? `?${search}` : ''}`;
+    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host'));
+    return fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(timeoutMs) });
+  };
+}
