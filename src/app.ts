@@ -28,6 +28,8 @@ import { streamReading } from './sources/streams/read-settings.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { FunctionTargets, InvokePipeline, openInvokeQueue } from './pipeline/index.js';
 import { TraceStore } from './mappings/trace-store.js';
+import { Rewinds } from './mappings/rewinds.js';
+import { RewindService } from './mappings/rewind-service.js';
 import { buildApiServer } from './api/server.js';
 import { apiExposure, isLoopbackHost } from './api/auth/api-exposure.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -212,6 +214,12 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     region: config.region,
     store: { identity: () => guard.identity, unacknowledgedLoss: () => marker.loss(), acknowledge: () => marker.acknowledge() },
     trace: { exists: (uuid) => store.exists(uuid), read: (uuid, cursor, limit) => traces.read(uuid, cursor, limit) },
+    rewinds: new RewindService({
+      store,
+      rewinds: new Rewinds(redis, prefix),
+      listShardIds: async (eventSourceArn) =>
+        (await createStreamSource(eventSourceArn, { clients, accountId: config.accountId }).listShards()).map((shard) => shard.shardId),
+    }),
   });
 
   let supervisorStarted = false;

@@ -22,6 +22,7 @@ import type { SluiceMetrics } from '../observability/metrics.js';
 import { registerQueueDashboard } from './queue-dashboard.js';
 import { registerStoreRoutes, type StoreRoutesDependencies } from './store-routes.js';
 import { registerTraceRoutes, type TraceRoutesDependencies } from './trace-routes.js';
+import { registerRewindRoutes, type RewindRoutesDependencies } from './rewind-routes.js';
 import { registerApiAuth, type ApiAuthSettings } from './auth/register-auth.js';
 import type { Queue } from 'bullmq';
 
@@ -46,6 +47,8 @@ export interface ApiDependencies {
   store?: StoreRoutesDependencies;
   /** Mappings' invocation traces, under `/sluice/v1/event-source-mappings/{UUID}/trace`. */
   trace?: TraceRoutesDependencies;
+  /** Rewinding stream mappings, under `/sluice/v1/event-source-mappings/{UUID}/rewind`. */
+  rewinds?: RewindRoutesDependencies;
   /** Who may call which route (config `api.auth`); absent: everyone (as mode `none`). */
   auth?: ApiAuthSettings;
   /** The region a signature's credential scope must name (config `region`). */
@@ -158,6 +161,7 @@ export function buildApiServer(deps: ApiDependencies) {
   if (deps.invokeQueue) registerQueueDashboard(app, deps.invokeQueue);
   if (deps.store) registerStoreRoutes(app, deps.store);
   if (deps.trace) registerTraceRoutes(app, deps.trace);
+  if (deps.rewinds) registerRewindRoutes(app, deps.rewinds);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
