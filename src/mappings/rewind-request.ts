@@ -50,7 +50,7 @@ export function parseRewindRequest(bodyText: string, context: RewindRequestConte
   const both = Position !== undefined && Shards !== undefined;
   if (both || (Position === undefined && Shards === undefined)) {
     throw invalidParameter(
-      `${both ? 'Both' : 'Neither'} Position and Shards given: send either {"Position": "TRIM_HORIZON" | "LATEST" | "AT_TIMESTAMP", "Timestamp": <epoch seconds>} or {"Shards": {"<shardId>": "<sequenceNumber>"}}.`,
+      `${both ? 'Both Position and Shards' : 'Neither Position nor Shards'} given: send either {"Position": "TRIM_HORIZON" | "LATEST" | "AT_TIMESTAMP", "Timestamp": <epoch seconds>} or {"Shards": {"<shardId>": "<sequenceNumber>"}}.`,
     );
   }
   if (Shards !== undefined) {
