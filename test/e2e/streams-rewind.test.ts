@@ -1,0 +1,217 @@
+/**
+ * Rewinding a stream mapping (issue #16 "done when"): two `sluice start` processes (real
+ * child processes of the built CLI, `npm run build` first) share a 4-shard Kinesis stream;
+ * records with known partition keys are all processed; a rewind to TRIM_HORIZON delivers
+ * every record exactly once more, in order per shard; a rewind AT_TIMESTAMP (a time between
+ * two put phases) delivers exactly the later records once more; the replays are counted in
+ * sluice_replayed_events_total. A DynamoDB Streams mapping rewinds to TRIM_HORIZON; an SQS
+ * mapping is refused. Real kinesis-local, DynamoDB Local, fauxqs and Redis.
+ */
+import { describe, it, onTestFinished, type ExpectStatic } from 'vitest';
+import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  allocateRedisDb,
+  createQueue,
+  createRedis,
+  createStream,
+  createTableWithStream,
+  dynamoDBClient,
+  pollUntil,
+  startRecordingTarget,
+  type RecordedRequest,
+} from '../support/index.js';
+import { lambdaClientFor, startTestSluice } from '../support/sluice.js';
+import { startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
+import { scrapeMetrics } from '../support/prometheus.js';
+import {
+  StreamRouter,
+  compareSequence,
+  putKinesis,
+  readCheckpoints,
+  readLeases,
+  sequenceOf,
+  shardOf,
+  streamRecordsIn,
+  type DynamoEvent,
+  type KinesisEvent,
+} from '../support/streams-e2e.js';
+
+const KEYS = Array.from({ length: 12 }, (_, i) => `key-${i}`);
+
+async function postRewind(baseUrl: string, uuid: string, body: unknown): Promise<{ status: number; type: string | null; body: Record<string, unknown> }> {
+  const response = await fetch(`${baseUrl}/sluice/v1/event-source-mappings/${uuid}/rewind`, { method: 'POST', body: JSON.stringify(body) });
+  return { status: response.status, type: response.headers.get('x-amzn-errortype'), body: (await response.json()) as Record<string, unknown> };
+}
+
+interface RewindView {
+  RewindId: string;
+  State: string;
+  Moves: { ShardId: string; From: string | null; To: string }[];
+  PausedWorkers: string[];
+}
+
+/** Polls GET .../rewind until the rewind `id` is Completed. */
+async function rewindCompleted(baseUrl: string, uuid: string, id: string): Promise<RewindView> {
+  return pollUntil(
+    async () => {
+      const response = await fetch(`${baseUrl}/sluice/v1/event-source-mappings/${uuid}/rewind`);
+      const view = (await response.json()) as RewindView;
+      return view.RewindId === id && view.State === 'Completed' ? view : undefined;
+    },
+    { description: `rewind ${id} Completed`, timeoutMs: 20_000, intervalMs: 100 },
+  );
+}
+
+/** Every delivered record, in arrival order (records of one invocation in batch order). */
+const deliveries = <T extends KinesisEvent | DynamoEvent>(requests: readonly RecordedRequest[]): T[] =>
+  [...requests].sort((a, b) => a.receivedAt - b.receivedAt).flatMap((r) => streamRecordsIn<T>(r));
+
+/**
+ * `delivered` holds each record of `expected` exactly once and nothing else, and per shard in
+ * sequence order.
+ */
+function expectExactlyOnceInOrder(expect: ExpectStatic, delivered: readonly KinesisEvent[], expected: readonly { shardId: string; sequenceNumber: string }[]): void {
+  expect(delivered.map((r) => r.eventID).sort()).toEqual(expected.map((e) => `${e.shardId}:${e.sequenceNumber}`).sort());
+  const byShard = new Map<string, string[]>();
+  for (const record of delivered) byShard.set(shardOf(record), [...(byShard.get(shardOf(record)) ?? []), record.kinesis.sequenceNumber]);
+  for (const [, sequence] of byShard) expect([...sequence].sort(compareSequence)).toEqual(sequence);
+}
+
+const replayedIn = async (processes: readonly SluiceProcess[], uuid: string): Promise<number> => {
+  let total = 0;
+  for (const p of processes) total += (await scrapeMetrics(p.url)).series('sluice_replayed_events_total', { mapping: uuid }).reduce((sum, s) => sum + s.value, 0);
+  return total;
+};
+
+describe('rewinding a stream mapping', () => {
+  it('two processes on 4 Kinesis shards: TRIM_HORIZON re-delivers every record exactly once more, AT_TIMESTAMP exactly the later ones, in order per shard', async ({ expect }) => {
+    const target = await startRecordingTarget();
+    onTestFinished(() => target.close());
+    const router = new StreamRouter(target);
+    const db = await allocateRedisDb();
+    const redis = createRedis({ db });
+    onTestFinished(() => redis.disconnect());
+    const config = {
+      functions: { fn: { http: target.url, timeout: 3 } },
+      streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 },
+      supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
+    };
+    const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
+    onTestFinished(() => Promise.all([a.process.stop(), b.process.stop()]).then(() => undefined));
+    await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+    const lambda = lambdaClientFor(a.url);
+    onTestFinished(() => lambda.destroy());
+
+    const stream = await createStream({ shardCount: 4 });
+    onTestFinished(stream.cleanup);
+    const { UUID } = await lambda.send(
+      new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 7 }),
+    );
+    const uuid = UUID!;
+    const holders = (p: SluiceProcess) => async () => [...(await readLeases(redis, uuid)).values()].filter((l) => l.workerId.startsWith(`${p.process.pid}-`)).length;
+    await pollUntil(async () => (await holders(a)()) === 2 && (await holders(b)()) === 2, { description: 'shards split 2 / 2', timeoutMs: 15_000 });
+
+    /** Puts a phase (`rounds` records per key, in order) and waits until every shard is checkpointed at its last record. */
+    const putPhase = async (phase: string, rounds: number) => {
+      const put: { shardId: string; sequenceNumber: string }[] = [];
+      for (let round = 0; round < rounds; round++) put.push(...(await putKinesis(stream.streamName, KEYS.map((key) => ({ key, data: `${phase}:${key}:${round}` })))));
+      await drained(put);
+      return put;
+    };
+    const lastOf = (put: readonly { shardId: string; sequenceNumber: string }[]) => {
+      const last = new Map<string, string>();
+      for (const p of put) if (!last.has(p.shardId) || compareSequence(p.sequenceNumber, last.get(p.shardId)!) > 0) last.set(p.shardId, p.sequenceNumber);
+      return last;
+    };
+    const drained = (put: readonly { shardId: string; sequenceNumber: string }[]) =>
+      pollUntil(
+        async () => {
+          const checkpoints = await readCheckpoints(redis, uuid);
+          return [...lastOf(put)].every(([shardId, seq]) => checkpoints.get(shardId) === seq) || undefined;
+        },
+        { description: 'every shard checkpointed at its last record', timeoutMs: 20_000 },
+      );
+
+    const early = await putPhase('early', 3);
+    const arrivals = router.records(stream.streamArn).map((r) => r.kinesis.approximateArrivalTimestamp * 1000);
+    await pollUntil(() => Date.now() > Math.max(...arrivals) + 20, { intervalMs: 5, description: 'clock past the early records' });
+    const between = Date.now();
+    await pollUntil(() => Date.now() > between + 20, { intervalMs: 5, description: 'clock past the timestamp' });
+    const late = await putPhase('late', 3);
+    const all = [...early, ...late];
+    expect(new Set(all.map((p) => p.shardId)).size).toBe(4); // the keys cover every shard
+    const firstPass = deliveries<KinesisEvent>(router.invocations(stream.streamArn));
+    expectExactlyOnceInOrder(expect, firstPass, all);
+    expect(await replayedIn([a, b], uuid)).toBe(0);
+    const before = await readCheckpoints(redis, uuid);
+
+    // Rewind to TRIM_HORIZON, asked of process B: both processes pause, every shard moves, both resume.
+    const trim = await postRewind(b.url, uuid, { Position: 'TRIM_HORIZON' });
+    expect(trim).toMatchObject({ status: 202, body: { UUID: uuid, State: 'Rewinding' } });
+    const trimView = await rewindCompleted(a.url, uuid, trim.body.RewindId as string);
+    expect(trimView.PausedWorkers.map((w) => w.split('-')[0]).sort()).toEqual([String(a.process.pid), String(b.process.pid)].sort());
+    expect(trimView.Moves).toEqual(stream.shardIds.map((shardId) => ({ ShardId: shardId, From: before.get(shardId), To: 'TRIM_HORIZON' })));
+    await pollUntil(() => deliveries(router.invocations(stream.streamArn)).length >= firstPass.length + all.length, {
+      description: 'every record delivered once more',
+      timeoutMs: 20_000,
+    });
+    await drained(all);
+    const afterTrim = deliveries<KinesisEvent>(router.invocations(stream.streamArn));
+    expectExactlyOnceInOrder(expect, afterTrim.slice(firstPass.length), all);
+    await pollUntil(async () => (await replayedIn([a, b], uuid)) === all.length || undefined, { description: 'replays counted', timeoutMs: 5000 });
+
+    // Rewind AT_TIMESTAMP between the phases: exactly the late records once more.
+    const at = await postRewind(a.url, uuid, { Position: 'AT_TIMESTAMP', Timestamp: between / 1000 });
+    expect(at.status).toBe(202);
+    const atView = await rewindCompleted(b.url, uuid, at.body.RewindId as string);
+    expect(atView.Moves.map((m) => m.To)).toEqual(stream.shardIds.map(() => `AT_TIMESTAMP ${new Date(between).toISOString()}`));
+    await pollUntil(() => deliveries(router.invocations(stream.streamArn)).length >= afterTrim.length + late.length, {
+      description: 'the late records delivered once more',
+      timeoutMs: 20_000,
+    });
+    await drained(all);
+    // A moment for anything wrongly re-read to show up before the final count.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const afterAt = deliveries<KinesisEvent>(router.invocations(stream.streamArn));
+    expectExactlyOnceInOrder(expect, afterAt.slice(afterTrim.length), late);
+    expect(await replayedIn([a, b], uuid)).toBe(all.length + late.length);
+  });
+
+  it('DynamoDB Streams: TRIM_HORIZON re-delivers every record in order; SQS mappings, unknown mappings and unknown shards are refused in Lambda shape', async ({ expect }) => {
+    const target = await startRecordingTarget();
+    onTestFinished(() => target.close());
+    const router = new StreamRouter(target);
+    const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 2000, idlePollMs: 100 } });
+    onTestFinished(() => sluice.stop());
+    const table = await createTableWithStream();
+    onTestFinished(table.cleanup);
+    const { UUID } = await sluice.lambda.send(
+      new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: table.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 4 }),
+    );
+    const uuid = UUID!;
+    for (let i = 0; i < 10; i++) await dynamoDBClient().send(new PutItemCommand({ TableName: table.tableName, Item: { pk: { S: `item-${i}` } } }));
+    const first = await router.waitForRecords<DynamoEvent>(table.streamArn, 10, 20_000);
+    expect(first.map((r) => r.dynamodb.Keys.pk!.S)).toEqual(Array.from({ length: 10 }, (_, i) => `item-${i}`));
+
+    const accepted = await postRewind(sluice.url, uuid, { Position: 'TRIM_HORIZON' });
+    expect(accepted.status).toBe(202);
+    await rewindCompleted(sluice.url, uuid, accepted.body.RewindId as string);
+    const again = await router.waitForRecords<DynamoEvent>(table.streamArn, 20, 20_000);
+    expect(again.slice(10).map(sequenceOf)).toEqual(first.map(sequenceOf));
+
+    // Refusals, in Lambda's error shape.
+    const queue = await createQueue();
+    onTestFinished(queue.cleanup);
+    const sqs = await sluice.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: queue.queueArn }));
+    const refused = await postRewind(sluice.url, sqs.UUID!, { Position: 'TRIM_HORIZON' });
+    expect(refused).toMatchObject({ status: 400, type: 'InvalidParameterValueException' });
+    expect(refused.body.message).toMatch(/only defined for stream event sources/);
+    expect(await postRewind(sluice.url, '00000000-0000-4000-8000-000000000000', { Position: 'LATEST' })).toMatchObject({ status: 404, type: 'ResourceNotFoundException' });
+    const unknownShard = await postRewind(sluice.url, uuid, { Shards: { 'shardId-nope': '1' } });
+    expect(unknownShard).toMatchObject({ status: 400, type: 'InvalidParameterValueException' });
+    expect(unknownShard.body.message).toMatch(/^Unknown shard for this stream: shardId-nope/);
+    const timestamp = await postRewind(sluice.url, uuid, { Position: 'AT_TIMESTAMP', Timestamp: 1 });
+    expect(timestamp).toMatchObject({ status: 400, type: 'InvalidParameterValueException' });
+  });
+});
