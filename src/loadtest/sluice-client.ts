@@ -24,8 +24,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 type CredentialSource = () => Promise<Credentials>;
 
-/** SHA-256 and HMAC-SHA256 from node:crypto, in the shape the signer takes (smithy `Checksum`). */
-class NodeSha256 {
+/** SHA-256 and HMAC-SHA256 from node:crypto, in the shape the signer takes (smithy `Checksum`); the CLI's API calls sign with it too. */
+export class NodeSha256 {
   private readonly hash: Hash | Hmac;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.hash =

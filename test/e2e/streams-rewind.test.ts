@@ -7,8 +7,10 @@
  * sluice_replayed_events_total. A DynamoDB Streams mapping rewinds to TRIM_HORIZON; an SQS
  * mapping is refused. Real kinesis-local, DynamoDB Local, fauxqs and Redis.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, it, onTestFinished, type ExpectStatic } from 'vitest';
-import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   allocateRedisDb,
@@ -22,7 +24,7 @@ import {
   type RecordedRequest,
 } from '../support/index.js';
 import { lambdaClientFor, startTestSluice } from '../support/sluice.js';
-import { startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
+import { SLUICE_BIN, startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
 import { scrapeMetrics } from '../support/prometheus.js';
 import {
   StreamRouter,
@@ -178,7 +180,7 @@ describe('rewinding a stream mapping', () => {
     expect(await replayedIn([a, b], uuid)).toBe(all.length + late.length);
   });
 
-  it('DynamoDB Streams: TRIM_HORIZON re-delivers every record in order; SQS mappings, unknown mappings and unknown shards are refused in Lambda shape', async ({ expect }) => {
+  it('DynamoDB Streams: TRIM_HORIZON re-delivers every record in order, LATEST (from the CLI) none, a Disabled mapping is rewound too; SQS mappings, unknown mappings and shards are refused', async ({ expect }) => {
     const target = await startRecordingTarget();
     onTestFinished(() => target.close());
     const router = new StreamRouter(target);
@@ -199,6 +201,28 @@ describe('rewinding a stream mapping', () => {
     await rewindCompleted(sluice.url, uuid, accepted.body.RewindId as string);
     const again = await router.waitForRecords<DynamoEvent>(table.streamArn, 20, 20_000);
     expect(again.slice(10).map(sequenceOf)).toEqual(first.map(sequenceOf));
+
+    // LATEST through the CLI (it waits until Completed and prints each shard's move): nothing old again, new records flow.
+    const cli = await promisify(execFile)(process.execPath, [SLUICE_BIN, 'mappings', 'rewind', uuid, '--to', 'latest', '--endpoint-url', sluice.url, '--region', 'us-east-1'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(cli.stdout).toMatch(/: Completed in [\d.]+ s; 1 shard\(s\) moved/);
+    expect(cli.stdout).toContain(` ${sequenceOf(first.at(-1)!)} -> `);
+    await dynamoDBClient().send(new PutItemCommand({ TableName: table.tableName, Item: { pk: { S: 'after-latest' } } }));
+    const afterLatest = await router.waitForRecords<DynamoEvent>(table.streamArn, 21, 20_000);
+    expect(afterLatest.slice(20).map((r) => r.dynamodb.Keys.pk!.S)).toEqual(['after-latest']);
+
+    // A Disabled mapping has no poller: the supervisor applies the rewind; enabling resumes from there.
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
+    await pollUntil(async () => (await sluice.lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State === 'Disabled', { description: 'Disabled' });
+    const whileDisabled = await postRewind(sluice.url, uuid, { Position: 'TRIM_HORIZON' });
+    expect(whileDisabled.status).toBe(202);
+    await rewindCompleted(sluice.url, uuid, whileDisabled.body.RewindId as string);
+    expect(router.records(table.streamArn)).toHaveLength(21);
+    await sluice.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+    const enabled = await router.waitForRecords<DynamoEvent>(table.streamArn, 32, 20_000);
+    expect(enabled.slice(21).map(sequenceOf)).toEqual(afterLatest.map(sequenceOf).slice(10));
 
     // Refusals, in Lambda's error shape.
     const queue = await createQueue();
