@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { describe, it, onTestFinished, type ExpectStatic } from 'vitest';
 import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamSummaryCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import {
   allocateRedisDb,
   createQueue,
@@ -19,6 +20,7 @@ import {
   createStream,
   createTableWithStream,
   dynamoDBClient,
+  kinesisClient,
   pollUntil,
   startRecordingTarget,
   type RecordedRequest,
@@ -237,5 +239,53 @@ describe('rewinding a stream mapping', () => {
     expect(unknownShard.body.message).toMatch(/^Unknown shard for this stream: shardId-nope/);
     const timestamp = await postRewind(sluice.url, uuid, { Position: 'AT_TIMESTAMP', Timestamp: 1 });
     expect(timestamp).toMatchObject({ status: 400, type: 'InvalidParameterValueException' });
+  });
+
+  it('after a split: TRIM_HORIZON reopens the closed parent and holds its children back until it is read to its end again', async ({ expect }) => {
+    const target = await startRecordingTarget();
+    onTestFinished(() => target.close());
+    const router = new StreamRouter(target);
+    const db = await allocateRedisDb();
+    const redis = createRedis({ db });
+    onTestFinished(() => redis.disconnect());
+    const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 } }, db);
+    onTestFinished(() => sluice.stop());
+    const stream = await createStream({ shardCount: 1 });
+    onTestFinished(stream.cleanup);
+    const { UUID } = await sluice.lambda.send(
+      new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 3 }),
+    );
+    const uuid = UUID!;
+    const keys = Array.from({ length: 6 }, (_, i) => `key-${i}`);
+    const put = async (round: number) => putKinesis(stream.streamName, keys.map((key) => ({ key, data: `${key}:${round}` })));
+    const parentRecords = [...(await put(0)), ...(await put(1))];
+    await router.waitForRecords(stream.streamArn, 12);
+    const [parent] = stream.shardIds as [string];
+    await kinesisClient().send(new SplitShardCommand({ StreamName: stream.streamName, ShardToSplit: parent, NewStartingHashKey: (2n ** 127n).toString() }));
+    await pollUntil(
+      async () => (await kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: stream.streamName }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
+      { description: 'stream ACTIVE after the split' },
+    );
+    const children = ((await kinesisClient().send(new ListShardsCommand({ StreamName: stream.streamName }))).Shards ?? []).filter((s) => s.ParentShardId === parent).map((s) => s.ShardId!);
+    expect(children).toHaveLength(2);
+    const childRecords = [...(await put(2)), ...(await put(3))];
+    expect(new Set(childRecords.map((r) => r.shardId))).toEqual(new Set(children));
+    await router.waitForRecords(stream.streamArn, 24);
+    await pollUntil(async () => (await readCheckpoints(redis, uuid)).get(parent) === 'SHARD_END' || undefined, { description: 'parent SHARD_END' });
+    const firstPass = router.invocations(stream.streamArn).length;
+
+    const accepted = await postRewind(sluice.url, uuid, { Position: 'TRIM_HORIZON' });
+    expect(accepted.status).toBe(202);
+    const view = await rewindCompleted(sluice.url, uuid, accepted.body.RewindId as string);
+    expect(view.Moves.find((m) => m.ShardId === parent)).toEqual({ ShardId: parent, From: 'SHARD_END', To: 'TRIM_HORIZON' });
+    await router.waitForRecords(stream.streamArn, 48);
+    const replay = router.invocations(stream.streamArn).slice(firstPass);
+    const shardOfRequest = (r: RecordedRequest) => shardOf(streamRecordsIn(r)[0]!);
+    const parentInvocations = replay.filter((r) => shardOfRequest(r) === parent);
+    const childInvocations = replay.filter((r) => shardOfRequest(r) !== parent);
+    // Every record exactly once more; the children's first invocation only after the parent's last one was answered.
+    expectExactlyOnceInOrder(expect, deliveries(replay), [...parentRecords, ...childRecords]);
+    const parentDone = Math.max(...parentInvocations.map((r) => r.respondedAt!));
+    expect(Math.min(...childInvocations.map((r) => r.receivedAt))).toBeGreaterThanOrEqual(parentDone);
   });
 });
