@@ -31,6 +31,7 @@ import { scrapeMetrics } from '../support/prometheus.js';
 import {
   StreamRouter,
   compareSequence,
+  dataOf,
   putKinesis,
   readCheckpoints,
   readLeases,
@@ -287,5 +288,50 @@ describe('rewinding a stream mapping', () => {
     expectExactlyOnceInOrder(expect, deliveries(replay), [...parentRecords, ...childRecords]);
     const parentDone = Math.max(...parentInvocations.map((r) => r.respondedAt!));
     expect(Math.min(...childInvocations.map((r) => r.receivedAt))).toBeGreaterThanOrEqual(parentDone);
+  });
+
+  it('fix the bug, then rewind: a batch retrying forever does not hold the pause; every record is delivered once more, in order', async ({ expect }) => {
+    const target = await startRecordingTarget();
+    onTestFinished(() => target.close());
+    const router = new StreamRouter(target);
+    const db = await allocateRedisDb();
+    const redis = createRedis({ db });
+    onTestFinished(() => redis.disconnect());
+    const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 } }, db);
+    onTestFinished(() => sluice.stop());
+    const stream = await createStream({ shardCount: 1 });
+    onTestFinished(stream.cleanup);
+    let broken = true;
+    // The bug: any batch holding the poison record fails (retried forever: MaximumRetryAttempts -1).
+    router.on(stream.streamArn, (request) =>
+      broken && streamRecordsIn(request).some((r) => dataOf(r) === 'poison') ? { status: 500, json: { errorMessage: 'bug', errorType: 'Error' } } : {},
+    );
+    const { UUID } = await sluice.lambda.send(
+      new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 2 }),
+    );
+    const uuid = UUID!;
+    const put = await putKinesis(stream.streamName, ['r0', 'r1', 'r2', 'poison', 'r4', 'r5'].map((data) => ({ key: 'k', data })));
+    // The failing batch has been retried, and its progress saved in Redis.
+    await pollUntil(() => router.invocations(stream.streamArn).filter((r) => streamRecordsIn(r).some((e) => dataOf(e) === 'poison')).length >= 3, {
+      description: 'the poison batch retried',
+      timeoutMs: 20_000,
+    });
+    await pollUntil(async () => (await redis.hlen(`sluice:esm:${uuid}:batches`)) > 0 || undefined, { description: 'retry progress saved' });
+    expect(await readCheckpoints(redis, uuid)).toEqual(new Map([[put[0]!.shardId, put[1]!.sequenceNumber]]));
+
+    broken = false;
+    const before = router.invocations(stream.streamArn).length;
+    const accepted = await postRewind(sluice.url, uuid, { Position: 'TRIM_HORIZON' });
+    expect(accepted.status).toBe(202);
+    await rewindCompleted(sluice.url, uuid, accepted.body.RewindId as string);
+    await pollUntil(async () => (await readCheckpoints(redis, uuid)).get(put[0]!.shardId) === put[5]!.sequenceNumber || undefined, {
+      description: 'every record done',
+      timeoutMs: 20_000,
+    });
+    expect(await redis.hlen(`sluice:esm:${uuid}:batches`)).toBe(0);
+    // Invocations that were in flight when the pause began may end after it: what came after the first r0 is the replay.
+    const after = deliveries<KinesisEvent>(router.invocations(stream.streamArn).slice(before));
+    const replay = after.slice(after.findIndex((r) => dataOf(r) === 'r0'));
+    expect(replay.map(dataOf)).toEqual(['r0', 'r1', 'r2', 'poison', 'r4', 'r5']);
   });
 });
