@@ -66,6 +66,7 @@ interface RewindAnswer {
   State: string;
   Moves?: Move[];
   PausedWorkers?: string[];
+  WaitingFor?: string[];
   LastError?: string | null;
 }
 
@@ -138,7 +139,9 @@ export async function runRewindCommand(uuid: string, options: RewindCommandOptio
       for (const move of last.Moves ?? []) print(describeMove(move));
       return;
     }
-    const waiting = last.LastError ? `last attempt failed: ${last.LastError}` : `paused workers: ${(last.PausedWorkers ?? []).join(', ') || 'none yet'}`;
+    const waiting = last.LastError
+      ? `last attempt failed: ${last.LastError}`
+      : `paused: ${(last.PausedWorkers ?? []).join(', ') || 'none yet'}; waiting for: ${(last.WaitingFor ?? []).join(', ') || 'the shards to move'}`;
     if (waiting !== shownWaiting) {
       print(`rewinding (${waiting})`);
       shownWaiting = waiting;

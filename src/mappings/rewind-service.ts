@@ -28,6 +28,8 @@ export interface RewindServiceOptions {
   rewinds: Pick<Rewinds, 'begin' | 'last'>;
   /** The ids of the stream's shards as listed now (a source check that comes in from outside, like SourceChecks). */
   listShardIds: (eventSourceArn: string) => Promise<string[]>;
+  /** The live workers (the supervisors' registry): a rewind is applied once every one of them has paused. */
+  liveWorkers?: () => Promise<string[]>;
   now?: () => number;
 }
 
@@ -50,6 +52,8 @@ export interface RewindView extends RewindRequest {
   Moves: ShardMove[];
   /** Workers that have paused the mapping for this rewind (it is applied once every live worker has). */
   PausedWorkers: string[];
+  /** Live workers that have not paused yet, while Rewinding (a Disabled mapping's rewind waits for none). */
+  WaitingFor: string[];
   /** Why the last attempt to apply it failed (it is tried again), while Rewinding. */
   LastError: string | null;
 }
@@ -90,6 +94,8 @@ export class RewindService {
     if (!UUID_FORMAT.test(uuid) || !(await this.options.store.get(uuid))) throw mappingNotFound();
     const record = await this.options.rewinds.last(uuid);
     if (!record) throw new LambdaApiError('ResourceNotFoundException', 'This event source mapping was never rewound.');
+    const paused = new Set(record.pausedWorkers);
+    const waiting = record.state === 'Rewinding' && this.options.liveWorkers ? (await this.options.liveWorkers()).filter((w) => !paused.has(w)) : [];
     return {
       UUID: uuid,
       RewindId: record.id,
@@ -99,6 +105,7 @@ export class RewindService {
       CompletedAt: record.completedAt === undefined ? null : record.completedAt / 1000,
       Moves: record.moved,
       PausedWorkers: record.pausedWorkers,
+      WaitingFor: waiting,
       LastError: record.state === 'Rewinding' ? (record.lastError ?? null) : null,
     };
   }

@@ -110,8 +110,9 @@ export class StreamPoller {
   /** What the batch policy follows, taken from the settings once. */
   private readonly policy: StreamBatchConfig;
   private readonly rewinds: Rewinds;
-  /** The rewind this poller has paused for (its shards stopped, its leases released). */
+  /** The rewind this poller has paused for (its shards stopped, its leases released), and when. */
   private pausedFor?: string;
+  private pausedAt = 0;
 
   constructor(
     readonly settings: StreamPollerSettings,
@@ -248,12 +249,24 @@ export class StreamPoller {
       await this.stopShards();
       if (!this.running || !(await this.rewinds.markPaused(mappingId, id, this.deps.workerId))) return;
       this.pausedFor = id;
+      this.pausedAt = Date.now();
     }
     const running = await this.rewinds.running(mappingId);
     if (running?.id !== id) return;
     const paused = await this.rewinds.pausedWorkers(mappingId, id);
     const waiting = this.deps.liveWorkers().filter((worker) => !paused.has(worker));
-    if (waiting.length > 0) return; // the last live worker to pause applies it
+    if (waiting.length > 0) {
+      // The last live worker to pause applies it. One that never does (its runner cannot start) holds the rewind: say so.
+      if (Date.now() - this.pausedAt > Math.max(30_000, 3 * this.deps.leaseMs)) {
+        warnSourceCallFailed(this.warnings, {
+          operation: 'rewind',
+          cause: 'WorkersNotPaused',
+          detail: `live workers ${waiting.join(', ')} have not paused the mapping`,
+          next: 'waiting for them (a stopped process leaves the live set after supervisor.workerTimeoutMs)',
+        });
+      }
+      return;
+    }
     try {
       if ((await applyRewind(this.deps.redis, this.deps.prefix, this.deps.source, mappingId, running)) === 'completed') {
         this.deps.logger.info({ rewindId: id }, 'rewind applied: every shard moved; the mapping resumes');

@@ -41,6 +41,7 @@ function harness() {
       last: async (uuid: string) => records.get(uuid),
     },
     listShardIds: async () => ['shardId-000000000000', 'shardId-000000000001'],
+    liveWorkers: async () => ['w1', 'w2'],
     now: () => NOW_MS,
   });
   return { service, notified, records };
@@ -73,6 +74,7 @@ describe('RewindService.request', () => {
       CompletedAt: null,
       Moves: [],
       PausedWorkers: [],
+      WaitingFor: ['w1', 'w2'],
       LastError: null,
     });
   });
@@ -119,6 +121,15 @@ describe('RewindService.request', () => {
     expect(answer.message).toContain(first.RewindId);
     records.get(KINESIS)!.state = 'Completed';
     expect((await service.request(KINESIS, '{"Position":"LATEST"}')).RewindId).not.toBe(first.RewindId);
+  });
+
+  it('shows which live workers have not paused yet, and none once Completed', async () => {
+    const { service, records } = harness();
+    await service.request(KINESIS, '{"Position":"LATEST"}');
+    records.get(KINESIS)!.pausedWorkers = ['w1'];
+    expect(await service.last(KINESIS)).toMatchObject({ State: 'Rewinding', PausedWorkers: ['w1'], WaitingFor: ['w2'] });
+    records.get(KINESIS)!.state = 'Completed';
+    expect(await service.last(KINESIS)).toMatchObject({ State: 'Completed', WaitingFor: [] });
   });
 
   it('answers 404 for the last rewind of a mapping never rewound', async () => {
