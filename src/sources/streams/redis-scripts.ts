@@ -279,8 +279,10 @@ return 1
  * - the checkpoint moves, backwards or forwards (the only write allowed to go backwards);
  * - the shard's tumbling window and saved retry/bisect progress are dropped: they belong to
  *   records after the old checkpoint, which are read again;
- * - the replay mark (`replay`) becomes the furthest point ever checkpointed: records up to it
- *   were delivered before, and count as replayed when delivered again;
+ * - the replay mark (`replay`) becomes the furthest point ever checkpointed (chosen over the
+ *   last checkpoint alone: a second rewind before the first replay caught up still counts
+ *   records the first pass delivered): records up to it were delivered before, and count as
+ *   replayed when delivered again;
  * - `moved:<shard>` is recorded on the rewind, so applying the rewind twice (two processes
  *   completing it at once, or a retry after a failure) moves each shard once.
  * Returns {1, from} when moved, {0} when it already was, {-1} when that rewind no longer runs.

@@ -222,7 +222,8 @@ export class StreamPoller {
     } else {
       const checkpoints = await this.checkpoints.all(mappingId);
       const listed = new Set(this.shards.map((s) => s.shardId));
-      // Parents before children (§2): parents still listed must be read to their end.
+      // Parents before children (§2): parents still listed must be read to their end. A rewind
+      // that reopened a closed parent (no longer SHARD_END) holds its children back here again.
       const parentsDone = (shard: ShardInfo) =>
         [shard.parentShardId, shard.adjacentParentShardId].every((p) => p === undefined || !listed.has(p) || checkpoints.get(p) === SHARD_END);
       ready = this.shards.filter((s) => checkpoints.get(s.shardId) !== SHARD_END && parentsDone(s)).map((s) => s.shardId);
@@ -237,7 +238,7 @@ export class StreamPoller {
 
   /**
    * A round while rewind `id` runs: pause (once), then, when every live worker has paused,
-   * apply it. The barrier is every live worker (the supervisor's registry), not only the
+   * apply it. The barrier is every live worker (chosen; the supervisor's registry), not only the
    * lease holders: a worker that has not paused yet could take a lease and invoke from the
    * old checkpoint while the rewind moves it. A worker that dies leaves the live set within
    * `supervisor.workerTimeoutMs`; what it may still hold is fenced by the move itself.

@@ -280,7 +280,8 @@ export class ShardProcessor {
 
   /**
    * sluice_replayed_events_total: the records of a new batch at or before the replay mark,
-   * counted once per batch (its retries are not new deliveries). Batches of a shard come in
+   * counted once per batch (chosen: its retries are not new deliveries; they show in
+   * sluice_invoked_events_total). Batches of a shard come in
    * sequence order per lane, so a lane's batch past the mark ends the count only for a
    * shard of one lane; with several lanes the mark stays (cheap: one comparison per record).
    */
