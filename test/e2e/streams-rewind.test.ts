@@ -334,4 +334,66 @@ describe('rewinding a stream mapping', () => {
     const replay = after.slice(after.findIndex((r) => dataOf(r) === 'r0'));
     expect(replay.map(dataOf)).toEqual(['r0', 'r1', 'r2', 'poison', 'r4', 'r5']);
   });
+
+  it('a process that cannot pause (stopped with SIGSTOP) leaves the live set; the other completes the rewind, and the stopped one, resumed, is fenced', async ({ expect }) => {
+    const target = await startRecordingTarget();
+    onTestFinished(() => target.close());
+    const router = new StreamRouter(target);
+    const db = await allocateRedisDb();
+    const redis = createRedis({ db });
+    onTestFinished(() => redis.disconnect());
+    const config = {
+      functions: { fn: { http: target.url, timeout: 3 } },
+      streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 },
+      supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
+    };
+    const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
+    onTestFinished(async () => {
+      a.process.child.kill('SIGCONT');
+      await Promise.all([a.process.stop(), b.process.stop()]);
+    });
+    await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+    const lambda = lambdaClientFor(b.url);
+    onTestFinished(() => lambda.destroy());
+    const stream = await createStream({ shardCount: 2 });
+    onTestFinished(stream.cleanup);
+    const { UUID } = await lambda.send(
+      new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 5 }),
+    );
+    const uuid = UUID!;
+    const heldBy = async (p: SluiceProcess) => [...(await readLeases(redis, uuid)).values()].filter((l) => l.workerId.startsWith(`${p.process.pid}-`)).length;
+    await pollUntil(async () => ((await heldBy(a)) === 1 && (await heldBy(b)) === 1) || undefined, { description: 'one shard each', timeoutMs: 15_000 });
+    const put: { shardId: string; sequenceNumber: string }[] = [];
+    for (let round = 0; round < 3; round++) put.push(...(await putKinesis(stream.streamName, KEYS.map((key) => ({ key, data: `${key}:${round}` })))));
+    const last = new Map<string, string>();
+    for (const p of put) last.set(p.shardId, p.sequenceNumber); // PutRecords answers in order: the last entry per shard is its highest
+    const drained = () =>
+      pollUntil(
+        async () => {
+          const checkpoints = await readCheckpoints(redis, uuid);
+          return [...last].every(([shardId, seq]) => checkpoints.get(shardId) === seq) || undefined;
+        },
+        { description: 'every shard checkpointed at its last record', timeoutMs: 20_000 },
+      );
+    await drained();
+    const firstPass = deliveries<KinesisEvent>(router.invocations(stream.streamArn)).length;
+    expect(firstPass).toBe(put.length);
+
+    a.process.child.kill('SIGSTOP');
+    const accepted = await postRewind(b.url, uuid, { Position: 'TRIM_HORIZON' });
+    expect(accepted.status).toBe(202);
+    const view = await rewindCompleted(b.url, uuid, accepted.body.RewindId as string);
+    expect(view.PausedWorkers.map((w) => w.split('-')[0])).toEqual([String(b.process.pid)]);
+    await drained();
+    await pollUntil(() => deliveries(router.invocations(stream.streamArn)).length >= 2 * put.length || undefined, { description: 'replayed by B', timeoutMs: 20_000 });
+
+    // A comes back holding a lease the rewind fenced: it writes nothing over the move and nothing is delivered a third time.
+    a.process.child.kill('SIGCONT');
+    await pollUntil(async () => ((await heldBy(a)) === 1 && (await heldBy(b)) === 1) || undefined, { description: 'A takes its share again', timeoutMs: 15_000 });
+    await drained();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expectExactlyOnceInOrder(expect, deliveries<KinesisEvent>(router.invocations(stream.streamArn)).slice(firstPass), put);
+    // A noticed its lease had moved under it (the rewind's fence) rather than writing with it.
+    expect((await scrapeMetrics(a.url)).value('sluice_shard_lease_changes_total', { mapping: uuid, change: 'lost' })).toBeGreaterThanOrEqual(1);
+  });
 });
