@@ -4,8 +4,11 @@
  * records with known partition keys are all processed; a rewind to TRIM_HORIZON delivers
  * every record exactly once more, in order per shard; a rewind AT_TIMESTAMP (a time between
  * two put phases) delivers exactly the later records once more; the replays are counted in
- * sluice_replayed_events_total. A DynamoDB Streams mapping rewinds to TRIM_HORIZON; an SQS
- * mapping is refused. Real kinesis-local, DynamoDB Local, fauxqs and Redis.
+ * sluice_replayed_events_total. A DynamoDB Streams mapping rewinds to TRIM_HORIZON, to LATEST
+ * from the CLI, and while Disabled; an SQS mapping is refused. After a split the closed
+ * parent is reopened and its children wait for it; a batch retrying forever does not hold
+ * the pause; a process that cannot pause drops out of the barrier and is fenced.
+ * Real kinesis-local, DynamoDB Local, fauxqs and Redis.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
