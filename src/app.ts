@@ -18,7 +18,7 @@ import { StoreGuard } from './mappings/store-guard.js';
 import { connectRedis, RedisConnectError } from './redis/connect.js';
 import { redisTarget, RedisSettingsError, type RedisTarget } from './redis/connection-options.js';
 import { warnUnlessNoEviction } from './redis/eviction-policy.js';
-import { configuredKeyspacePrefix } from './redis/keyspace.js';
+import { configuredKeyspacePrefix, workersKey } from './redis/keyspace.js';
 import { closeWithin, type CloseStep } from './shutdown.js';
 import { SourceInspector } from './sources/source-inspector.js';
 import { createStreamSource } from './sources/stream-sources.js';
@@ -29,6 +29,8 @@ import { Supervisor } from './supervisor/supervisor.js';
 import { FunctionTargets, InvokePipeline, invokeJob, openInvokeQueue } from './pipeline/index.js';
 import type { InvocationRoutesDependencies } from './api/invocation-routes.js';
 import { TraceStore } from './mappings/trace-store.js';
+import { Rewinds } from './mappings/rewinds.js';
+import { RewindService } from './mappings/rewind-service.js';
 import { buildApiServer } from './api/server.js';
 import { apiExposure, isLoopbackHost } from './api/auth/api-exposure.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -216,6 +218,14 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     store: { identity: () => guard.identity, unacknowledgedLoss: () => marker.loss(), acknowledge: () => marker.acknowledge() },
     trace: { exists: (uuid) => store.exists(uuid), read: (uuid, cursor, limit) => traces.read(uuid, cursor, limit) },
     invocations: invocationsThroughTargets(),
+    rewinds: new RewindService({
+      store,
+      rewinds: new Rewinds(redis, prefix),
+      listShardIds: async (eventSourceArn) =>
+        (await createStreamSource(eventSourceArn, { clients, accountId: config.accountId }).listShards()).map((shard) => shard.shardId),
+      // Live as the supervisors count them (supervisor/worker-registry.ts): heartbeat within workerTimeoutMs.
+      liveWorkers: () => redis.zrangebyscore(workersKey(prefix), Date.now() - config.supervisor.workerTimeoutMs, '+inf'),
+    }),
   });
 
   /**

@@ -23,6 +23,7 @@ import { registerQueueDashboard } from './queue-dashboard.js';
 import { registerStoreRoutes, type StoreRoutesDependencies } from './store-routes.js';
 import { registerTraceRoutes, type TraceRoutesDependencies } from './trace-routes.js';
 import { registerInvocationRoutes, type InvocationRoutesDependencies } from './invocation-routes.js';
+import { registerRewindRoutes, type RewindRoutesDependencies } from './rewind-routes.js';
 import { registerApiAuth, type ApiAuthSettings } from './auth/register-auth.js';
 import type { Queue } from 'bullmq';
 
@@ -49,6 +50,8 @@ export interface ApiDependencies {
   trace?: TraceRoutesDependencies;
   /** One invocation of a configured function, under `/sluice/v1/functions/{name}/invocations` (`sluice redrive`). */
   invocations?: InvocationRoutesDependencies;
+  /** Rewinding stream mappings, under `/sluice/v1/event-source-mappings/{UUID}/rewind`. */
+  rewinds?: RewindRoutesDependencies;
   /** Who may call which route (config `api.auth`); absent: everyone (as mode `none`). */
   auth?: ApiAuthSettings;
   /** The region a signature's credential scope must name (config `region`). */
@@ -162,6 +165,7 @@ export function buildApiServer(deps: ApiDependencies) {
   if (deps.store) registerStoreRoutes(app, deps.store);
   if (deps.trace) registerTraceRoutes(app, deps.trace);
   if (deps.invocations) registerInvocationRoutes(app, deps.invocations);
+  if (deps.rewinds) registerRewindRoutes(app, deps.rewinds);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

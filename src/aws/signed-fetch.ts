@@ -67,22 +67,33 @@ export function createSignedFetch(options: SignedFetchOptions): (request: Signed
   const basePath = base.pathname.replace(/\/+$/, '');
   const signer = new SignatureV4({ credentials: credentialSource(options), region: options.region, service: 'lambda', sha256: NodeSha256 });
   const timeoutMs = options.timeoutMs ?? 30_000;
+  // No credentials anywhere in the chain: unsigned requests (enough for `api.auth.mode: none`;
+  // a Sluice that asks for signatures answers 403 saying so), decided once.
+  let canSign = true;
   return async ({ method, path, query = {}, body }) => {
     const fullPath = `${basePath}${path}`;
     const host = base.host;
-    const signed = await signer.sign({
+    const request = {
       method,
       protocol: base.protocol,
       hostname: base.hostname,
       ...(base.port ? { port: Number(base.port) } : {}),
       path: fullPath,
       query,
-      headers: { host, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { host, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) } as Record<string, string>,
       ...(body !== undefined ? { body } : {}),
-    });
+    };
+    let headers = request.headers;
+    if (canSign) {
+      try {
+        headers = (await signer.sign(request)).headers;
+      } catch {
+        canSign = false;
+      }
+    }
     const search = new URLSearchParams(query).toString();
     const url = `${base.protocol}//${host}${fullPath}${search ? `?${search}` : ''}`;
-    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name.toLowerCase() !== 'host'));
-    return fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(timeoutMs) });
+    const sent = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'host'));
+    return fetch(url, { method, headers: sent, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(timeoutMs) });
   };
 }

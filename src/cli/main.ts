@@ -266,6 +266,62 @@ Examples:
     }
   });
 
+const mappings = program.command('mappings').description('Sluice operations on stored mappings, beyond the Lambda API');
+
+mappings
+  .command('rewind')
+  .description('Rewind a stream mapping: move every shard (or the shards named) back or forward, then resume; prints what moved')
+  .argument('<uuid>', 'the mapping (Kinesis or DynamoDB Streams)')
+  .option('--to <position>', 'trim-horizon, latest, or an ISO time (AT_TIMESTAMP, Kinesis only), for every shard')
+  .option('--shard <id=sequence>', 'resume this shard after this record (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+  .option('--no-wait', 'return once the rewind is accepted')
+  .option('--timeout <seconds>', 'how long to wait for completion', '300')
+  .option('--endpoint-url <url>', "Sluice's API (default: the config's api.host and api.port)")
+  .option('--region <region>', 'region to sign requests for (default AWS_REGION, else the config\'s)')
+  .option('-c, --config <file>', `config file (default ${DEFAULT_CONFIG_FILE} when it exists)`)
+  .addHelpText(
+    'after',
+    `
+The mapping pauses (batches in flight end), every shard's checkpoint moves, tumbling windows
+and saved retries of the moved shards are dropped, and the mapping resumes. Records delivered
+again are counted in sluice_replayed_events_total.
+Exit: 0 done (or accepted, with --no-wait), 1 refused or failed, 2 wrong usage.
+
+Examples:
+  sluice mappings rewind 6d9bfb5e-... --to trim-horizon
+  sluice mappings rewind 6d9bfb5e-... --to 2026-12-06T09:30:00Z
+  sluice mappings rewind 6d9bfb5e-... --shard shardId-000000000001=49590338271490256608559692538361571095921575989136588898`,
+  )
+  .action(async (uuid: string, options: { to?: string; shard?: string[]; wait: boolean; timeout: string; endpointUrl?: string; region?: string; config?: string }) => {
+    const { runRewindCommand, RewindCommandError } = await import('./rewind-command.js');
+    try {
+      const config = options.endpointUrl === undefined || options.region === undefined ? loadConfig({ file: options.config }) : undefined;
+      // A wildcard bind address is reached on loopback.
+      const host = ({ '0.0.0.0': '127.0.0.1', '::': '::1' } as Record<string, string>)[config?.api.host ?? ''] ?? config?.api.host ?? '127.0.0.1';
+      const endpointUrl = options.endpointUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config!.api.port}`;
+      const timeoutMs = Number(options.timeout) * 1000;
+      if (!(timeoutMs > 0)) throw new RewindCommandError(`--timeout must be a positive number of seconds (got ${options.timeout})`, 2);
+      await runRewindCommand(
+        uuid,
+        {
+          ...(options.to !== undefined ? { to: options.to } : {}),
+          ...(options.shard ? { shard: options.shard } : {}),
+          wait: options.wait,
+          endpointUrl,
+          region: options.region ?? process.env.AWS_REGION ?? config?.region ?? 'us-east-1',
+          timeoutMs,
+        },
+        (line) => process.stdout.write(`${line}\n`),
+      );
+    } catch (error) {
+      if (error instanceof RewindCommandError) {
+        process.stderr.write(`sluice mappings rewind: ${error.message}\n`);
+        process.exit(error.exitCode);
+      }
+      return fail(error, 'sluice mappings rewind');
+    }
+  });
+
 program
   .command('redrive')
   .description("Bring back what a mapping failed on: a stream mapping's on-failure records (SQS, S3) re-read from the stream and invoked again; an SQS mapping's DLQ moved back to its queue")

@@ -124,6 +124,10 @@ export class SluiceMetrics {
     'sluice_on_failure_destination_delivered_events_total',
     'Stream records covered by delivered on-failure records (OnFailureDestinationDeliveredEventCount).',
   );
+  private readonly replayedEvents = this.counter(
+    'sluice_replayed_events_total',
+    'Stream records delivered again because of a rewind: records at or before the checkpoint their shard had before the rewind (Sluice only).',
+  );
   private readonly deletedEvents = this.counter(
     'sluice_deleted_events_total',
     'SQS messages deleted after a success or partial success, filtered-out deletions excluded (DeletedEventCount).',
@@ -211,6 +215,11 @@ export class SluiceMetrics {
 
   filteredOut(labels: MappingLabels, n: number): void {
     this.add(this.filteredOutEvents, promLabels(labels), n);
+  }
+
+  /** Records of a batch that were delivered before a rewind moved their shard back (issue #16). */
+  replayed(labels: MappingLabels, n: number): void {
+    this.add(this.replayedEvents, promLabels(labels), n);
   }
 
   dropped(labels: MappingLabels, n: number): void {

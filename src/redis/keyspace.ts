@@ -35,6 +35,7 @@
  *     ...:applied               hash workerId -> generation the worker converged on
  *     ...:slots                 SQS concurrency slots (sources/sqs)
  *     ...:shard-leases, :checkpoints, :latest, :batches, :windows   stream state (sources/streams/stream-keys.ts)
+ *     ...:rewind, :starts, :replay   a rewind of a stream mapping and what it left per shard (mappings/rewinds.ts)
  *     ...:trace                 stream of invocation attempts, only for a mapping tagged `sluice:trace` (mappings/trace-store.ts)
  *     ...:redriven              hash on-failure record identity -> when its range was redriven (redrive/done-ranges.ts)
  */
@@ -92,6 +93,9 @@ export interface MappingStateKeys {
   batches: string;
   windows: string;
   trace: string;
+  rewind: string;
+  starts: string;
+  replay: string;
 }
 
 export function mappingStateKeys(prefix: string, mappingId: string): MappingStateKeys {
@@ -105,5 +109,8 @@ export function mappingStateKeys(prefix: string, mappingId: string): MappingStat
     batches: `${base}:batches`,
     windows: `${base}:windows`,
     trace: `${base}:trace`,
+    rewind: `${base}:rewind`,
+    starts: `${base}:starts`,
+    replay: `${base}:replay`,
   };
 }

@@ -50,7 +50,11 @@ export class StreamRunner {
   /** Runs the mapping with these settings; a change stops the old poller first (its batch ends and is checkpointed). */
   async run(mapping: StoredMapping): Promise<void> {
     const key = JSON.stringify([mapping.FunctionArn, mapping.settings]);
-    if (this.poller && key === this.settingsKey) return;
+    if (this.poller && key === this.settingsKey) {
+      // Nothing of the settings changed; a rewind may have begun or ended: look now, not at the next round.
+      this.poller.wake();
+      return;
+    }
     await this.stop();
     const settings = resolveStreamRuntimeSettings(mapping);
     const logger = this.deps.logger.child({ mappingId: this.uuid, source: settings.sourceType });
@@ -77,6 +81,7 @@ export class StreamRunner {
         reading: this.deps.reading,
         ...(this.deps.metrics ? { metrics: this.deps.metrics } : {}),
         ...(this.deps.trace ? { trace: this.deps.trace } : {}),
+        notifyChanged: () => this.deps.store.notifyChanged(this.uuid),
       },
     );
     this.settingsKey = key;

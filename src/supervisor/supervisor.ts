@@ -29,6 +29,9 @@ import { mappingLabels, type SluiceMetrics } from '../observability/metrics.js';
 import { TRACE_TAG, parseTraceCapacity } from '../mappings/invocation-trace.js';
 import { TraceStore } from '../mappings/trace-store.js';
 import { TraceSwitch } from './trace-switch.js';
+import { Rewinds } from '../mappings/rewinds.js';
+import { createStreamSource } from '../sources/stream-sources.js';
+import { applyRewind } from '../sources/streams/rewind/apply-rewind.js';
 
 export interface SupervisorOptions {
   store: MappingStore;
@@ -82,12 +85,14 @@ export class Supervisor {
   private readonly traces = new Map<string, TraceSwitch>();
   /** Mappings changed since their trace tag was last read: read it at their next converge. */
   private readonly traceStale = new Set<string>();
+  private readonly rewinds: Rewinds;
 
   constructor(private readonly options: SupervisorOptions) {
     this.now = options.now ?? Date.now;
     this.registry = new WorkerRegistry(options.redis, options.prefix, options.workerTimeoutMs);
     this.destinations = new OnFailureDestinations({ clients: options.sqs.clients });
     this.traceStore = new TraceStore(options.redis, options.prefix);
+    this.rewinds = new Rewinds(options.redis, options.prefix);
   }
 
   get isRunning(): boolean {
@@ -250,6 +255,7 @@ export class Supervisor {
       else await runner.run(mapping);
     } else {
       await this.stopRunner(uuid);
+      if (mapping.sourceType !== 'sqs' && !isTransitional(mapping.State)) await this.applyRewindOfStopped(mapping);
     }
     // The mark is read only to settle a transitional state (allApplied): a steady mapping
     // whose generation this process marked already is not marked again at every reconcile
@@ -283,6 +289,28 @@ export class Supervisor {
     const capacity = parseTraceCapacity(value);
     if (capacity !== trace.capacity) this.options.logger.info({ mappingId: uuid, capacity: capacity ?? null }, capacity ? 'invocation trace on' : 'invocation trace off');
     trace.capacity = capacity;
+  }
+
+  /**
+   * A rewind of a stream mapping no process runs (Disabled: every live worker has stopped its
+   * poller, so nothing is in flight) has no poller to apply it: the supervisor does, when a
+   * change names the mapping (the rewind request notifies). Every process may try at once;
+   * each shard moves once (apply-rewind.ts). A failure throws: the reconcile warns (with the
+   * cause, also in the rewind's LastError) and the next full reconcile tries again.
+   */
+  private async applyRewindOfStopped(mapping: StoredMapping): Promise<void> {
+    const running = await this.rewinds.running(mapping.UUID);
+    if (!running) return;
+    const source = createStreamSource(mapping.EventSourceArn, { clients: this.options.sqs.clients, accountId: this.options.accountId });
+    try {
+      if ((await applyRewind(this.options.redis, this.options.prefix, source, mapping.UUID, running)) === 'completed') {
+        this.options.logger.info({ mappingId: mapping.UUID, rewindId: running.id }, 'rewind applied to the stopped mapping: every shard moved');
+      }
+    } catch (error) {
+      // Not marked converged: the next full reconcile takes the slow path and tries again.
+      this.marked.delete(mapping.UUID);
+      throw error;
+    }
   }
 
   /** Stops the mapping's runner, if any; an SQS runner's receives end later (shutdown waits for them). */

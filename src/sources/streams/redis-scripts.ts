@@ -88,10 +88,13 @@ return out
 /**
  * A stream poller's round in one script (issue #13: an idle mapping's Redis work): extend
  * the leases still held with their token, as renewLeasesScript, and read every lease of
- * the mapping after that, with the server's time to judge expiry. KEYS: leases. ARGV:
- * leaseMs, then (shardId, workerId, token) per lease (none: only the read).
- * Returns {now, expiries, fields}: `expiries` per lease as renewLeasesScript's reply,
- * `fields` the lease hash as HGETALL gives it, renewals included.
+ * the mapping after that, with the server's time to judge expiry. KEYS: leases, and
+ * optionally the mapping's rewind hash (mappings/rewinds.ts), whose `id` and `state` the
+ * round reads in the same trip (issue #16: every runner checks for a rewind each round).
+ * ARGV: leaseMs, then (shardId, workerId, token) per lease (none: only the read).
+ * Returns {now, expiries, fields, rewind}: `expiries` per lease as renewLeasesScript's reply,
+ * `fields` the lease hash as HGETALL gives it, renewals included, `rewind` {id, state}
+ * (false members when absent).
  */
 export const renewAndReadLeasesScript = `${PRELUDE}
 local now = now_ms()
@@ -112,7 +115,9 @@ for i = 2, #ARGV, 3 do
     out[#out + 1] = 0
   end
 end
-return {now, out, fields}
+local rewind = {}
+if KEYS[2] then rewind = redis.call('HMGET', KEYS[2], 'id', 'state') end
+return {now, out, fields, rewind}
 `;
 
 /**
@@ -259,4 +264,69 @@ end
 redis.call('HSET', KEYS[2], progress, ARGV[5])
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], records, ARGV[6]) end
 return 1
+`;
+
+/**
+ * Moves one shard's checkpoint for a rewind (issue #16), in one step under its lease fence.
+ * KEYS: leases, checkpoints, windows, batches, starts, replay, rewind. ARGV: rewindId,
+ * shardId, kind (`checkpoint`: set the checkpoint to ARGV[4], a sequence number or
+ * SHARD_END; `start`: delete the checkpoint and start the shard at ARGV[4], a JSON
+ * IteratorPosition), the position, and how the move is shown (`To`).
+ * In the one step:
+ * - the lease's token grows by one and the lease is released: whoever held it (a process
+ *   that did not pause, a batch job still queued) is fenced from then on, its checkpoint,
+ *   window and progress writes and its queued jobs refused, so nothing can write over the move;
+ * - the checkpoint moves, backwards or forwards (the only write allowed to go backwards);
+ * - the shard's tumbling window and saved retry/bisect progress are dropped: they belong to
+ *   records after the old checkpoint, which are read again;
+ * - the replay mark (`replay`) becomes the furthest point ever checkpointed (chosen over the
+ *   last checkpoint alone: a second rewind before the first replay caught up still counts
+ *   records the first pass delivered): records up to it were delivered before, and count as
+ *   replayed when delivered again;
+ * - `moved:<shard>` is recorded on the rewind, so applying the rewind twice (two processes
+ *   completing it at once, or a retry after a failure) moves each shard once.
+ * Returns {1, from} when moved, {0} when it already was, {-1} when that rewind no longer runs.
+ */
+export const rewindShardScript = `${PRELUDE}
+local function digits(s)
+  local t = string.gsub(s, '^0+', '')
+  if t == '' then return '0' end
+  return t
+end
+local function seq_less(a, b)
+  local x, y = digits(a), digits(b)
+  if #x ~= #y then return #x < #y end
+  return x < y
+end
+if redis.call('HGET', KEYS[7], 'id') ~= ARGV[1] or redis.call('HGET', KEYS[7], 'state') ~= 'Rewinding' then return {-1} end
+local moved = 'moved:' .. ARGV[2]
+if redis.call('HEXISTS', KEYS[7], moved) == 1 then return {0} end
+local lease = redis.call('HGET', KEYS[1], ARGV[2])
+if lease then
+  local token = parse(lease)
+  redis.call('HSET', KEYS[1], ARGV[2], encode(token + 1, 0, ''))
+end
+local from = redis.call('HGET', KEYS[2], ARGV[2])
+if from then
+  local mark = redis.call('HGET', KEYS[6], ARGV[2])
+  if not mark or (mark ~= 'SHARD_END' and (from == 'SHARD_END' or seq_less(mark, from))) then
+    redis.call('HSET', KEYS[6], ARGV[2], from)
+  end
+end
+if ARGV[3] == 'checkpoint' then
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
+  redis.call('HDEL', KEYS[5], ARGV[2])
+else
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  redis.call('HSET', KEYS[5], ARGV[2], ARGV[4])
+end
+redis.call('HDEL', KEYS[3], ARGV[2])
+local prefix = ARGV[2] .. '|'
+for _, field in ipairs(redis.call('HKEYS', KEYS[4])) do
+  if string.sub(field, 1, #prefix) == prefix then redis.call('HDEL', KEYS[4], field) end
+end
+local shown = from
+if not shown then shown = cjson.null end
+redis.call('HSET', KEYS[7], moved, cjson.encode({From = shown, To = ARGV[5]}))
+return {1, from or ''}
 `;

@@ -13,6 +13,11 @@
  *                                 retrying batch's progress and records (batch-progress.ts)
  *   <p>:esm:<uuid>:windows        hash shardId -> JSON: the shard's open tumbling window, its
  *                                 range and state (window-states.ts)
+ *   <p>:esm:<uuid>:rewind         hash: the mapping's last rewind (mappings/rewinds.ts)
+ *   <p>:esm:<uuid>:starts         hash shardId -> JSON IteratorPosition: where a shard a rewind
+ *                                 left without a checkpoint starts (TRIM_HORIZON, AT_TIMESTAMP)
+ *   <p>:esm:<uuid>:replay         hash shardId -> sequence number | `SHARD_END`: records up to it
+ *                                 were delivered before a rewind (sluice_replayed_events_total)
  */
 import type { Redis } from 'ioredis';
 import { mappingStateKeys } from '../../redis/keyspace.js';
@@ -23,6 +28,9 @@ export interface StreamKeys {
   pinnedLatest: string;
   batches: string;
   windowStates: string;
+  rewind: string;
+  starts: string;
+  replay: string;
 }
 
 export function streamKeys(prefix: string, mappingId: string): StreamKeys {
@@ -33,16 +41,19 @@ export function streamKeys(prefix: string, mappingId: string): StreamKeys {
     pinnedLatest: keys.pinnedLatest,
     batches: keys.batches,
     windowStates: keys.windows,
+    rewind: keys.rewind,
+    starts: keys.starts,
+    replay: keys.replay,
   };
 }
 
 /**
- * Deletes every lease, checkpoint, pinned position, saved batch and tumbling window state
- * of a mapping in one command, for a deleted mapping (streams.md §5, §17: a new mapping
+ * Deletes every lease, checkpoint, pinned position, saved batch, tumbling window state and
+ * rewind of a mapping in one command, for a deleted mapping (streams.md §5, §17: a new mapping
  * starts from its StartingPosition, with no window state). A worker still holding a lease
  * of it is fenced from then on: its checkpoint and window writes are refused.
  */
 export async function deleteStreamState(redis: Redis, prefix: string, mappingId: string): Promise<void> {
   const keys = streamKeys(prefix, mappingId);
-  await redis.del(keys.leases, keys.checkpoints, keys.pinnedLatest, keys.batches, keys.windowStates);
+  await redis.del(keys.leases, keys.checkpoints, keys.pinnedLatest, keys.batches, keys.windowStates, keys.rewind, keys.starts, keys.replay);
 }

@@ -3,6 +3,15 @@
  * shards, starts a shard only after its parents are read to their end, takes its share of
  * the shard leases (balanced over live workers), renews them, and runs a ShardProcessor
  * per held shard. A lost lease stops that shard at once; stopping hands every lease over.
+ *
+ * A rewind (issue #16) is decided here, between rounds: each round reads the mapping's
+ * rewind state with its leases (one script). While a rewind is Rewinding, the poller pauses:
+ * its shards stop as for a stop (in-flight invocations end and are checkpointed, no retry
+ * starts, saved retries are left for the rewind to drop), it releases their leases, takes
+ * none, and records on the rewind that this worker has paused. The worker that finds every
+ * live worker paused applies the rewind (rewind/apply-rewind.ts: each shard's checkpoint
+ * moved under its lease fence in one step). Once the rewind is Completed, rounds take
+ * leases again and the shards start where the rewind put them.
  */
 import type { Redis } from 'ioredis';
 import type { CompiledFilter } from '../../filtering/index.js';
@@ -27,6 +36,9 @@ import { sourceErrorCode, warnSourceCallFailed, type SourceWarningContext } from
 import type { AttemptTracer } from '../invocation-attempts.js';
 import { StreamSourceError } from './stream-errors.js';
 import type { StreamReading } from './read-settings.js';
+import { Rewinds } from '../../mappings/rewinds.js';
+import { applyRewind } from './rewind/apply-rewind.js';
+import { readRewoundShard } from './rewind/rewound-shards.js';
 
 /**
  * The mapping's settings as `mappings/runtime-settings.ts` resolved them (every default
@@ -62,6 +74,8 @@ export interface StreamPollerDependencies {
   reading: StreamReading;
   /** The mapping's invocation trace (on while it is tagged `sluice:trace`). */
   trace?: AttemptTracer;
+  /** Tells every process the mapping changed (the store's change feed): a completed rewind resumes the others at once. */
+  notifyChanged?: () => Promise<void>;
 }
 
 /** How often shards are listed again (streams.md §2, chosen). */
@@ -95,6 +109,10 @@ export class StreamPoller {
   private readonly warnings: SourceWarningContext;
   /** What the batch policy follows, taken from the settings once. */
   private readonly policy: StreamBatchConfig;
+  private readonly rewinds: Rewinds;
+  /** The rewind this poller has paused for (its shards stopped, its leases released), and when. */
+  private pausedFor?: string;
+  private pausedAt = 0;
 
   constructor(
     readonly settings: StreamPollerSettings,
@@ -106,6 +124,7 @@ export class StreamPoller {
     this.windowStates = new WindowStates(deps.redis, deps.prefix);
     this.pinned = new PinnedPositions(deps.redis, deps.prefix);
     this.balancer = new LeaseBalancer(this.leases, deps.workerId);
+    this.rewinds = new Rewinds(deps.redis, deps.prefix);
     this.labels = mappingLabels(settings.mappingId, deps.source.traits.type, settings.functionArn);
     this.policy = {
       reportBatchItemFailures: settings.reportBatchItemFailures,
@@ -119,32 +138,43 @@ export class StreamPoller {
 
   start(): void {
     this.running = true;
-    const tick = () => {
-      if (!this.running || this.roundInFlight) return;
-      this.roundInFlight = this.round()
-        .catch((error: unknown) =>
-          // Leases and checkpoints live in Redis: this is Redis failing, not the stream.
-          warnSourceCallFailed(this.warnings, { operation: 'lease round (Redis)', cause: sourceErrorCode(error), error, next: 'retrying' }),
-        )
-        .finally(() => (this.roundInFlight = undefined));
-    };
-    tick();
-    this.timer = setInterval(tick, roundIntervalMs(this.deps.leaseMs));
+    this.tick();
+    this.timer = setInterval(this.tick, roundIntervalMs(this.deps.leaseMs));
     this.timer.unref();
   }
+
+  /** Runs a round now unless one runs already (a change notification: a rewind may have begun or ended). */
+  wake(): void {
+    this.tick();
+  }
+
+  private readonly tick = (): void => {
+    if (!this.running || this.roundInFlight) return;
+    this.roundInFlight = this.round()
+      .catch((error: unknown) =>
+        // Leases and checkpoints live in Redis: this is Redis failing, not the stream.
+        warnSourceCallFailed(this.warnings, { operation: 'lease round (Redis)', cause: sourceErrorCode(error), error, next: 'retrying' }),
+      )
+      .finally(() => (this.roundInFlight = undefined));
+  };
 
   /** Stops every shard (in-flight batches end and are checkpointed) and hands the leases over. */
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
     await this.roundInFlight;
+    await this.stopShards();
+    this.warnings.warnings.close();
+  }
+
+  /** Stops every shard held (in-flight batches end and are checkpointed, no retry starts) and releases the leases. */
+  private async stopShards(): Promise<void> {
     await Promise.allSettled([...this.processors.values()].map(({ processor }) => processor.stop()));
     for (const { metrics } of this.processors.values()) metrics.remove();
     this.processors.clear();
     const released = await this.balancer.release(this.settings.mappingId).catch(() => []);
     for (const _ of released) this.deps.metrics?.leaseChange(this.settings.mappingId, 'released');
     this.deps.metrics?.shardLeases(this.settings.mappingId, 0);
-    this.warnings.warnings.close();
   }
 
   /**
@@ -157,12 +187,19 @@ export class StreamPoller {
   private async round(): Promise<void> {
     const { mappingId } = this.settings;
     // Renew first: a failing listing must not let the shards already held lose their leases.
-    const { renewed, lost, owners } = await this.leases.renewAndRead(
+    const { renewed, lost, owners, rewind } = await this.leases.renewAndRead(
       mappingId,
       [...this.processors.values()].map((p) => p.lease),
+      this.rewinds.key(mappingId),
     );
     this.applyRenewals(renewed, lost);
     if (!this.running) return;
+    if (rewind?.state === 'Rewinding') return this.rewindRound(rewind.id);
+    if (this.pausedFor !== undefined) {
+      this.deps.logger.info({ rewindId: this.pausedFor }, 'rewind completed: resuming the mapping');
+      this.pausedFor = undefined;
+      this.relistSoon = true; // the rewind may have reopened closed shards
+    }
     if (this.relistSoon || Date.now() - this.listedAt > RELIST_INTERVAL_MS) {
       try {
         this.shards = await this.deps.source.listShards();
@@ -185,7 +222,8 @@ export class StreamPoller {
     } else {
       const checkpoints = await this.checkpoints.all(mappingId);
       const listed = new Set(this.shards.map((s) => s.shardId));
-      // Parents before children (§2): parents still listed must be read to their end.
+      // Parents before children (§2): parents still listed must be read to their end. A rewind
+      // that reopened a closed parent (no longer SHARD_END) holds its children back here again.
       const parentsDone = (shard: ShardInfo) =>
         [shard.parentShardId, shard.adjacentParentShardId].every((p) => p === undefined || !listed.has(p) || checkpoints.get(p) === SHARD_END);
       ready = this.shards.filter((s) => checkpoints.get(s.shardId) !== SHARD_END && parentsDone(s)).map((s) => s.shardId);
@@ -196,6 +234,50 @@ export class StreamPoller {
       await this.startShard(lease);
     }
     this.deps.metrics?.shardLeases(mappingId, this.processors.size);
+  }
+
+  /**
+   * A round while rewind `id` runs: pause (once), then, when every live worker has paused,
+   * apply it. The barrier is every live worker (chosen; the supervisor's registry), not only the
+   * lease holders: a worker that has not paused yet could take a lease and invoke from the
+   * old checkpoint while the rewind moves it. A worker that dies leaves the live set within
+   * `supervisor.workerTimeoutMs`; what it may still hold is fenced by the move itself.
+   */
+  private async rewindRound(id: string): Promise<void> {
+    const { mappingId } = this.settings;
+    if (this.pausedFor !== id) {
+      this.deps.logger.info({ rewindId: id, shards: this.processors.size }, 'rewind requested: pausing the mapping (batches in flight end first)');
+      await this.stopShards();
+      if (!this.running || !(await this.rewinds.markPaused(mappingId, id, this.deps.workerId))) return;
+      this.pausedFor = id;
+      this.pausedAt = Date.now();
+    }
+    const running = await this.rewinds.running(mappingId);
+    if (running?.id !== id) return;
+    const paused = await this.rewinds.pausedWorkers(mappingId, id);
+    const waiting = this.deps.liveWorkers().filter((worker) => !paused.has(worker));
+    if (waiting.length > 0) {
+      // The last live worker to pause applies it. One that never does (its runner cannot start) holds the rewind: say so.
+      if (Date.now() - this.pausedAt > Math.max(30_000, 3 * this.deps.leaseMs)) {
+        warnSourceCallFailed(this.warnings, {
+          operation: 'rewind',
+          cause: 'WorkersNotPaused',
+          detail: `live workers ${waiting.join(', ')} have not paused the mapping`,
+          next: 'waiting for them (a stopped process leaves the live set after supervisor.workerTimeoutMs)',
+        });
+      }
+      return;
+    }
+    try {
+      if ((await applyRewind(this.deps.redis, this.deps.prefix, this.deps.source, mappingId, running)) === 'completed') {
+        this.deps.logger.info({ rewindId: id }, 'rewind applied: every shard moved; the mapping resumes');
+        await this.deps.notifyChanged?.().catch(() => undefined);
+      }
+    } catch (error) {
+      const code = error instanceof StreamSourceError ? error.code : sourceErrorCode(error);
+      this.deps.metrics?.sourceError(this.labels, errorLabel(error));
+      warnSourceCallFailed(this.warnings, { operation: 'rewind', cause: code, error, next: 'applying it again at the next round' });
+    }
   }
 
   private applyRenewals(renewed: readonly Lease[], lost: readonly Lease[]): void {
@@ -227,7 +309,9 @@ export class StreamPoller {
       existing.processor.updateLease(lease);
       return;
     }
-    const start = await this.startPosition(lease.shardId);
+    // A rewind's start wins over StartingPosition; both apply only while the shard has no checkpoint.
+    const rewound = await readRewoundShard(this.deps.redis, this.deps.prefix, this.settings.mappingId, lease.shardId);
+    const start = rewound.start ?? (await this.startPosition(lease.shardId));
     const logger = this.deps.logger.child({ shardId: lease.shardId });
     const metrics = shardMetrics(this.deps.metrics, this.labels, lease.shardId);
     const processor = new ShardProcessor(
@@ -244,6 +328,7 @@ export class StreamPoller {
         parallelizationFactor: this.settings.parallelizationFactor,
         tumblingWindowSeconds: this.settings.tumblingWindowSeconds,
         settingsFingerprint: this.settings.settingsFingerprint ?? JSON.stringify({ ...this.settings, filter: undefined }),
+        ...(rewound.replayedUpTo !== undefined ? { replayedUpTo: rewound.replayedUpTo } : {}),
       },
       lease,
       {

@@ -197,11 +197,22 @@ export class ShardLeases {
 
   /**
    * renewAll() for one mapping's leases and owners() after it, in one script: a poller's
-   * round (stream-poller.ts) costs Redis one round trip and a handful of commands.
+   * round (stream-poller.ts) costs Redis one round trip and a handful of commands. With
+   * `rewindKey` (the mapping's rewind hash, same slot), the running rewind's id and state too.
    */
-  async renewAndRead(mappingId: string, leases: readonly Lease[]): Promise<{ renewed: Lease[]; lost: Lease[]; owners: Map<string, ShardOwner> }> {
+  async renewAndRead(
+    mappingId: string,
+    leases: readonly Lease[],
+    rewindKey?: string,
+  ): Promise<{ renewed: Lease[]; lost: Lease[]; owners: Map<string, ShardOwner>; rewind?: { id: string; state: string } }> {
     const args = leases.flatMap((lease) => [lease.shardId, lease.workerId, String(lease.token)]);
-    const [now, expiries, fields] = (await this.redis.eval(renewAndReadLeasesScript, 1, this.key(mappingId), String(this.leaseMs), ...args)) as [number, number[], string[]];
+    const keys = rewindKey === undefined ? [this.key(mappingId)] : [this.key(mappingId), rewindKey];
+    const [now, expiries, fields, rewindFields] = (await this.redis.eval(renewAndReadLeasesScript, keys.length, ...keys, String(this.leaseMs), ...args)) as [
+      number,
+      number[],
+      string[],
+      (string | null)[],
+    ];
     const renewed: Lease[] = [];
     const lost: Lease[] = [];
     leases.forEach((lease, i) => {
@@ -216,7 +227,8 @@ export class ShardLeases {
       const expiresAt = Number(match[2]);
       owners.set(fields[i]!, { workerId: match[3]!, token: Number(match[1]), expiresAt, expired: expiresAt <= now });
     }
-    return { renewed, lost, owners };
+    const [rewindId, rewindState] = rewindFields ?? [];
+    return { renewed, lost, owners, ...(rewindId && rewindState ? { rewind: { id: rewindId, state: rewindState } } : {}) };
   }
 
   /** Forgets every lease of a mapping (deleted mapping); see also deleteStreamState. */

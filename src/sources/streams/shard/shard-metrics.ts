@@ -11,6 +11,8 @@ export interface ShardMetrics extends AttemptMetrics {
   /** Records read, before filtering. */
   polled(n: number): void;
   filteredOut(n: number): void;
+  /** Records delivered again because of a rewind (sluice_replayed_events_total). */
+  replayed(n: number): void;
   /** Invocation start − arrival of the batch's last record (streams.md §16). */
   iteratorAge(ms: number): void;
   /** Records read and not yet done. */
@@ -30,13 +32,14 @@ export interface ShardMetrics extends AttemptMetrics {
 export function shardMetrics(metrics: SluiceMetrics | undefined, labels: MappingLabels, shardId: string): ShardMetrics {
   if (!metrics) {
     const nothing = () => undefined;
-    return { invocationAttempt: nothing, invocationError: nothing, polled: nothing, filteredOut: nothing, iteratorAge: nothing, checkpointLag: nothing, dropped: nothing, destinationDelivered: nothing, destinationDeliveryFailure: nothing, sourceError: nothing, sourceRequest: nothing, remove: nothing };
+    return { invocationAttempt: nothing, invocationError: nothing, polled: nothing, filteredOut: nothing, replayed: nothing, iteratorAge: nothing, checkpointLag: nothing, dropped: nothing, destinationDelivered: nothing, destinationDeliveryFailure: nothing, sourceError: nothing, sourceRequest: nothing, remove: nothing };
   }
   return {
     invocationAttempt: (attempt) => metrics.invocationAttempt(labels, attempt),
     invocationError: (cause) => metrics.invocationError(labels, cause),
     polled: (n) => n > 0 && metrics.polled(labels, n),
     filteredOut: (n) => n > 0 && metrics.filteredOut(labels, n),
+    replayed: (n) => n > 0 && metrics.replayed(labels, n),
     iteratorAge: (ms) => metrics.iteratorAge(labels, shardId, Math.max(0, ms)),
     checkpointLag: (n) => metrics.checkpointLag(labels, shardId, n),
     dropped: (n) => metrics.dropped(labels, n),

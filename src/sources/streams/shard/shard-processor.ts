@@ -62,6 +62,11 @@ export interface ShardProcessorSettings {
   tumblingWindowSeconds: number;
   /** What the mapping's settings were when a batch was saved: a saved batch of other settings is read again afresh. */
   settingsFingerprint: string;
+  /**
+   * Records up to this sequence number (all with SHARD_END) were delivered before a rewind
+   * moved the shard back (rewind/rewound-shards.ts): delivering them again counts them as replayed.
+   */
+  replayedUpTo?: string;
 }
 
 export interface ShardProcessorDependencies {
@@ -107,6 +112,8 @@ export class ShardProcessor {
   private readonly reader: ShardReader;
   private readonly batcher: LaneBatcher;
   private readonly runner: BatchRunner;
+  /** What is left of settings.replayedUpTo: cleared once a batch passes it. */
+  private replayedUpTo?: string;
 
   constructor(
     readonly settings: ShardProcessorSettings,
@@ -114,6 +121,7 @@ export class ShardProcessor {
     private readonly deps: ShardProcessorDependencies,
   ) {
     const { source, metrics, logger } = deps;
+    if (settings.replayedUpTo !== undefined) this.replayedUpTo = settings.replayedUpTo;
     const warnings = deps.warnings ?? { warnings: new RateLimitedWarnings(logger), logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
     const submit = fencedSubmit(deps.submit, deps.fence, () => this.lease);
     const stopping = this.stopping.signal;
@@ -270,6 +278,21 @@ export class ShardProcessor {
     }
   }
 
+  /**
+   * sluice_replayed_events_total: the records of a new batch at or before the replay mark,
+   * counted once per batch (chosen: its retries are not new deliveries; they show in
+   * sluice_invoked_events_total). Batches of a shard come in
+   * sequence order per lane, so a lane's batch past the mark ends the count only for a
+   * shard of one lane; with several lanes the mark stays (cheap: one comparison per record).
+   */
+  private countReplayed(batch: readonly { sequenceNumber: string }[]): void {
+    const mark = this.replayedUpTo;
+    if (mark === undefined) return;
+    const replayed = mark === SHARD_END ? batch.length : batch.filter((r) => compareSequenceNumbers(r.sequenceNumber, mark) <= 0).length;
+    this.deps.metrics.replayed(replayed);
+    if (this.batcher.lanes.length === 1 && replayed < batch.length) this.replayedUpTo = undefined;
+  }
+
   /** A lane loop: its saved batch first, then one batch after another until the reading is over. */
   private async runLane(lane: Lane): Promise<void> {
     const resumed = this.batcher.takeResumed(lane);
@@ -281,6 +304,7 @@ export class ShardProcessor {
       const batch = await this.batcher.nextBatch(lane);
       if (!batch) return;
       if (this.windows && !(await this.windows.beforeBatch(this.windows.windowOf(batch[0]!)))) return;
+      this.countReplayed(batch);
       await this.runner.run(lane.index, batch);
       this.batcher.batchEnded(lane);
     }
