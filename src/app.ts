@@ -26,6 +26,8 @@ import { PinnedPositions } from './sources/streams/start-position/pinned-positio
 import { pinStartingPositions } from './sources/streams/start-position/start-pins.js';
 import { streamReading } from './sources/streams/read-settings.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { readLiveWorkers } from './supervisor/worker-registry.js';
+import { ShardsView } from './sources/streams/view/shards-view.js';
 import { FunctionTargets, InvokePipeline, openInvokeQueue } from './pipeline/index.js';
 import { TraceStore } from './mappings/trace-store.js';
 import { buildApiServer } from './api/server.js';
@@ -193,6 +195,15 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     },
   });
 
+  // Any process answers the shards view, its API-only ones too: all of it is in Redis but the listing.
+  const shardsView = new ShardsView({
+    redis,
+    prefix,
+    listShards: (eventSourceArn) => createStreamSource(eventSourceArn, { clients, accountId: config.accountId }).listShards(),
+    leaseMs: config.streams.leaseMs,
+    logger: logger.child({ component: 'api' }),
+  });
+
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
   const api = buildApiServer({
     mappings,
@@ -212,6 +223,11 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     region: config.region,
     store: { identity: () => guard.identity, unacknowledgedLoss: () => marker.loss(), acknowledge: () => marker.acknowledge() },
     trace: { exists: (uuid) => store.exists(uuid), read: (uuid, cursor, limit) => traces.read(uuid, cursor, limit) },
+    shards: {
+      shards: (uuid, eventSourceArn) => shardsView.read(uuid, eventSourceArn),
+      workers: async () =>
+        (await readLiveWorkers(redis, prefix, config.supervisor.workerTimeoutMs)).map((w) => ({ WorkerId: w.workerId, Host: w.host, Pid: w.pid, LastSeen: w.lastSeen })),
+    },
   });
 
   let supervisorStarted = false;
@@ -220,7 +236,13 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     // Pollers first (their batches need the pipeline), then the pipeline, then connections.
     const steps: CloseStep[] = [
       { name: 'closing the API server', run: () => api.close(), force: () => api.server.closeAllConnections() },
-      { name: 'watching the store', run: async () => guard.stop() },
+      {
+        name: 'watching the store',
+        run: async () => {
+          guard.stop();
+          shardsView.close();
+        },
+      },
       {
         name: 'stopping pollers',
         run: async () => supervisorStarted && (await supervisor?.stop()),

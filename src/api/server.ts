@@ -23,6 +23,7 @@ import { registerQueueDashboard } from './queue-dashboard.js';
 import { registerStoreRoutes, type StoreRoutesDependencies } from './store-routes.js';
 import { registerTraceRoutes, type TraceRoutesDependencies } from './trace-routes.js';
 import { registerApiAuth, type ApiAuthSettings } from './auth/register-auth.js';
+import { registerShardsRoute, type ShardsReader } from './shards-route.js';
 import type { Queue } from 'bullmq';
 
 /** How long clients may take (config `api.*`); see connectionLimits. */
@@ -46,6 +47,8 @@ export interface ApiDependencies {
   store?: StoreRoutesDependencies;
   /** Mappings' invocation traces, under `/sluice/v1/event-source-mappings/{UUID}/trace`. */
   trace?: TraceRoutesDependencies;
+  /** Stream mappings' shards, under `/sluice/v1/event-source-mappings/{UUID}/shards`. */
+  shards?: ShardsReader;
   /** Who may call which route (config `api.auth`); absent: everyone (as mode `none`). */
   auth?: ApiAuthSettings;
   /** The region a signature's credential scope must name (config `region`). */
@@ -158,6 +161,7 @@ export function buildApiServer(deps: ApiDependencies) {
   if (deps.invokeQueue) registerQueueDashboard(app, deps.invokeQueue);
   if (deps.store) registerStoreRoutes(app, deps.store);
   if (deps.trace) registerTraceRoutes(app, deps.trace);
+  if (deps.shards) registerShardsRoute(app, deps.mappings, deps.shards);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

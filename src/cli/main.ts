@@ -76,6 +76,29 @@ program
     process.exit(0);
   });
 
+const mappingsCommand = program.command('mappings').description("Sluice's own views of event source mappings (beyond Lambda's API)");
+mappingsCommand
+  .command('shards')
+  .description("A stream mapping's shards: status, checkpoint, lease holder, iterator age, lanes; and the live workers")
+  .argument('<uuid>', 'the mapping UUID')
+  .option('--endpoint-url <url>', "Sluice's API (default AWS_ENDPOINT_URL_LAMBDA, else the sandbox running in this folder)")
+  .option('--region <region>', 'region to sign for (default AWS_REGION, else us-east-1)')
+  .option('--json', "print the route's JSON as it came")
+  .action(async (uuid: string, options: { endpointUrl?: string; region?: string; json?: boolean }) => {
+    const { runShardsCommand } = await import('./mappings-command.js');
+    try {
+      process.stdout.write(`${await runShardsCommand(uuid, options)}\n`);
+    } catch (error) {
+      // A usage problem or a refused / failed call: one line, exit 2 (as `sluice loadtest`).
+      if (error instanceof Error && (error.name === 'UsageError' || error.name === 'SluiceClientError')) {
+        process.stderr.write(`sluice mappings shards: ${error.message}\n`);
+        process.exit(2);
+      }
+      return fail(error, 'sluice mappings shards');
+    }
+    process.exit(0);
+  });
+
 /** A second signal this long after the first stops `sluice dev` without cleaning up. */
 const FORCE_QUIT_AFTER_MS = 1000;
 

@@ -70,7 +70,11 @@ function credentialSource(endpoints: Endpoints): CredentialSource {
   return () => lambda.config.credentials();
 }
 
-export function createSluiceClient(endpoints: Endpoints): SluiceClient {
+/** GET of one of Sluice's routes (`path` below the endpoint's own path), signed; the body, or a SluiceClientError. */
+export type SignedGet = (path: string, query: Record<string, string>) => Promise<string>;
+
+/** Signed GETs of Sluice's routes (also used by `sluice mappings`, src/cli/mappings-command.ts). */
+export function createSignedGet(endpoints: Endpoints): SignedGet {
   const base = new URL(endpoints.lambda);
   const basePath = base.pathname.replace(/\/+$/, '');
   const credentials = credentialSource(endpoints);
@@ -102,7 +106,11 @@ export function createSluiceClient(endpoints: Endpoints): SluiceClient {
     if (!response.ok) throw refusal(path, response, body, endpoints);
     return body;
   }
+  return get;
+}
 
+export function createSluiceClient(endpoints: Endpoints): SluiceClient {
+  const get = createSignedGet(endpoints);
   return {
     async readTrace(mappingUuid: string, cursor?: string): Promise<{ entries: InvocationTrace[]; cursor: string | undefined }> {
       const query: Record<string, string> = { limit: String(TRACE_PAGE) };

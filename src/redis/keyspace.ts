@@ -30,12 +30,18 @@
  *     <p>:esm:changes           pub/sub channel carrying the UUID of every changed mapping
  *     <p>:store, <p>:store:lost the store marker and its loss record (mappings/store-marker.ts)
  *     <p>:workers               zset of live workers (supervisor/worker-registry.ts)
+ *     <p>:workers:info          hash workerId -> JSON {host, pid} of those workers (same module)
  *     <p>:invoke:...            BullMQ's queue `invoke` (BullMQ names these from its prefix `<p>`)
  *   a mapping's own slot (`<p>:esm:<uuid>`, see mappingKeyBase)
  *     ...:applied               hash workerId -> generation the worker converged on
  *     ...:slots                 SQS concurrency slots (sources/sqs)
  *     ...:shard-leases, :checkpoints, :latest, :batches, :windows   stream state (sources/streams/stream-keys.ts)
  *     ...:trace                 stream of invocation attempts, only for a mapping tagged `sluice:trace` (mappings/trace-store.ts)
+ *     ...:shard-status          hash shardId -> JSON: what the holder of a shard publishes about it
+ *                               (iterator age, lanes), for the shards view (sources/streams/shards-view.ts)
+ *     ...:activity:<minute>     hash `<count>:<10 s slot>` -> n: the mapping's activity in that
+ *                               minute, summed over processes (observability/activity.ts)
+ *     ...:failures              list of the mapping's latest explained failures, newest first (same module)
  */
 
 /** The prefix components build keys from: `keyPrefix`, or `{keyPrefix}` for Redis Cluster. */
@@ -78,6 +84,9 @@ export function storeKeys(prefix: string): StoreKeys {
 /** The live-worker registry (cross-mapping slot). */
 export const workersKey = (prefix: string): string => `${prefix}:workers`;
 
+/** Host and pid of each worker in `workersKey` (cross-mapping slot). */
+export const workerInfoKey = (prefix: string): string => `${prefix}:workers:info`;
+
 /** The keys of one mapping's running state, all in that mapping's own slot. */
 export interface MappingStateKeys {
   applied: string;
@@ -88,6 +97,10 @@ export interface MappingStateKeys {
   batches: string;
   windows: string;
   trace: string;
+  shardStatus: string;
+  /** What the activity hash of a minute is named after: `<activity>:<minute start, epoch ms>`. */
+  activity: string;
+  failures: string;
 }
 
 export function mappingStateKeys(prefix: string, mappingId: string): MappingStateKeys {
@@ -101,5 +114,8 @@ export function mappingStateKeys(prefix: string, mappingId: string): MappingStat
     batches: `${base}:batches`,
     windows: `${base}:windows`,
     trace: `${base}:trace`,
+    shardStatus: `${base}:shard-status`,
+    activity: `${base}:activity`,
+    failures: `${base}:failures`,
   };
 }

@@ -27,6 +27,7 @@ import { sourceErrorCode, warnSourceCallFailed, type SourceWarningContext } from
 import type { AttemptTracer } from '../invocation-attempts.js';
 import { StreamSourceError } from './stream-errors.js';
 import type { StreamReading } from './read-settings.js';
+import { publishShardStatus, type PublishedShardStatus } from './view/shard-status.js';
 
 /**
  * The mapping's settings as `mappings/runtime-settings.ts` resolved them (every default
@@ -83,7 +84,7 @@ export class StreamPoller {
   private shards: ShardInfo[] = [];
   private listedAt = 0;
   private relistSoon = true;
-  private readonly processors = new Map<string, { processor: ShardProcessor; lease: Lease; metrics: ShardMetrics }>();
+  private readonly processors = new Map<string, { processor: ShardProcessor; lease: Lease; metrics: ShardMetrics; iteratorAgeMs?: number }>();
   private readonly labels: MappingLabels;
   private readonly leases: ShardLeases;
   private readonly checkpoints: Checkpoints;
@@ -196,6 +197,17 @@ export class StreamPoller {
       await this.startShard(lease);
     }
     this.deps.metrics?.shardLeases(mappingId, this.processors.size);
+    await this.publishStatus();
+  }
+
+  /** The held shards' iterator age and lanes, for the shards view (view/shard-status.ts: its Redis cost). */
+  private async publishStatus(): Promise<void> {
+    const at = Date.now();
+    const statuses = new Map<string, PublishedShardStatus>();
+    for (const [shardId, held] of this.processors) {
+      statuses.set(shardId, { workerId: this.deps.workerId, at, ...(held.iteratorAgeMs !== undefined ? { iteratorAgeMs: held.iteratorAgeMs } : {}), ...held.processor.status() });
+    }
+    await publishShardStatus(this.deps.redis, this.deps.prefix, this.settings.mappingId, statuses, 3 * this.deps.leaseMs);
   }
 
   private applyRenewals(renewed: readonly Lease[], lost: readonly Lease[]): void {
@@ -229,7 +241,16 @@ export class StreamPoller {
     }
     const start = await this.startPosition(lease.shardId);
     const logger = this.deps.logger.child({ shardId: lease.shardId });
-    const metrics = shardMetrics(this.deps.metrics, this.labels, lease.shardId);
+    const counted = shardMetrics(this.deps.metrics, this.labels, lease.shardId);
+    // The last iterator age is kept for the shard's published status too.
+    const metrics: ShardMetrics = {
+      ...counted,
+      iteratorAge: (ms) => {
+        const held = this.processors.get(lease.shardId);
+        if (held?.metrics === metrics) held.iteratorAgeMs = Math.max(0, ms);
+        counted.iteratorAge(ms);
+      },
+    };
     const processor = new ShardProcessor(
       {
         mappingId: this.settings.mappingId,
