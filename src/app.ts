@@ -34,6 +34,7 @@ import { buildApiServer } from './api/server.js';
 import { apiExposure, isLoopbackHost } from './api/auth/api-exposure.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { SluiceMetrics } from './observability/metrics.js';
+import { ActivityRecorder, readActivity, readFailures } from './observability/activity.js';
 import { registerPipelineJobsGauge } from './observability/pipeline-jobs-gauge.js';
 import { RateLimitedWarnings, rateLimitedErrorListener } from './observability/rate-limited-warnings.js';
 import { findBrokenModuleTargets } from './targets/index.js';
@@ -139,7 +140,10 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   const invokeQueue = openInvokeQueue(redisAt, prefix, { observe: true });
   const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
   const pipelineLogger = logger.child({ component: 'pipeline' });
-  const invocationWarnings = new RateLimitedWarnings(pipelineLogger);
+  const invocationWarnings = new RateLimitedWarnings(pipelineLogger, { onLogged: metrics.explainedFailure });
+  // Every process counts its mappings' activity for the dashboard (observability/activity.ts: its Redis cost).
+  const activity = new ActivityRecorder({ redis, prefix, logger: logger.child({ component: 'activity' }) });
+  metrics.attachActivity(activity);
   invokeQueue.on('error', rateLimitedErrorListener(invocationWarnings, 'invoke queue (observer) error'));
   registerPipelineJobsGauge(metrics, invokeQueue);
   const pipeline = subscriber
@@ -223,6 +227,11 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     region: config.region,
     store: { identity: () => guard.identity, unacknowledgedLoss: () => marker.loss(), acknowledge: () => marker.acknowledge() },
     trace: { exists: (uuid) => store.exists(uuid), read: (uuid, cursor, limit) => traces.read(uuid, cursor, limit) },
+    dashboard: {
+      mappings: () => store.all(),
+      activity: (uuid) => readActivity(redis, prefix, uuid),
+      failures: (uuid) => readFailures(redis, prefix, uuid),
+    },
     shards: {
       shards: (uuid, eventSourceArn) => shardsView.read(uuid, eventSourceArn),
       workers: async () =>
@@ -257,6 +266,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         pending: () => (pipeline && pipeline.runningJobs > 0 ? `${pipeline.runningJobs} running` : undefined),
         force: () => pipeline?.disconnect(),
       },
+      // The last 10 s of counts, before the connection goes.
+      { name: 'flushing dashboard activity', run: () => activity.stop() },
       {
         name: 'closing function targets',
         run: async () => {
@@ -297,6 +308,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   }
   try {
     await guard.start();
+    activity.start();
     warnAboutMappingsOutsideAllowLists(allowed, await store.all(), logger);
     await pipeline?.start();
     supervisorStarted = true;

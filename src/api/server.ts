@@ -24,6 +24,8 @@ import { registerStoreRoutes, type StoreRoutesDependencies } from './store-route
 import { registerTraceRoutes, type TraceRoutesDependencies } from './trace-routes.js';
 import { registerApiAuth, type ApiAuthSettings } from './auth/register-auth.js';
 import { registerShardsRoute, type ShardsReader } from './shards-route.js';
+import { registerDashboard } from './dashboard/register-dashboard.js';
+import type { DashboardDataDependencies } from './dashboard/dashboard-data.js';
 import type { Queue } from 'bullmq';
 
 /** How long clients may take (config `api.*`); see connectionLimits. */
@@ -49,6 +51,8 @@ export interface ApiDependencies {
   trace?: TraceRoutesDependencies;
   /** Stream mappings' shards, under `/sluice/v1/event-source-mappings/{UUID}/shards`. */
   shards?: ShardsReader;
+  /** The dashboard's data besides the shards (`GET /`, `GET /sluice/v1/dashboard`); needs `shards`. */
+  dashboard?: Omit<DashboardDataDependencies, 'shards'>;
   /** Who may call which route (config `api.auth`); absent: everyone (as mode `none`). */
   auth?: ApiAuthSettings;
   /** The region a signature's credential scope must name (config `region`). */
@@ -162,6 +166,7 @@ export function buildApiServer(deps: ApiDependencies) {
   if (deps.store) registerStoreRoutes(app, deps.store);
   if (deps.trace) registerTraceRoutes(app, deps.trace);
   if (deps.shards) registerShardsRoute(app, deps.mappings, deps.shards);
+  if (deps.shards && deps.dashboard) registerDashboard(app, { ...deps.dashboard, shards: deps.shards });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

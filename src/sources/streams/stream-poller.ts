@@ -115,7 +115,8 @@ export class StreamPoller {
       bisectBatchOnFunctionError: settings.bisectBatchOnFunctionError,
       ...(settings.retentionMs !== undefined ? { retentionMs: settings.retentionMs } : {}),
     };
-    this.warnings = { warnings: new RateLimitedWarnings(deps.logger), logger: deps.logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
+    const onLogged = deps.metrics?.explainedFailure;
+    this.warnings = { warnings: new RateLimitedWarnings(deps.logger, { ...(onLogged ? { onLogged } : {}) }), logger: deps.logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
   }
 
   start(): void {
