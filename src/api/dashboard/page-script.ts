@@ -70,6 +70,11 @@ export const DASHBOARD_SCRIPT = `
     root.appendChild(svg('path', { d: path(activity.Invoked, true), fill: 'rgba(37, 99, 235, 0.12)', stroke: 'none' }));
     root.appendChild(svg('path', { d: path(activity.In, false), fill: 'none', stroke: '#98a2b3', 'stroke-width': 1, 'stroke-dasharray': '3 2' }));
     root.appendChild(svg('path', { d: path(activity.Invoked, false), fill: 'none', stroke: '#2563eb', 'stroke-width': 1.5 }));
+    if (max > 0) {
+      var peak = svg('text', { x: 2, y: 10, 'font-size': 9, fill: '#667085' });
+      peak.textContent = (max >= 10 ? Math.round(max) : max.toFixed(1)) + '/s';
+      root.appendChild(peak);
+    }
     var title = svg('title', {});
     title.textContent = 'peak ' + max.toFixed(1) + ' records/s over the last 15 minutes (10 s buckets)';
     root.appendChild(title);
@@ -128,10 +133,12 @@ export const DASHBOARD_SCRIPT = `
     var streams = data.Mappings.filter(function (m) { return m.Source !== 'sqs'; });
     var section = el('section', { id: 'shards' }, el('h2', {}, 'Shards', el('small', { text: 'lease holder, checkpoint, iterator age and lanes, as the holders publish them' })));
     if (streams.length === 0) { section.appendChild(el('div', { 'class': 'empty', text: 'No stream mappings.' })); return section; }
+    // One table for every stream mapping (a heading row each), so the columns line up.
+    var body = el('tbody');
     streams.forEach(function (m) {
-      section.appendChild(el('div', { 'class': 'shards-of' }, functionName(m.FunctionArn), el('span', { 'class': 'sub', text: resourceName(m.EventSourceArn) + ' · ' + m.UUID })));
-      if (!m.Shards) { section.appendChild(el('div', { 'class': 'empty', text: 'Shards unavailable: ' + (m.ShardsError || 'unknown') })); return; }
-      var body = el('tbody');
+      body.appendChild(el('tr', { 'class': 'group' }, el('td', { colspan: '8' }, el('span', { 'class': 'group-name', text: functionName(m.FunctionArn) }), el('span', { 'class': 'sub', text: resourceName(m.EventSourceArn) + ' · ' + m.UUID }))));
+      if (!m.Shards) { body.appendChild(el('tr', {}, el('td', { colspan: '8', 'class': 'sub', text: 'Shards unavailable: ' + (m.ShardsError || 'unknown') }))); return; }
+      if (m.Shards.length === 0) { body.appendChild(el('tr', {}, el('td', { colspan: '8', 'class': 'sub', text: 'No shards listed yet.' }))); return; }
       m.Shards.forEach(function (s) {
         body.appendChild(el('tr', { 'data-shard': s.ShardId, 'data-mapping': m.UUID },
           td(s.ShardId, 'mono'),
@@ -143,8 +150,8 @@ export const DASHBOARD_SCRIPT = `
           td(s.Lanes ? fmt(s.Lanes.InFlight) : '–', 'num'),
           td(s.Lanes ? fmt(s.Lanes.Buffered) : '–', 'num')));
       });
-      section.appendChild(el('table', {}, el('thead', {}, el('tr', {}, th('Shard'), th('Status'), th('Parent'), th('Checkpoint'), th('Lease holder'), th('Iterator age', 'num'), th('In flight', 'num'), th('Buffered', 'num'))), body));
     });
+    section.appendChild(el('table', {}, el('thead', {}, el('tr', {}, th('Shard'), th('Status'), th('Parent'), th('Checkpoint'), th('Lease holder'), th('Iterator age', 'num'), th('In flight', 'num'), th('Buffered', 'num'))), body));
     return section;
   }
 

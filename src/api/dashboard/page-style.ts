@@ -45,6 +45,6 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .legend i { display: inline-block; width: 10px; height: 3px; border-radius: 2px; margin-right: 4px; vertical-align: middle; }
 .empty { padding: 16px; color: var(--muted); }
 .failed { color: var(--bad); }
-.shards-of { padding: 10px 16px 4px; font-weight: 600; font-size: 13px; }
-.shards-of .sub { font-weight: 400; margin-left: 8px; }
+tr.group td { background: #fafbfc; padding-top: 12px; }
+.group-name { font-weight: 600; margin-right: 10px; }
 `;
