@@ -157,6 +157,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         invocationWarnings,
         // A batch running in a process that died is taken over about as fast as its shards (streams.md §17).
         jobLockMs: config.streams.leaseMs,
+        keepJobs: config.api.ui.keepJobs,
         metrics,
       })
     : undefined;
