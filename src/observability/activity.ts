@@ -103,7 +103,7 @@ export class ActivityRecorder {
   count(mappingId: string, count: ActivityCount, n: number, now = Date.now()): void {
     if (n <= 0) return;
     let buckets = this.pending.get(mappingId);
-    if (!buckets) this.pending.set(mappingId, (buckets = new Map()));
+    if (!buckets) this.pending.set(mappingId, (buckets = new Map<number, Record<ActivityCount, number>>()));
     const bucket = now - (now % ACTIVITY_BUCKET_MS);
     let counts = buckets.get(bucket);
     if (!counts) buckets.set(bucket, (counts = zeroCounts()));
@@ -158,8 +158,8 @@ export class ActivityRecorder {
         for (const key of touched) pipeline.expire(key, ACTIVITY_TTL_SECONDS);
         try {
           const results = (await pipeline.exec()) ?? [];
-          const failed = results.find(([error]) => error);
-          if (failed) throw failed[0];
+          const failed = results.find(([error]) => error)?.[0];
+          if (failed) throw failed;
         } catch (error) {
           this.keepForNextFlush(mappingId, buckets);
           this.warnRedis(`writing the activity of mapping ${mappingId}`, error, 'kept for the next flush');
