@@ -86,6 +86,8 @@ export class StreamPoller {
   private relistSoon = true;
   private readonly processors = new Map<string, { processor: ShardProcessor; lease: Lease; metrics: ShardMetrics; iteratorAgeMs?: number }>();
   private readonly labels: MappingLabels;
+  /** What publishStatus() last wrote, and when. */
+  private published = { fingerprint: '', at: 0 };
   private readonly leases: ShardLeases;
   private readonly checkpoints: Checkpoints;
   private readonly batches: BatchProgress;
@@ -201,14 +203,21 @@ export class StreamPoller {
     await this.publishStatus();
   }
 
-  /** The held shards' iterator age and lanes, for the shards view (view/shard-status.ts: its Redis cost). */
+  /**
+   * The held shards' iterator age and lanes, for the shards view (view/shard-status.ts: its
+   * Redis cost). Written when they changed, else every other round (chosen, issue #13's idle
+   * budget): readers take a status younger than a lease, and two rounds are 2/3 of one.
+   */
   private async publishStatus(): Promise<void> {
     const at = Date.now();
     const statuses = new Map<string, PublishedShardStatus>();
     for (const [shardId, held] of this.processors) {
       statuses.set(shardId, { workerId: this.deps.workerId, at, ...(held.iteratorAgeMs !== undefined ? { iteratorAgeMs: held.iteratorAgeMs } : {}), ...held.processor.status() });
     }
+    const fingerprint = JSON.stringify([...statuses].map(([shardId, { at: _at, ...status }]) => [shardId, status]));
+    if (fingerprint === this.published.fingerprint && at - this.published.at < this.deps.leaseMs / 2) return;
     await publishShardStatus(this.deps.redis, this.deps.prefix, this.settings.mappingId, statuses, 3 * this.deps.leaseMs);
+    this.published = { fingerprint, at };
   }
 
   private applyRenewals(renewed: readonly Lease[], lost: readonly Lease[]): void {
