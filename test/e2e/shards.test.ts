@@ -49,7 +49,7 @@ describe('the shards of a stream mapping, on two processes', () => {
     const config = {
       functions: { fn: { http: target.url, timeout: 3 } },
       streams: { leaseMs: 2000 },
-      supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
+      supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000, shutdownTimeoutMs: 3000 },
     };
     const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
     running.push(a, b);
