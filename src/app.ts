@@ -26,6 +26,8 @@ import { PinnedPositions } from './sources/streams/start-position/pinned-positio
 import { pinStartingPositions } from './sources/streams/start-position/start-pins.js';
 import { streamReading } from './sources/streams/read-settings.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { readLiveWorkers } from './supervisor/worker-registry.js';
+import { ShardsView } from './sources/streams/view/shards-view.js';
 import { FunctionTargets, InvokePipeline, invokeJob, openInvokeQueue } from './pipeline/index.js';
 import type { InvocationRoutesDependencies } from './api/invocation-routes.js';
 import { TraceStore } from './mappings/trace-store.js';
@@ -35,6 +37,7 @@ import { buildApiServer } from './api/server.js';
 import { apiExposure, isLoopbackHost } from './api/auth/api-exposure.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { SluiceMetrics } from './observability/metrics.js';
+import { ActivityRecorder, readActivity, readFailures } from './observability/activity.js';
 import { registerPipelineJobsGauge } from './observability/pipeline-jobs-gauge.js';
 import { RateLimitedWarnings, rateLimitedErrorListener } from './observability/rate-limited-warnings.js';
 import { findBrokenModuleTargets, type ReloadResult } from './targets/index.js';
@@ -142,7 +145,10 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   const invokeQueue = openInvokeQueue(redisAt, prefix, { observe: true });
   const targets = new FunctionTargets(functions, { baseDir: config.baseDir, clients, logger: logger.child({ component: 'targets' }) });
   const pipelineLogger = logger.child({ component: 'pipeline' });
-  const invocationWarnings = new RateLimitedWarnings(pipelineLogger);
+  const invocationWarnings = new RateLimitedWarnings(pipelineLogger, { onLogged: metrics.explainedFailure });
+  // Every process counts its mappings' activity for the dashboard (observability/activity.ts: its Redis cost).
+  const activity = new ActivityRecorder({ redis, prefix, logger: logger.child({ component: 'activity' }) });
+  metrics.attachActivity(activity);
   invokeQueue.on('error', rateLimitedErrorListener(invocationWarnings, 'invoke queue (observer) error'));
   registerPipelineJobsGauge(metrics, invokeQueue);
   const pipeline = subscriber
@@ -156,6 +162,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         invocationWarnings,
         // A batch running in a process that died is taken over about as fast as its shards (streams.md §17).
         jobLockMs: config.streams.leaseMs,
+        keepJobs: config.api.ui.keepJobs,
         metrics,
       })
     : undefined;
@@ -198,6 +205,15 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     },
   });
 
+  // Any process answers the shards view, its API-only ones too: all of it is in Redis but the listing.
+  const shardsView = new ShardsView({
+    redis,
+    prefix,
+    listShards: (eventSourceArn) => createStreamSource(eventSourceArn, { clients, accountId: config.accountId }).listShards(),
+    leaseMs: config.streams.leaseMs,
+    logger: logger.child({ component: 'api' }),
+  });
+
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
   const api = buildApiServer({
     mappings,
@@ -226,6 +242,16 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       // Live as the supervisors count them (supervisor/worker-registry.ts): heartbeat within workerTimeoutMs.
       liveWorkers: () => redis.zrangebyscore(workersKey(prefix), Date.now() - config.supervisor.workerTimeoutMs, '+inf'),
     }),
+    dashboard: {
+      mappings: () => store.all(),
+      activity: (uuid) => readActivity(redis, prefix, uuid),
+      failures: (uuid) => readFailures(redis, prefix, uuid),
+    },
+    shards: {
+      shards: (uuid, eventSourceArn) => shardsView.read(uuid, eventSourceArn),
+      workers: async () =>
+        (await readLiveWorkers(redis, prefix, config.supervisor.workerTimeoutMs)).map((w) => ({ WorkerId: w.workerId, Host: w.host, Pid: w.pid, LastSeen: w.lastSeen })),
+    },
   });
 
   /**
@@ -257,7 +283,13 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     // Pollers first (their batches need the pipeline), then the pipeline, then connections.
     const steps: CloseStep[] = [
       { name: 'closing the API server', run: () => api.close(), force: () => api.server.closeAllConnections() },
-      { name: 'watching the store', run: async () => guard.stop() },
+      {
+        name: 'watching the store',
+        run: async () => {
+          guard.stop();
+          shardsView.close();
+        },
+      },
       {
         name: 'stopping pollers',
         run: async () => supervisorStarted && (await supervisor?.stop()),
@@ -272,6 +304,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         pending: () => (pipeline && pipeline.runningJobs > 0 ? `${pipeline.runningJobs} running` : undefined),
         force: () => pipeline?.disconnect(),
       },
+      // The last 10 s of counts, before the connection goes.
+      { name: 'flushing dashboard activity', run: () => activity.stop() },
       {
         name: 'closing function targets',
         run: async () => {
@@ -312,6 +346,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   }
   try {
     await guard.start();
+    activity.start();
     warnAboutMappingsOutsideAllowLists(allowed, await store.all(), logger);
     await pipeline?.start();
     supervisorStarted = true;

@@ -16,7 +16,16 @@ export function registerQueueDashboard(app: FastifyInstance, queue: Queue): void
     // Read-only (chosen): a batch job's outcome is applied by the poller that submitted it;
     // retrying, promoting or removing jobs by hand would invoke without anyone deleting or
     // checkpointing, or leave that poller waiting.
-    queues: [new BullMQAdapter(queue, { readOnlyMode: true, displayName: 'invoke (batch jobs)' })],
+    queues: [
+      new BullMQAdapter(queue, {
+        readOnlyMode: true,
+        displayName: 'invoke (batch jobs)',
+        // What the page shows, said on the page (pipeline/job-retention.ts).
+        description:
+          'Batch jobs that went through the queue: a batch runs in the process that read it while that process has a free job slot (pipeline.runLocally), so only the overflow is here. ' +
+          'The last api.ui.keepJobs completed and failed jobs are kept, their events replaced by a summary. Every invocation is counted on the dashboard at / and in /metrics.',
+      }),
+    ],
     serverAdapter,
   });
   void app.register(async (scope) => {

@@ -25,6 +25,9 @@ import { registerTraceRoutes, type TraceRoutesDependencies } from './trace-route
 import { registerInvocationRoutes, type InvocationRoutesDependencies } from './invocation-routes.js';
 import { registerRewindRoutes, type RewindRoutesDependencies } from './rewind-routes.js';
 import { registerApiAuth, type ApiAuthSettings } from './auth/register-auth.js';
+import { registerShardsRoute, type ShardsReader } from './shards-route.js';
+import { registerDashboard } from './dashboard/register-dashboard.js';
+import type { DashboardDataDependencies } from './dashboard/dashboard-data.js';
 import type { Queue } from 'bullmq';
 
 /** How long clients may take (config `api.*`); see connectionLimits. */
@@ -52,6 +55,10 @@ export interface ApiDependencies {
   invocations?: InvocationRoutesDependencies;
   /** Rewinding stream mappings, under `/sluice/v1/event-source-mappings/{UUID}/rewind`. */
   rewinds?: RewindRoutesDependencies;
+  /** Stream mappings' shards, under `/sluice/v1/event-source-mappings/{UUID}/shards`. */
+  shards?: ShardsReader;
+  /** The dashboard's data besides the shards (`GET /`, `GET /sluice/v1/dashboard`); needs `shards`. */
+  dashboard?: Omit<DashboardDataDependencies, 'shards'>;
   /** Who may call which route (config `api.auth`); absent: everyone (as mode `none`). */
   auth?: ApiAuthSettings;
   /** The region a signature's credential scope must name (config `region`). */
@@ -166,6 +173,8 @@ export function buildApiServer(deps: ApiDependencies) {
   if (deps.trace) registerTraceRoutes(app, deps.trace);
   if (deps.invocations) registerInvocationRoutes(app, deps.invocations);
   if (deps.rewinds) registerRewindRoutes(app, deps.rewinds);
+  if (deps.shards) registerShardsRoute(app, deps.mappings, deps.shards);
+  if (deps.shards && deps.dashboard) registerDashboard(app, { ...deps.dashboard, shards: deps.shards });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {

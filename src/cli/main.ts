@@ -269,6 +269,28 @@ Examples:
 const mappings = program.command('mappings').description('Sluice operations on stored mappings, beyond the Lambda API');
 
 mappings
+  .command('shards')
+  .description("A stream mapping's shards: status, checkpoint, lease holder, iterator age, lanes; and the live workers")
+  .argument('<uuid>', 'the mapping UUID')
+  .option('--endpoint-url <url>', "Sluice's API (default AWS_ENDPOINT_URL_LAMBDA, else the sandbox running in this folder)")
+  .option('--region <region>', 'region to sign for (default AWS_REGION, else us-east-1)')
+  .option('--json', "print the route's JSON as it came")
+  .action(async (uuid: string, options: { endpointUrl?: string; region?: string; json?: boolean }) => {
+    const { runShardsCommand } = await import('./mappings-command.js');
+    try {
+      process.stdout.write(`${await runShardsCommand(uuid, options)}\n`);
+    } catch (error) {
+      // A usage problem or a refused / failed call: one line, exit 2 (as `sluice loadtest`).
+      if (error instanceof Error && (error.name === 'UsageError' || error.name === 'SluiceClientError')) {
+        process.stderr.write(`sluice mappings shards: ${error.message}\n`);
+        process.exit(2);
+      }
+      return fail(error, 'sluice mappings shards');
+    }
+    process.exit(0);
+  });
+
+mappings
   .command('rewind')
   .description('Rewind a stream mapping: move every shard (or the shards named) back or forward, then resume; prints what moved')
   .argument('<uuid>', 'the mapping (Kinesis or DynamoDB Streams)')
@@ -276,7 +298,7 @@ mappings
   .option('--shard <id=sequence>', 'resume this shard after this record (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
   .option('--no-wait', 'return once the rewind is accepted')
   .option('--timeout <seconds>', 'how long to wait for completion', '300')
-  .option('--endpoint-url <url>', "Sluice's API (default: the config's api.host and api.port)")
+  .option('--endpoint-url <url>', "Sluice's API (default AWS_ENDPOINT_URL_LAMBDA, else the config's api.host and api.port)")
   .option('--region <region>', 'region to sign requests for (default AWS_REGION, else the config\'s)')
   .option('-c, --config <file>', `config file (default ${DEFAULT_CONFIG_FILE} when it exists)`)
   .addHelpText(
@@ -295,10 +317,12 @@ Examples:
   .action(async (uuid: string, options: { to?: string; shard?: string[]; wait: boolean; timeout: string; endpointUrl?: string; region?: string; config?: string }) => {
     const { runRewindCommand, RewindCommandError } = await import('./rewind-command.js');
     try {
-      const config = options.endpointUrl === undefined || options.region === undefined ? loadConfig({ file: options.config }) : undefined;
+      // The API as `sluice redrive` finds it: --endpoint-url, AWS_ENDPOINT_URL_LAMBDA, else the config's api.host / api.port.
+      const givenEndpoint = options.endpointUrl ?? (process.env.AWS_ENDPOINT_URL_LAMBDA?.trim() || undefined);
+      const config = givenEndpoint === undefined || options.region === undefined ? loadConfig({ file: options.config }) : undefined;
       // A wildcard bind address is reached on loopback.
       const host = ({ '0.0.0.0': '127.0.0.1', '::': '::1' } as Record<string, string>)[config?.api.host ?? ''] ?? config?.api.host ?? '127.0.0.1';
-      const endpointUrl = options.endpointUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config!.api.port}`;
+      const endpointUrl = givenEndpoint ?? `http://${host.includes(':') ? `[${host}]` : host}:${config!.api.port}`;
       const timeoutMs = Number(options.timeout) * 1000;
       if (!(timeoutMs > 0)) throw new RewindCommandError(`--timeout must be a positive number of seconds (got ${options.timeout})`, 2);
       await runRewindCommand(

@@ -26,6 +26,7 @@ export const environmentOverrides: readonly EnvironmentOverride[] = [
   { env: 'SLUICE_API_AUTH_OPEN_METRICS', key: 'api.auth.openMetrics', type: 'boolean' },
   { env: 'SLUICE_API_AUTH_BROWSER_USERNAME', key: 'api.auth.browser.username', type: 'string' },
   { env: 'SLUICE_API_AUTH_BROWSER_PASSWORD', key: 'api.auth.browser.password', type: 'string' },
+  { env: 'SLUICE_API_UI_KEEP_JOBS', key: 'api.ui.keepJobs', type: 'integer' },
   { env: 'SLUICE_SUPERVISOR', key: 'supervisor.enabled', type: 'boolean' },
   { env: 'SLUICE_SOURCES_ALLOW', key: 'sources.allow', type: 'list' },
   { env: 'SLUICE_DESTINATIONS_ALLOW', key: 'destinations.allow', type: 'list' },

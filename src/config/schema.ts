@@ -216,6 +216,20 @@ export const configSchema = z
           .default(72_000)
           .describe('Milliseconds an idle keep-alive connection stays open (longer than the 60 s of common load balancers).'),
         auth: apiAuthSchema,
+        ui: z
+          .object({
+            keepJobs: z
+              .number()
+              .int()
+              .min(0)
+              .max(10_000)
+              .default(100)
+              .describe(
+                '`/ui` shows the last this many completed and this many failed batch jobs of the BullMQ queue `invoke` (completed ones for an hour, failed ones for a day), their events replaced by a summary once they ended; larger results are not kept. 0 keeps none.',
+              ),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

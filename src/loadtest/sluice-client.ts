@@ -31,16 +31,18 @@ export class SluiceClientError extends Error {
   }
 }
 
-export function createSluiceClient(endpoints: Endpoints): SluiceClient {
+/** GET of one of Sluice's routes (`path` below the endpoint's own path), signed; the body, or a SluiceClientError. */
+export type SignedGet = (path: string, query: Record<string, string>) => Promise<string>;
+
+/** Signed GETs of Sluice's routes (also used by `sluice mappings shards`, src/cli/mappings-command.ts). */
+export function createSignedGet(endpoints: Endpoints): SignedGet {
   const signedFetch = createSignedFetch({
     endpoint: endpoints.lambda,
     region: endpoints.region,
     timeoutMs: REQUEST_TIMEOUT_MS,
     ...(endpoints.credentials ? { credentials: endpoints.credentials } : {}),
   });
-
-  /** The body of a signed GET of `path` (below the endpoint's own path), or a SluiceClientError. */
-  async function get(path: string, query: Record<string, string>): Promise<string> {
+  return async (path, query) => {
     let response: Response;
     try {
       response = await signedFetch({ method: 'GET', path, query });
@@ -50,8 +52,11 @@ export function createSluiceClient(endpoints: Endpoints): SluiceClient {
     const body = await response.text();
     if (!response.ok) throw refusal(path, response, body, endpoints);
     return body;
-  }
+  };
+}
 
+export function createSluiceClient(endpoints: Endpoints): SluiceClient {
+  const get = createSignedGet(endpoints);
   return {
     async readTrace(mappingUuid: string, cursor?: string): Promise<{ entries: InvocationTrace[]; cursor: string | undefined }> {
       const query: Record<string, string> = { limit: String(TRACE_PAGE) };

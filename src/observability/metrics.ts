@@ -8,6 +8,13 @@ import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { SourceType } from '../mappings/event-source-arn.js';
 import type { MappingState } from '../mappings/model.js';
 import { readSdkError } from '../aws/sdk-errors.js';
+import type { LoggedWarning } from './rate-limited-warnings.js';
+
+/** Where a mapping's counts and explained failures also go: the dashboard's shared activity (observability/activity.ts). */
+export interface ActivitySink {
+  count(mappingId: string, count: 'in' | 'invoked' | 'filtered' | 'failed', n: number): void;
+  failure(line: LoggedWarning): void;
+}
 
 /** The labels of every per-mapping metric (metrics.md §2). */
 export interface MappingLabels {
@@ -197,6 +204,19 @@ export class SluiceMetrics {
   /** The state last written per mapping (with `stateLabels`): an unchanged one is not written again. */
   private readonly recordedStates = new Map<string, MappingState>();
 
+  private activity?: ActivitySink;
+
+  /** From now on, counts and explained failures also go to `sink` (one per process, app.ts). */
+  attachActivity(sink: ActivitySink): void {
+    this.activity = sink;
+  }
+
+  /**
+   * For RateLimitedWarnings' `onLogged`: a written warning line about a mapping goes to the
+   * activity's failure list. Bound, so pollers can pass it before a sink is attached.
+   */
+  readonly explainedFailure = (line: LoggedWarning): void => this.activity?.failure(line);
+
   /** The registry's Prometheus text exposition. */
   text(): Promise<string> {
     return this.registry.metrics();
@@ -211,10 +231,12 @@ export class SluiceMetrics {
 
   polled(labels: MappingLabels, n: number): void {
     this.add(this.polledEvents, promLabels(labels), n);
+    this.activity?.count(labels.mapping, 'in', n);
   }
 
   filteredOut(labels: MappingLabels, n: number): void {
     this.add(this.filteredOutEvents, promLabels(labels), n);
+    this.activity?.count(labels.mapping, 'filtered', n);
   }
 
   /** Records of a batch that were delivered before a rewind moved their shard back (issue #16). */
@@ -262,6 +284,8 @@ export class SluiceMetrics {
     this.observe(this.batchRecords, l, attempt.records);
     this.observe(this.batchPayloadBytes, l, attempt.payloadBytes);
     if (attempt.durationSeconds !== undefined) this.observe(this.invocationDuration, l, attempt.durationSeconds);
+    this.activity?.count(labels.mapping, 'invoked', attempt.records);
+    if (attempt.outcome !== 'success') this.activity?.count(labels.mapping, 'failed', 1);
   }
 
   /** One attempt did not succeed, for this cause (one cause per attempt). */

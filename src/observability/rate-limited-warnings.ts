@@ -22,12 +22,29 @@ export interface RateLimitedWarning {
   logger?: Logger;
   /** Default `warn`. */
   level?: WarningLevel;
+  /** The mapping it is about: its written lines go to `onLogged` (the dashboard's recent failures). */
+  mappingId?: string;
+}
+
+/** A line as written: the first occurrence (`repeats` 0) or an interval's count line. */
+export interface LoggedWarning {
+  mappingId?: string;
+  level: WarningLevel;
+  fields: Record<string, unknown>;
+  message: string;
+  repeats: number;
+}
+
+export interface RateLimitedWarningsOptions {
+  intervalMs?: number;
+  /** Told every line written (not the occurrences only counted), e.g. observability/activity.ts. */
+  onLogged?: (line: LoggedWarning) => void;
 }
 
 interface Episode {
   /** Occurrences since the last line was written. */
   repeats: number;
-  latest: Required<Omit<RateLimitedWarning, 'key'>>;
+  latest: Required<Omit<RateLimitedWarning, 'key' | 'mappingId'>> & { mappingId?: string };
   timer: NodeJS.Timeout;
   /** Epoch ms the current interval began. */
   since: number;
@@ -37,16 +54,25 @@ export class RateLimitedWarnings {
   private readonly episodes = new Map<string, Episode>();
   private readonly intervalMs: number;
 
+  private readonly onLogged?: (line: LoggedWarning) => void;
+
   constructor(
     private readonly logger: Logger,
-    options: { intervalMs?: number } = {},
+    options: RateLimitedWarningsOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? DEFAULT_WARNING_INTERVAL_MS;
+    if (options.onLogged) this.onLogged = options.onLogged;
   }
 
   /** Logs the warning now if its key is quiet, else counts it for the interval's count line. */
   warn(warning: RateLimitedWarning): void {
-    const latest = { fields: warning.fields, message: warning.message, logger: warning.logger ?? this.logger, level: warning.level ?? 'warn' };
+    const latest = {
+      fields: warning.fields,
+      message: warning.message,
+      logger: warning.logger ?? this.logger,
+      level: warning.level ?? 'warn',
+      ...(warning.mappingId !== undefined ? { mappingId: warning.mappingId } : {}),
+    };
     const episode = this.episodes.get(warning.key);
     if (episode) {
       episode.repeats++;
@@ -54,6 +80,7 @@ export class RateLimitedWarnings {
       return;
     }
     latest.logger[latest.level](latest.fields, latest.message);
+    this.tell(latest, latest.message, 0);
     this.episodes.set(warning.key, { repeats: 0, latest, timer: this.startInterval(warning.key), since: Date.now() });
   }
 
@@ -91,7 +118,19 @@ export class RateLimitedWarnings {
     const { logger, level, fields, message } = episode.latest;
     // The interval's length, or less when close() cuts it short.
     const seconds = Math.max(1, Math.round(Math.min(this.intervalMs, Date.now() - episode.since) / 1000));
-    logger[level]({ ...fields, repeats: episode.repeats }, `${message} (${episode.repeats} more ${episode.repeats === 1 ? 'time' : 'times'} in the last ${seconds} s)`);
+    const line = `${message} (${episode.repeats} more ${episode.repeats === 1 ? 'time' : 'times'} in the last ${seconds} s)`;
+    logger[level]({ ...fields, repeats: episode.repeats }, line);
+    this.tell(episode.latest, line, episode.repeats);
+  }
+
+  private tell(latest: Episode['latest'], message: string, repeats: number): void {
+    if (!this.onLogged) return;
+    try {
+      this.onLogged({ ...(latest.mappingId !== undefined ? { mappingId: latest.mappingId } : {}), level: latest.level, fields: latest.fields, message, repeats });
+    } catch (error) {
+      // A listener's failure must not stop the warning itself (it was written above).
+      latest.logger.error({ err: error }, 'recording a warning failed');
+    }
   }
 }
 

@@ -73,6 +73,7 @@ function warnAttemptFailed(warnings: RateLimitedWarnings, logger: Logger | undef
   const target = resolved ? `${resolved.description.kind} target ${resolved.description.endpoint}` : 'no target configured';
   warnings.warn({
     key: `${data.mappingId}|${cause}`,
+    mappingId: data.mappingId,
     ...(logger ? { logger } : {}),
     fields: {
       // The job's logger says which mapping already; a line without it must say it itself.

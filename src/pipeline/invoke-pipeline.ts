@@ -23,6 +23,7 @@ import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import type { Logger } from '../observability/logger.js';
 import type { SluiceMetrics } from '../observability/metrics.js';
 import type { FunctionTargets } from './function-targets.js';
+import { retentionOptions, slimEndedJob } from './job-retention.js';
 import { invokeJob } from './invoke-job.js';
 import { RateLimitedWarnings, rateLimitedErrorListener } from '../observability/rate-limited-warnings.js';
 import { INVOKE_QUEUE, type BatchJobData, type BatchJobResult } from './batch-job.js';
@@ -61,6 +62,8 @@ export interface InvokePipelineOptions {
    * sends every job through the BullMQ queue (`pipeline.runLocally`).
    */
   runLocally?: boolean;
+  /** Ended jobs kept for `/ui` (config `api.ui.keepJobs`, job-retention.ts); default 0: none. */
+  keepJobs?: number;
 }
 
 /**
@@ -211,8 +214,15 @@ export class InvokePipeline {
       this.worker.on('error', rateLimitedErrorListener(this.connectionWarnings, 'invoke worker error'));
       // A job run by this process resolves its waiter at once; QueueEvents covers jobs run
       // by other processes (whichever comes first wins, the other finds no waiter).
-      this.worker.on('completed', (job, result) => this.settle(job.id!, (w) => w.resolve(result)));
-      this.worker.on('failed', (job, error) => job && this.settle(job.id!, (w) => w.reject(new BatchJobError(error.message))));
+      this.worker.on('completed', (job, result) => {
+        this.settle(job.id!, (w) => w.resolve(result));
+        if ((this.options.keepJobs ?? 0) > 0) void slimEndedJob(job, result, logger);
+      });
+      this.worker.on('failed', (job, error) => {
+        if (!job) return;
+        this.settle(job.id!, (w) => w.reject(new BatchJobError(error.message)));
+        if ((this.options.keepJobs ?? 0) > 0) void slimEndedJob(job, undefined, logger);
+      });
       await this.worker.waitUntilReady();
     }
   }
@@ -245,7 +255,7 @@ export class InvokePipeline {
       return result;
     }
     this.queue
-      .add('batch', data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } })
+      .add('batch', data, { jobId, attempts: 1, ...retentionOptions(this.options.keepJobs ?? 0) })
       .catch((error: unknown) => this.settle(jobId, (w) => w.reject(new BatchJobError(`could not enqueue batch: ${(error as Error).message}`))));
     return result;
   }

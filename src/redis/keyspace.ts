@@ -30,6 +30,7 @@
  *     <p>:esm:changes           pub/sub channel carrying the UUID of every changed mapping
  *     <p>:store, <p>:store:lost the store marker and its loss record (mappings/store-marker.ts)
  *     <p>:workers               zset of live workers (supervisor/worker-registry.ts)
+ *     <p>:workers:info          hash workerId -> JSON {host, pid} of those workers (same module)
  *     <p>:invoke:...            BullMQ's queue `invoke` (BullMQ names these from its prefix `<p>`)
  *   a mapping's own slot (`<p>:esm:<uuid>`, see mappingKeyBase)
  *     ...:applied               hash workerId -> generation the worker converged on
@@ -38,6 +39,11 @@
  *     ...:rewind, :starts, :replay   a rewind of a stream mapping and what it left per shard (mappings/rewinds.ts)
  *     ...:trace                 stream of invocation attempts, only for a mapping tagged `sluice:trace` (mappings/trace-store.ts)
  *     ...:redriven              hash on-failure record identity -> when its range was redriven (redrive/done-ranges.ts)
+ *     ...:shard-status          hash shardId -> JSON: what the holder of a shard publishes about it
+ *                               (iterator age, lanes), for the shards view (sources/streams/shards-view.ts)
+ *     ...:activity:<minute>     hash `<count>:<10 s slot>` -> n: the mapping's activity in that
+ *                               minute, summed over processes (observability/activity.ts)
+ *     ...:failures              list of the mapping's latest explained failures, newest first (same module)
  */
 
 /** The prefix components build keys from: `keyPrefix`, or `{keyPrefix}` for Redis Cluster. */
@@ -83,6 +89,9 @@ export const redrivenKey = (prefix: string, mappingId: string): string => `${map
 /** The live-worker registry (cross-mapping slot). */
 export const workersKey = (prefix: string): string => `${prefix}:workers`;
 
+/** Host and pid of each worker in `workersKey` (cross-mapping slot). */
+export const workerInfoKey = (prefix: string): string => `${prefix}:workers:info`;
+
 /** The keys of one mapping's running state, all in that mapping's own slot. */
 export interface MappingStateKeys {
   applied: string;
@@ -96,6 +105,10 @@ export interface MappingStateKeys {
   rewind: string;
   starts: string;
   replay: string;
+  shardStatus: string;
+  /** What the activity hash of a minute is named after: `<activity>:<minute start, epoch ms>`. */
+  activity: string;
+  failures: string;
 }
 
 export function mappingStateKeys(prefix: string, mappingId: string): MappingStateKeys {
@@ -112,5 +125,8 @@ export function mappingStateKeys(prefix: string, mappingId: string): MappingStat
     rewind: `${base}:rewind`,
     starts: `${base}:starts`,
     replay: `${base}:replay`,
+    shardStatus: `${base}:shard-status`,
+    activity: `${base}:activity`,
+    failures: `${base}:failures`,
   };
 }

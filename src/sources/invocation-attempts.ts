@@ -134,6 +134,7 @@ export function recordInvocationAttempt(
     metrics?.invocationError('invalid_response');
     warnings.warnings.warn({
       key: `${warnings.mappingId}|invalid_response`,
+      mappingId: warnings.mappingId,
       logger: warnings.logger,
       fields: { functionArn: warnings.functionArn, cause: 'invalid_response', reason: reading.reason, records: attempt.records },
       message: `invocation of ${warnings.functionArn} returned a response Sluice cannot use (mapping ${warnings.mappingId}): invalid_response: ${reading.reason}; left to the source's policy`,

@@ -38,6 +38,7 @@ export function warnSourceCallFailed(context: SourceWarningContext, failure: Sou
   const detail = text !== undefined && text !== '' && text !== cause ? `: ${text}` : '';
   context.warnings.warn({
     key: `${context.mappingId}|${operation}|${cause}`,
+    mappingId: context.mappingId,
     logger: context.logger,
     level: failure.level ?? 'warn',
     fields: { functionArn: context.functionArn, operation, cause, ...failure.fields, ...(error !== undefined ? { err: error } : {}) },

@@ -282,6 +282,9 @@ describe('api.auth settings around sigv4', () => {
     expect(ui.status).toBe(403);
     expect(await ui.text()).toContain('api.auth.browser');
     expect((await fetch(`${sluice.url}/ui/api/redis/stats`)).status).toBe(403);
+    // The dashboard page is guarded exactly like /ui; its data like the other /sluice/v1 routes.
+    expect((await fetch(`${sluice.url}/`)).status).toBe(403);
+    expect((await fetch(`${sluice.url}/sluice/v1/dashboard`)).status).toBe(403);
     expect((await fetch(`${sluice.url}/metrics`)).status).toBe(200);
     expect((await fetch(`${sluice.url}/sluice/v1/store`)).status).toBe(403);
     expect((await fetch(`${sluice.url}/2015-03-31/event-source-mappings/`)).status).toBe(403);
@@ -292,6 +295,8 @@ describe('api.auth settings around sigv4', () => {
     onTestFinished(() => sluice.stop());
     expect((await fetch(`${sluice.url}/ui/api/redis/stats`)).status).toBe(401);
     expect((await fetch(`${sluice.url}/ui/api/redis/stats`, { headers: { authorization: basic(BROWSER) } })).status).toBe(200);
+    expect((await fetch(`${sluice.url}/`)).status).toBe(401);
+    expect((await fetch(`${sluice.url}/`, { headers: { authorization: basic(BROWSER) } })).status).toBe(200);
     expect((await fetch(`${sluice.url}/metrics`)).status).toBe(200);
     expect((await fetch(`${sluice.url}/2015-03-31/event-source-mappings/`)).status).toBe(200);
   });

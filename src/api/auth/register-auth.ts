@@ -5,8 +5,8 @@
  *   Lambda's API, unknown      `sigv4`: a valid signature; `none`: open
  *   /metrics, /sluice/v1/*     `sigv4`: a signature or the browser credential;
  *                              `none`: open. `openMetrics: true` opens /metrics in any mode
- *   /ui (bull-board, its API)  the browser credential whenever one is configured;
- *                              `sigv4` without one: refused (never served unauthenticated)
+ *   /ui (bull-board, its API), the browser credential whenever one is configured;
+ *   / (the dashboard page)     `sigv4` without one: refused (never served unauthenticated)
  *
  * Routes are told apart by the route fastify matched, not by the URL text, so no spelling
  * of a path (percent-encoding, trailing slash) reaches a route under another rule.
@@ -36,7 +36,7 @@ function routeKind(route: string | undefined, openMetrics: boolean): RouteKind {
   if (route === undefined) return 'lambda'; // unknown routes: answered 404 only to callers who may call
   if (OPEN_ROUTES.has(route)) return 'open';
   if (route === '/metrics') return openMetrics ? 'open' : 'operator';
-  if (route === '/ui' || route.startsWith('/ui/')) return 'browser';
+  if (route === '/' || route === '/ui' || route.startsWith('/ui/')) return 'browser';
   if (route.startsWith('/sluice/')) return 'operator';
   return 'lambda';
 }
@@ -125,9 +125,9 @@ function askForBrowserCredential(request: FastifyRequest, reply: FastifyReply): 
 
 /** sigv4 mode without a browser credential: browsers cannot sign, so the page is never served. */
 function refuseBrowser(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  request.log.warn({ method: request.method, url: request.url, remoteAddress: request.ip, cause: 'no browser credential configured' }, 'request refused: /ui needs api.auth.browser');
+  request.log.warn({ method: request.method, url: request.url, remoteAddress: request.ip, cause: 'no browser credential configured' }, 'request refused: /ui and the dashboard need api.auth.browser');
   return reply
     .code(403)
     .type('text/plain; charset=utf-8')
-    .send('Forbidden: api.auth.mode is sigv4 and no browser credential is configured; set api.auth.browser.username and password to open /ui.\n');
+    .send('Forbidden: api.auth.mode is sigv4 and no browser credential is configured; set api.auth.browser.username and password to open /ui and the dashboard.\n');
 }

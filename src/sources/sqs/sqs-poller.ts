@@ -89,7 +89,7 @@ export class SqsPoller {
   ) {
     const { metrics, logger } = deps;
     const labels = (this.labels = mappingLabels(settings.mappingId, 'sqs', settings.functionArn));
-    this.warnings = { warnings: new RateLimitedWarnings(logger), logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
+    this.warnings = { warnings: new RateLimitedWarnings(logger, { ...(metrics ? { onLogged: metrics.explainedFailure } : {}) }), logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
     const warn = (failure: SourceCallFailure) => warnSourceCallFailed(this.warnings, failure);
     const sqs = metrics ? countingSqs(deps.sqs, (operation) => metrics.sourceRequest(labels, operation)) : deps.sqs;
     const queue = new SqsQueue(sqs, { ...settings, signal: this.stopController.signal });

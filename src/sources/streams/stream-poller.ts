@@ -39,6 +39,7 @@ import type { StreamReading } from './read-settings.js';
 import { Rewinds } from '../../mappings/rewinds.js';
 import { applyRewind } from './rewind/apply-rewind.js';
 import { readRewoundShard } from './rewind/rewound-shards.js';
+import { publishShardStatus, type PublishedShardStatus } from './view/shard-status.js';
 
 /**
  * The mapping's settings as `mappings/runtime-settings.ts` resolved them (every default
@@ -97,8 +98,10 @@ export class StreamPoller {
   private shards: ShardInfo[] = [];
   private listedAt = 0;
   private relistSoon = true;
-  private readonly processors = new Map<string, { processor: ShardProcessor; lease: Lease; metrics: ShardMetrics }>();
+  private readonly processors = new Map<string, { processor: ShardProcessor; lease: Lease; metrics: ShardMetrics; iteratorAgeMs?: number }>();
   private readonly labels: MappingLabels;
+  /** What publishStatus() last wrote, and when. */
+  private published = { fingerprint: '', at: 0 };
   private readonly leases: ShardLeases;
   private readonly checkpoints: Checkpoints;
   private readonly batches: BatchProgress;
@@ -133,7 +136,8 @@ export class StreamPoller {
       bisectBatchOnFunctionError: settings.bisectBatchOnFunctionError,
       ...(settings.retentionMs !== undefined ? { retentionMs: settings.retentionMs } : {}),
     };
-    this.warnings = { warnings: new RateLimitedWarnings(deps.logger), logger: deps.logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
+    const onLogged = deps.metrics?.explainedFailure;
+    this.warnings = { warnings: new RateLimitedWarnings(deps.logger, { ...(onLogged ? { onLogged } : {}) }), logger: deps.logger, mappingId: settings.mappingId, functionArn: settings.functionArn };
   }
 
   start(): void {
@@ -234,6 +238,24 @@ export class StreamPoller {
       await this.startShard(lease);
     }
     this.deps.metrics?.shardLeases(mappingId, this.processors.size);
+    await this.publishStatus();
+  }
+
+  /**
+   * The held shards' iterator age and lanes, for the shards view (view/shard-status.ts: its
+   * Redis cost). Written when they changed, else every other round (chosen, issue #13's idle
+   * budget): readers take a status younger than a lease, and two rounds are 2/3 of one.
+   */
+  private async publishStatus(): Promise<void> {
+    const at = Date.now();
+    const statuses = new Map<string, PublishedShardStatus>();
+    for (const [shardId, held] of this.processors) {
+      statuses.set(shardId, { workerId: this.deps.workerId, at, ...(held.iteratorAgeMs !== undefined ? { iteratorAgeMs: held.iteratorAgeMs } : {}), ...held.processor.status() });
+    }
+    const fingerprint = JSON.stringify([...statuses].map(([shardId, { at: _at, ...status }]) => [shardId, status]));
+    if (fingerprint === this.published.fingerprint && at - this.published.at < this.deps.leaseMs / 2) return;
+    await publishShardStatus(this.deps.redis, this.deps.prefix, this.settings.mappingId, statuses, 3 * this.deps.leaseMs);
+    this.published = { fingerprint, at };
   }
 
   /**
@@ -313,7 +335,16 @@ export class StreamPoller {
     const rewound = await readRewoundShard(this.deps.redis, this.deps.prefix, this.settings.mappingId, lease.shardId);
     const start = rewound.start ?? (await this.startPosition(lease.shardId));
     const logger = this.deps.logger.child({ shardId: lease.shardId });
-    const metrics = shardMetrics(this.deps.metrics, this.labels, lease.shardId);
+    const counted = shardMetrics(this.deps.metrics, this.labels, lease.shardId);
+    // The last iterator age is kept for the shard's published status too.
+    const metrics: ShardMetrics = {
+      ...counted,
+      iteratorAge: (ms) => {
+        const held = this.processors.get(lease.shardId);
+        if (held?.metrics === metrics) held.iteratorAgeMs = Math.max(0, ms);
+        counted.iteratorAge(ms);
+      },
+    };
     const processor = new ShardProcessor(
       {
         mappingId: this.settings.mappingId,

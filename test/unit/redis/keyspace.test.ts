@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configuredKeyspacePrefix, keyspacePrefix, mappingKeyBase, mappingStateKeys, storeKeys, workersKey } from '../../../src/redis/keyspace.js';
+import { configuredKeyspacePrefix, keyspacePrefix, mappingKeyBase, mappingStateKeys, storeKeys, workerInfoKey, workersKey } from '../../../src/redis/keyspace.js';
 import { streamKeys } from '../../../src/sources/streams/stream-keys.js';
 
 describe('keyspace', () => {
@@ -27,6 +27,7 @@ describe('key names, built in one module', () => {
     expect(keys.tags('u-1')).toBe('{orders}:esm:tags:u-1');
     expect(keys.pair('arn:src', 'arn:fn')).toBe('{orders}:esm:pair:arn:src|arn:fn');
     expect(workersKey('{orders}')).toBe('{orders}:workers');
+    expect(workerInfoKey('{orders}')).toBe('{orders}:workers:info');
   });
 
   it("names a mapping's running state in its own slot, as the runners and stream keys do", () => {
@@ -39,6 +40,9 @@ describe('key names, built in one module', () => {
       batches: 'sluice:esm:u-1:batches',
       windows: 'sluice:esm:u-1:windows',
       trace: 'sluice:esm:u-1:trace',
+      shardStatus: 'sluice:esm:u-1:shard-status',
+      activity: 'sluice:esm:u-1:activity',
+      failures: 'sluice:esm:u-1:failures',
     });
     const tagged = mappingStateKeys('{orders}', 'u-1');
     expect(Object.values(tagged).every((key) => key.startsWith('{orders:esm:u-1}:'))).toBe(true);

@@ -92,6 +92,11 @@ export class LaneBatcher implements ShardIntake {
     this.envelopeBytes = PAYLOAD_ENVELOPE_BYTES + (options.windows ? MAX_WINDOW_STATE_BYTES + 1024 : 0);
   }
 
+  /** Records read and waiting in the lanes, not yet in a batch (the shards view's `Buffered`). */
+  get bufferedRecords(): number {
+    return this.options.buffer.records;
+  }
+
   /** A batch saved mid-retry by an earlier holder of the lease: its lane runs it first (`takeResumed`). */
   resume(batch: SavedBatch): void {
     const lane = this.lanes[batch.lane]!;

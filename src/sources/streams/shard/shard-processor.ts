@@ -99,7 +99,17 @@ export interface ShardProcessorDependencies {
   trace?: AttemptTracer;
 }
 
+/** What the shard is doing now, as its holder publishes it (stream-poller.ts, the shards view). */
+export interface ShardStatus {
+  /** Lanes with a batch in flight (at most ParallelizationFactor). */
+  inFlight: number;
+  /** Records read and waiting for a batch. */
+  buffered: number;
+}
+
 export class ShardProcessor {
+  /** Lanes running a batch now. */
+  private lanesInFlight = 0;
   /** Aborted when the lease is lost: nothing more may be written. */
   private readonly leaseLost = new AbortController();
   /** Aborted on any stop: reading ends, no retry starts, idle waits and retry delays are cut short. */
@@ -203,6 +213,10 @@ export class ShardProcessor {
     });
   }
 
+  status(): ShardStatus {
+    return { inFlight: this.lanesInFlight, buffered: this.batcher.bufferedRecords };
+  }
+
   /** The balancer took the lease again (new token): keep going under it. */
   updateLease(lease: Lease): void {
     this.lease = lease;
@@ -297,7 +311,7 @@ export class ShardProcessor {
   private async runLane(lane: Lane): Promise<void> {
     const resumed = this.batcher.takeResumed(lane);
     if (resumed) {
-      await this.runner.run(lane.index, resumed.records, resumed.state);
+      await this.inFlight(this.runner.run(lane.index, resumed.records, resumed.state));
       this.batcher.batchEnded(lane);
     }
     while (!this.stopping.signal.aborted) {
@@ -305,8 +319,18 @@ export class ShardProcessor {
       if (!batch) return;
       if (this.windows && !(await this.windows.beforeBatch(this.windows.windowOf(batch[0]!)))) return;
       this.countReplayed(batch);
-      await this.runner.run(lane.index, batch);
+      await this.inFlight(this.runner.run(lane.index, batch));
       this.batcher.batchEnded(lane);
+    }
+  }
+
+  /** Counts a lane's batch in flight while it runs (retries included). */
+  private async inFlight<T>(run: Promise<T>): Promise<T> {
+    this.lanesInFlight++;
+    try {
+      return await run;
+    } finally {
+      this.lanesInFlight--;
     }
   }
 }
