@@ -39,7 +39,7 @@ import type { StreamReading } from './read-settings.js';
 import { Rewinds } from '../../mappings/rewinds.js';
 import { applyRewind } from './rewind/apply-rewind.js';
 import { readRewoundShard } from './rewind/rewound-shards.js';
-import { publishShardStatus, type PublishedShardStatus } from './view/shard-status.js';
+import { publishShardStatus, SHARD_STATUS_FRESH_LEASES, type PublishedShardStatus } from './view/shard-status.js';
 
 /**
  * The mapping's settings as `mappings/runtime-settings.ts` resolved them (every default
@@ -243,8 +243,11 @@ export class StreamPoller {
 
   /**
    * The held shards' iterator age and lanes, for the shards view (view/shard-status.ts: its
-   * Redis cost). Written when they changed, else every other round (chosen, issue #13's idle
-   * budget): readers take a status younger than a lease, and two rounds are 2/3 of one.
+   * Redis cost). Written when they changed, else once every two leases (chosen, issue #13's
+   * idle budget of 2 commands/s per mapping: an unchanged status every other round cost an
+   * idle 1-shard mapping 0.45 commands/s at a 3 s lease). Readers take a status younger than
+   * SHARD_STATUS_FRESH_LEASES leases from the lease's live holder; a holder that stopped
+   * loses the lease first, so the age bound only catches a holder that stopped publishing.
    */
   private async publishStatus(): Promise<void> {
     const at = Date.now();
@@ -253,8 +256,8 @@ export class StreamPoller {
       statuses.set(shardId, { workerId: this.deps.workerId, at, ...(held.iteratorAgeMs !== undefined ? { iteratorAgeMs: held.iteratorAgeMs } : {}), ...held.processor.status() });
     }
     const fingerprint = JSON.stringify([...statuses].map(([shardId, { at: _at, ...status }]) => [shardId, status]));
-    if (fingerprint === this.published.fingerprint && at - this.published.at < this.deps.leaseMs / 2) return;
-    await publishShardStatus(this.deps.redis, this.deps.prefix, this.settings.mappingId, statuses, 3 * this.deps.leaseMs);
+    if (fingerprint === this.published.fingerprint && at - this.published.at < 2 * this.deps.leaseMs) return;
+    await publishShardStatus(this.deps.redis, this.deps.prefix, this.settings.mappingId, statuses, SHARD_STATUS_FRESH_LEASES * this.deps.leaseMs);
     this.published = { fingerprint, at };
   }
 

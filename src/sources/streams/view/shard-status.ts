@@ -2,16 +2,19 @@
  * What the holder of a shard publishes about it for the shards view (`GET .../shards`, the
  * dashboard): the iterator age of its last batch and its lanes. Only the holding process
  * knows these, and processes share nothing but Redis (no RPC between them), so each poller
- * writes its shards' status at every lease round (stream-poller.ts).
+ * writes its shards' status from its lease rounds (stream-poller.ts).
  *
  * Redis cost (chosen): one HSET of all the mapping's shards this process holds plus one
- * PEXPIRE, pipelined, per lease round (every `streams.leaseMs / 3`, 3.3 s by default): a
- * few hundred bytes per shard, never per batch or per record. The key expires three leases
- * after the last write, so a mapping nobody runs any more leaves nothing behind. Key:
- * `mappingStateKeys(...).shardStatus` (src/redis/keyspace.ts).
+ * PEXPIRE, pipelined, at a lease round where the status changed, else once every two leases:
+ * a few hundred bytes per shard, never per batch or per record. The key expires
+ * SHARD_STATUS_FRESH_LEASES leases after the last write, so a mapping nobody runs any more
+ * leaves nothing behind. Key: `mappingStateKeys(...).shardStatus` (src/redis/keyspace.ts).
  */
 import type { Redis } from 'ioredis';
 import { mappingStateKeys } from '../../../redis/keyspace.js';
+
+/** A published status counts this many leases (`streams.leaseMs`); an unchanged one is rewritten every two. */
+export const SHARD_STATUS_FRESH_LEASES = 3;
 
 export interface PublishedShardStatus {
   workerId: string;

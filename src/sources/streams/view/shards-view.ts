@@ -11,7 +11,7 @@ import { RateLimitedWarnings } from '../../../observability/rate-limited-warning
 import { SHARD_END } from '../checkpoints/sequence-numbers.js';
 import type { ShardInfo } from '../stream-source.js';
 import { streamKeys } from '../stream-keys.js';
-import { readShardStatus } from './shard-status.js';
+import { readShardStatus, SHARD_STATUS_FRESH_LEASES } from './shard-status.js';
 
 export type ShardViewStatus = 'OPEN' | 'CLOSED' | 'FINISHED';
 
@@ -35,7 +35,7 @@ export interface ShardsViewOptions {
   prefix: string;
   /** The stream's shards as its service lists them (StreamSource.listShards of the mapping's source). */
   listShards: (eventSourceArn: string) => Promise<ShardInfo[]>;
-  /** `streams.leaseMs`: a status older than one lease is not shown (its publisher stopped). */
+  /** `streams.leaseMs`: a status older than SHARD_STATUS_FRESH_LEASES leases is not shown (its publisher stopped). */
   leaseMs: number;
   logger: Logger;
   /** How long a listing is reused (default 5 s). */
@@ -78,7 +78,7 @@ export class ShardsView {
       const checkpoint = checkpoints[shard.shardId];
       const lease = parseLease(leases[shard.shardId], redisNow);
       const status = statuses.get(shard.shardId);
-      const fresh = lease && status && status.workerId === lease.workerId && now - status.at <= this.options.leaseMs ? status : undefined;
+      const fresh = lease && status && status.workerId === lease.workerId && now - status.at <= SHARD_STATUS_FRESH_LEASES * this.options.leaseMs ? status : undefined;
       const finished = checkpoint === SHARD_END;
       // Not listed: gone from the stream, so closed (chosen; a failed listing says so in the log).
       const closed = shard.endingSequenceNumber !== undefined || !listed?.some((s) => s.shardId === shard.shardId);

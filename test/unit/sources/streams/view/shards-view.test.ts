@@ -1,13 +1,13 @@
 /**
  * The shards view (sources/streams/view/shards-view.ts) on a real Redis with a listing of
  * our own: status from the listing and the checkpoints, lease holders only while their
- * lease runs (Redis clock), published status only from the holder and within a lease, and
+ * lease runs (Redis clock), published status only from the holder and within SHARD_STATUS_FRESH_LEASES leases, and
  * a failed listing falls back to the shards Redis knows, with a warning.
  */
 import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { ShardsView } from '../../../../../src/sources/streams/view/shards-view.js';
-import { publishShardStatus } from '../../../../../src/sources/streams/view/shard-status.js';
+import { publishShardStatus, SHARD_STATUS_FRESH_LEASES } from '../../../../../src/sources/streams/view/shard-status.js';
 import { streamKeys } from '../../../../../src/sources/streams/stream-keys.js';
 import type { ShardInfo } from '../../../../../src/sources/streams/stream-source.js';
 import { captureLogs } from '../../../log-capture.js';
@@ -61,13 +61,13 @@ describe('ShardsView', () => {
     }
   });
 
-  it('shows no status published more than a lease ago, or by another worker than the holder', async () => {
+  it('shows no status published more than SHARD_STATUS_FRESH_LEASES leases ago, or by another worker than the holder', async () => {
     const redis = await local.client();
     const prefix = local.freshPrefix();
     const now = await redisNow(redis);
     await redis.hset(streamKeys(prefix, 'm-1').leases, 'shard-0', `1|${now + 5000}|w-a`, 'shard-1', `1|${now + 5000}|w-a`);
     await publishShardStatus(redis, prefix, 'm-1', new Map([
-      ['shard-0', { workerId: 'w-a', at: Date.now() - LEASE_MS - 1000, iteratorAgeMs: 1, inFlight: 0, buffered: 0 }],
+      ['shard-0', { workerId: 'w-a', at: Date.now() - SHARD_STATUS_FRESH_LEASES * LEASE_MS - 1000, iteratorAgeMs: 1, inFlight: 0, buffered: 0 }],
       ['shard-1', { workerId: 'w-old', at: Date.now(), iteratorAgeMs: 1, inFlight: 0, buffered: 0 }],
     ]), 30_000);
     const view = new ShardsView({ redis, prefix, listShards: async () => [{ shardId: 'shard-0' }, { shardId: 'shard-1' }], leaseMs: LEASE_MS, logger: captureLogs().logger });
