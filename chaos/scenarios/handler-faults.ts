@@ -68,7 +68,11 @@ export async function handlerFaults(bed: ChaosBed, options: ScenarioOptions): Pr
   const setups = await Promise.all(
     FAULTS.map(async (fault) => {
       const [dlq, failures, stream] = await Promise.all([bed.createQueue(`dlq-${fault}`), bed.createQueue(`onfailure-${fault}`), bed.createStream(1)]);
-      const queue = await bed.createQueue(fault, { VisibilityTimeout: '3', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: ATTEMPTS }) });
+      // Visibility 6 s: AWS's advice of at least six times the function's timeout (1 s). At 3 s,
+      // a hung or out-of-memory invocation (timeout, worker killed and replaced) on a loaded
+      // machine outlasted it: the message was received again meanwhile and reached the DLQ
+      // with one attempt where two were due.
+      const queue = await bed.createQueue(fault, { VisibilityTimeout: '6', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: ATTEMPTS }) });
       return {
         fault,
         dlq,

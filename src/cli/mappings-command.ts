@@ -9,22 +9,7 @@
 import { resolveEndpoints, type EndpointOptions } from '../loadtest/cli/endpoints.js';
 import { createSignedGet } from '../loadtest/sluice-client.js';
 import { textTable } from '../loadtest/report/table.js';
-
-interface ShardsBody {
-  EventSourceMappingArn: string;
-  UUID: string;
-  Shards: {
-    ShardId: string;
-    ParentShardId: string | null;
-    Status: string;
-    Checkpoint: string | null;
-    LeaseHolder: string | null;
-    LeaseExpiresAt: number | null;
-    IteratorAgeMs: number | null;
-    Lanes: { InFlight: number; Buffered: number } | null;
-  }[];
-  Workers: { WorkerId: string; Host: string; Pid: number; LastSeen: number }[];
-}
+import type { ShardsBody } from '../api/shards-route.js';
 
 export interface MappingsShardsOptions extends EndpointOptions {
   /** Print the route's JSON as it came. */

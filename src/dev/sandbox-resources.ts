@@ -24,6 +24,7 @@ import {
 import type { AwsClients } from '../aws/clients.js';
 import { isFifoQueue, type SandboxMappingSpec, type SandboxQueueSpec, type SandboxSpec } from '../config/sandbox-schema.js';
 import type { SandboxResources, SourceType } from './state-file.js';
+import { foreignSourceFields } from '../mappings/model.js';
 
 /** Seconds the SDK waiters may wait for a stream or table to become ACTIVE. */
 const WAIT_SECONDS = 60;
@@ -175,19 +176,8 @@ export function mappingRequests(spec: SandboxSpec, resources: SandboxResources):
   });
 }
 
-/** Fields CreateEventSourceMapping takes and UpdateEventSourceMapping does not. */
-const CREATE_ONLY = new Set([
-  'EventSourceArn',
-  'StartingPosition',
-  'StartingPositionTimestamp',
-  'Tags',
-  'Topics',
-  'Queues',
-  'SourceAccessConfigurations',
-  'SelfManagedEventSource',
-  'SelfManagedKafkaEventSourceConfig',
-  'AmazonManagedKafkaEventSourceConfig',
-]);
+/** Fields CreateEventSourceMapping takes and UpdateEventSourceMapping does not (the foreign sources' are refused at Create anyway). */
+const CREATE_ONLY = new Set<string>(['EventSourceArn', 'StartingPosition', 'StartingPositionTimestamp', 'Tags', ...foreignSourceFields]);
 
 /** The declared settings an existing mapping does not have (compared as JSON), as an Update request; undefined when none. */
 export function updateFor(uuid: string, request: CreateEventSourceMappingCommandInput, existing: Record<string, unknown>): UpdateEventSourceMappingCommandInput | undefined {

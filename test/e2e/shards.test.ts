@@ -15,27 +15,13 @@ import { TEST_CREDENTIALS, TEST_REGION } from '../support/endpoints.js';
 import { lambdaClientFor } from '../support/sluice.js';
 import { SLUICE_BIN, startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
 import { putKinesis } from '../support/streams-e2e.js';
+import type { ShardsBody } from '../../src/api/shards-route.js';
 
 const running: SluiceProcess[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.process.stop()));
 });
 
-interface ShardsBody {
-  EventSourceMappingArn: string;
-  UUID: string;
-  Shards: {
-    ShardId: string;
-    ParentShardId: string | null;
-    Status: string;
-    Checkpoint: string | null;
-    LeaseHolder: string | null;
-    LeaseExpiresAt: number | null;
-    IteratorAgeMs: number | null;
-    Lanes: { InFlight: number; Buffered: number } | null;
-  }[];
-  Workers: { WorkerId: string; Host: string; Pid: number; LastSeen: number }[];
-}
 
 const shardsOf = (url: string, uuid: string) => fetch(`${url}/sluice/v1/event-source-mappings/${uuid}/shards`);
 

@@ -92,22 +92,36 @@ const replayedIn = async (processes: readonly SluiceProcess[], uuid: string): Pr
   return total;
 };
 
+/** The recording target, its router and a Redis database of the test's own, closed when it ends. */
+async function recordingBed() {
+  const target = await startRecordingTarget();
+  onTestFinished(() => target.close());
+  const db = await allocateRedisDb();
+  const redis = createRedis({ db });
+  onTestFinished(() => redis.disconnect());
+  return { target, router: new StreamRouter(target), db, redis };
+}
+
+/** Two `sluice start` processes on `db`, once both count as live workers; stopped (resumed first, if stopped) when the test ends. */
+async function twoProcesses(db: number, targetUrl: string, redis: ReturnType<typeof createRedis>): Promise<[SluiceProcess, SluiceProcess]> {
+  const config = {
+    functions: { fn: { http: targetUrl, timeout: 3 } },
+    streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 },
+    supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
+  };
+  const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
+  onTestFinished(async () => {
+    a.process.child.kill('SIGCONT');
+    await Promise.all([a.process.stop(), b.process.stop()]);
+  });
+  await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+  return [a, b];
+}
+
 describe('rewinding a stream mapping', () => {
   it('two processes on 4 Kinesis shards: TRIM_HORIZON re-delivers every record exactly once more, AT_TIMESTAMP exactly the later ones, in order per shard', async ({ expect }) => {
-    const target = await startRecordingTarget();
-    onTestFinished(() => target.close());
-    const router = new StreamRouter(target);
-    const db = await allocateRedisDb();
-    const redis = createRedis({ db });
-    onTestFinished(() => redis.disconnect());
-    const config = {
-      functions: { fn: { http: target.url, timeout: 3 } },
-      streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 },
-      supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
-    };
-    const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
-    onTestFinished(() => Promise.all([a.process.stop(), b.process.stop()]).then(() => undefined));
-    await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+    const { target, router, redis, db } = await recordingBed();
+    const [a, b] = await twoProcesses(db, target.url, redis);
     const lambda = lambdaClientFor(a.url);
     onTestFinished(() => lambda.destroy());
 
@@ -248,12 +262,7 @@ describe('rewinding a stream mapping', () => {
   });
 
   it('after a split: TRIM_HORIZON reopens the closed parent and holds its children back until it is read to its end again', async ({ expect }) => {
-    const target = await startRecordingTarget();
-    onTestFinished(() => target.close());
-    const router = new StreamRouter(target);
-    const db = await allocateRedisDb();
-    const redis = createRedis({ db });
-    onTestFinished(() => redis.disconnect());
+    const { target, router, redis, db } = await recordingBed();
     const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 } }, db);
     onTestFinished(() => sluice.stop());
     const stream = await createStream({ shardCount: 1 });
@@ -296,12 +305,7 @@ describe('rewinding a stream mapping', () => {
   });
 
   it('fix the bug, then rewind: a batch retrying forever does not hold the pause; every record is delivered once more, in order', async ({ expect }) => {
-    const target = await startRecordingTarget();
-    onTestFinished(() => target.close());
-    const router = new StreamRouter(target);
-    const db = await allocateRedisDb();
-    const redis = createRedis({ db });
-    onTestFinished(() => redis.disconnect());
+    const { target, router, redis, db } = await recordingBed();
     const sluice = await startTestSluice({ functions: { fn: { http: target.url, timeout: 3 } }, streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 } }, db);
     onTestFinished(() => sluice.stop());
     const stream = await createStream({ shardCount: 1 });
@@ -341,23 +345,8 @@ describe('rewinding a stream mapping', () => {
   });
 
   it('a process that cannot pause (stopped with SIGSTOP) leaves the live set; the other completes the rewind, and the stopped one, resumed, is fenced', async ({ expect }) => {
-    const target = await startRecordingTarget();
-    onTestFinished(() => target.close());
-    const router = new StreamRouter(target);
-    const db = await allocateRedisDb();
-    const redis = createRedis({ db });
-    onTestFinished(() => redis.disconnect());
-    const config = {
-      functions: { fn: { http: target.url, timeout: 3 } },
-      streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 },
-      supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
-    };
-    const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
-    onTestFinished(async () => {
-      a.process.child.kill('SIGCONT');
-      await Promise.all([a.process.stop(), b.process.stop()]);
-    });
-    await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+    const { target, router, redis, db } = await recordingBed();
+    const [a, b] = await twoProcesses(db, target.url, redis);
     const lambda = lambdaClientFor(b.url);
     onTestFinished(() => lambda.destroy());
     const stream = await createStream({ shardCount: 2 });
