@@ -49,6 +49,18 @@ describe('the shards of a stream mapping, on two processes', () => {
       new CreateEventSourceMappingCommand({ FunctionName: 'fn', EventSourceArn: stream.streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 10 }),
     );
     const uuid = UUID!;
+    // Records go in once each process holds one shard: iterator age comes with a batch, so a
+    // shard whose lease moved after its records were read would show none (its new holder
+    // has invoked nothing yet), and the check below could not be met.
+    await pollUntil(
+      async () => {
+        const response = await shardsOf(b.url, uuid);
+        if (response.status !== 200) return undefined;
+        const holders = new Set(((await response.json()) as ShardsBody).Shards.map((s) => s.LeaseHolder?.split('-')[0]));
+        return holders.size === 2 && !holders.has(undefined);
+      },
+      { description: 'each process holding one shard', timeoutMs: 20_000 },
+    );
     const put = await putKinesis(
       stream.streamName,
       Array.from({ length: 20 }, (_, i) => ({ key: `key-${i}`, data: `{"n":${i}}` })),
@@ -63,7 +75,8 @@ describe('the shards of a stream mapping, on two processes', () => {
         if (response.status !== 200) throw new Error(`shards answered ${response.status}: ${await response.text()}`);
         const view = (await response.json()) as ShardsBody;
         const holders = new Set(view.Shards.map((s) => s.LeaseHolder));
-        const done = view.Shards.every((s) => s.Checkpoint === lastOf(s.ShardId) && s.IteratorAgeMs !== null && s.Lanes !== null);
+        // Lanes as published after the last batch: a status published while it ran still says 1 in flight.
+        const done = view.Shards.every((s) => s.Checkpoint === lastOf(s.ShardId) && s.IteratorAgeMs !== null && s.Lanes?.InFlight === 0 && s.Lanes.Buffered === 0);
         return view.Shards.length === 2 && holders.size === 2 && !holders.has(null) && done ? view : undefined;
       },
       { description: 'two shards held by two processes, checkpointed at their last record, status published', timeoutMs: 20_000 },
