@@ -10,6 +10,13 @@
  *   oom      allocates until its worker's heap (the function's memorySize) is exhausted
  * The handlers take records one at a time (the scenario's mappings use BatchSize 1).
  */
+// Node loads fetch (undici) on first use. A worker replaced after a fault would otherwise
+// load it inside the next invocation's 1 s timeout, and on a loaded machine time out
+// before reporting its attempt: the attempt happened, the sink never heard of it. Loading
+// it here (a data: URL: no network) puts that in the worker's init, which the timeout does
+// not count (as Lambda's).
+await (await fetch('data:,warm')).arrayBuffer();
+
 async function report(sink, kind, id) {
   const response = await fetch(sink, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, id }) });
   if (!response.ok) throw new Error(`sink answered ${response.status}`);
