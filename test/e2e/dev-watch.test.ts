@@ -46,11 +46,16 @@ describe('sluice dev --watch', () => {
     const bin = path.join(copy, 'bin', 'sluice.js');
     const handlerFile = path.join(copy, 'examples', 'handlers', 'kinesis.mjs');
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-dev-watch-'));
-    onTestFinished(() => fs.rmSync(cwd, { recursive: true, force: true }));
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, JAVA: path.join(cwd, 'no-java') };
 
     const dev = await spawnManaged('sluice dev --watch', process.execPath, [bin, 'dev', '--watch'], { cwd, env });
-    onTestFinished(() => dev.stop());
+    // Stopped before its folder goes: the sandbox stops its children (and its guard reads
+    // .sluice/children.json) from there; a 3 s grace then SIGKILL used to leave redis-server
+    // and kinesis-local running on a loaded machine.
+    onTestFinished(async () => {
+      await dev.stop(20_000);
+      fs.rmSync(cwd, { recursive: true, force: true });
+    });
     const output = (): string => dev.tail();
     const waitFor = async (what: string, test: () => boolean, timeoutMs = 20_000): Promise<void> => {
       await pollUntil(
