@@ -18,7 +18,7 @@ import { StoreGuard } from './mappings/store-guard.js';
 import { connectRedis, RedisConnectError } from './redis/connect.js';
 import { redisTarget, RedisSettingsError, type RedisTarget } from './redis/connection-options.js';
 import { warnUnlessNoEviction } from './redis/eviction-policy.js';
-import { configuredKeyspacePrefix, workersKey } from './redis/keyspace.js';
+import { configuredKeyspacePrefix } from './redis/keyspace.js';
 import { closeWithin, type CloseStep } from './shutdown.js';
 import { SourceInspector } from './sources/source-inspector.js';
 import { createStreamSource } from './sources/stream-sources.js';
@@ -240,7 +240,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       listShardIds: async (eventSourceArn) =>
         (await createStreamSource(eventSourceArn, { clients, accountId: config.accountId }).listShards()).map((shard) => shard.shardId),
       // Live as the supervisors count them (supervisor/worker-registry.ts): heartbeat within workerTimeoutMs.
-      liveWorkers: () => redis.zrangebyscore(workersKey(prefix), Date.now() - config.supervisor.workerTimeoutMs, '+inf'),
+      liveWorkers: async () => (await readLiveWorkers(redis, prefix, config.supervisor.workerTimeoutMs)).map((worker) => worker.workerId),
     }),
     dashboard: {
       mappings: () => store.all(),

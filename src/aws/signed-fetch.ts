@@ -97,3 +97,20 @@ export function createSignedFetch(options: SignedFetchOptions): (request: Signed
     return fetch(url, { method, headers: sent, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(timeoutMs) });
   };
 }
+
+/**
+ * What a refused call to Sluice said, from Lambda's error shape (api/error-response.ts): the
+ * type from `x-amzn-errortype`, the message from the JSON body (`message` or `Message`),
+ * else the start of the body as it came. For every command that calls Sluice's own routes.
+ */
+export function readRefusal(response: Response, body: string): { type?: string; message: string } {
+  const type = response.headers.get('x-amzn-errortype')?.split(':')[0] || undefined;
+  let message = body.slice(0, 300);
+  try {
+    const parsed = JSON.parse(body) as { message?: string; Message?: string };
+    message = parsed.message ?? parsed.Message ?? message;
+  } catch {
+    // not JSON: the text as it came
+  }
+  return { ...(type ? { type } : {}), message };
+}

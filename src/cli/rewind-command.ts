@@ -11,7 +11,7 @@
  * the user's Lambda calls are, so `api.auth.mode: sigv4` lets them through; without
  * credentials they go unsigned (enough for `api.auth.mode: none`).
  */
-import { createSignedFetch } from '../aws/signed-fetch.js';
+import { createSignedFetch, readRefusal } from '../aws/signed-fetch.js';
 
 /** A usage problem (exit 2) or a refusal / failure (exit 1), printed as one line. */
 export class RewindCommandError extends Error {
@@ -81,18 +81,11 @@ function apiClient(endpointUrl: string, region: string) {
       throw new RewindCommandError(`could not reach Sluice at ${endpointUrl}: ${(error as Error).message}`, 1);
     }
     const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
     if (!response.ok) {
-      const type = response.headers.get('x-amzn-errortype')?.split(':')[0];
-      const message = (parsed as { message?: string; Message?: string } | undefined)?.message ?? (parsed as { Message?: string } | undefined)?.Message ?? text.slice(0, 300);
+      const { type, message } = readRefusal(response, text);
       throw new RewindCommandError(`${method} ${path} answered ${response.status}${type ? ` ${type}` : ''}: ${message}`, 1);
     }
-    return parsed;
+    return JSON.parse(text) as unknown;
   };
 }
 

@@ -7,7 +7,7 @@
  *   readTrace   GET /sluice/v1/event-source-mappings/{UUID}/trace (api/trace-routes.ts)
  *   readMetrics GET /metrics (Prometheus text)
  */
-import { createSignedFetch } from '../aws/signed-fetch.js';
+import { createSignedFetch, readRefusal } from '../aws/signed-fetch.js';
 import type { Endpoints, SluiceClient } from './plan.js';
 import type { InvocationTrace } from './run-data.js';
 
@@ -73,14 +73,7 @@ export function createSluiceClient(endpoints: Endpoints): SluiceClient {
 
 /** What a refused call means, in words a load-test user can act on. */
 function refusal(path: string, response: Response, body: string, endpoints: Endpoints): SluiceClientError {
-  const type = response.headers.get('x-amzn-errortype')?.split(':')[0] ?? undefined;
-  let message = body.slice(0, 300);
-  try {
-    const parsed = JSON.parse(body) as { message?: string; Message?: string };
-    message = parsed.message ?? parsed.Message ?? message;
-  } catch {
-    // not JSON: the text as it came
-  }
+  const { type, message } = readRefusal(response, body);
   const what = `GET ${path} at ${endpoints.lambda} answered ${response.status}${type ? ` ${type}` : ''}: ${message}`;
   if (response.status === 401 || response.status === 403) {
     return new SluiceClientError(

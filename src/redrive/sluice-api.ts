@@ -5,7 +5,7 @@
  * with SigV4 as the Lambda API is.
  */
 import { GetEventSourceMappingCommand, LambdaClient, type GetEventSourceMappingCommandOutput } from '@aws-sdk/client-lambda';
-import { createSignedFetch, type Credentials } from '../aws/signed-fetch.js';
+import { createSignedFetch, readRefusal, type Credentials } from '../aws/signed-fetch.js';
 import { http1Handler } from '../aws/clients.js';
 
 export type MappingConfiguration = GetEventSourceMappingCommandOutput;
@@ -74,14 +74,7 @@ export class SluiceApi {
     }
     const text = await response.text();
     if (!response.ok) {
-      const type = response.headers.get('x-amzn-errortype')?.split(':')[0];
-      let message = text.slice(0, 300);
-      try {
-        const parsed = JSON.parse(text) as { message?: string; Message?: string };
-        message = parsed.message ?? parsed.Message ?? message;
-      } catch {
-        // not JSON: the text as it came
-      }
+      const { type, message } = readRefusal(response, text);
       const hint = response.status === 404 && !type ? ' (is this Sluice recent enough to serve /sluice/v1/functions/{name}/invocations?)' : '';
       throw new SluiceApiError(`POST ${path} answered ${response.status}${type ? ` ${type}` : ''}: ${message}${hint}`);
     }
