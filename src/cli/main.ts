@@ -9,6 +9,7 @@ import { startSluice, StartupError } from '../app.js';
 import { ShutdownTimeoutError } from '../shutdown.js';
 import { createLogger } from '../observability/logger.js';
 import type { LoadtestCliOptions } from '../loadtest/cli/options.js';
+import { configuredEndpoint, givenApiEndpoint } from '../config/api-url.js';
 
 // package.json sits two folders up from both src/cli/ and dist/cli/ (and is in the image).
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -317,12 +318,10 @@ Examples:
   .action(async (uuid: string, options: { to?: string; shard?: string[]; wait: boolean; timeout: string; endpointUrl?: string; region?: string; config?: string }) => {
     const { runRewindCommand, RewindCommandError } = await import('./rewind-command.js');
     try {
-      // The API as `sluice redrive` finds it: --endpoint-url, AWS_ENDPOINT_URL_LAMBDA, else the config's api.host / api.port.
-      const givenEndpoint = options.endpointUrl ?? (process.env.AWS_ENDPOINT_URL_LAMBDA?.trim() || undefined);
+      // The API as `sluice redrive` finds it (config/api-url.ts).
+      const givenEndpoint = givenApiEndpoint(options.endpointUrl, process.env);
       const config = givenEndpoint === undefined || options.region === undefined ? loadConfig({ file: options.config }) : undefined;
-      // A wildcard bind address is reached on loopback.
-      const host = ({ '0.0.0.0': '127.0.0.1', '::': '::1' } as Record<string, string>)[config?.api.host ?? ''] ?? config?.api.host ?? '127.0.0.1';
-      const endpointUrl = givenEndpoint ?? `http://${host.includes(':') ? `[${host}]` : host}:${config!.api.port}`;
+      const endpointUrl = givenEndpoint ?? configuredEndpoint(config!);
       const timeoutMs = Number(options.timeout) * 1000;
       if (!(timeoutMs > 0)) throw new RewindCommandError(`--timeout must be a positive number of seconds (got ${options.timeout})`, 2);
       await runRewindCommand(

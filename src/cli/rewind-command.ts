@@ -4,9 +4,9 @@
  * (`POST /sluice/v1/event-source-mappings/{UUID}/rewind`), then, unless `--no-wait`, polls
  * `GET .../rewind` until the rewind is Completed and prints where each shard moved.
  *
- * The API is reached at `--endpoint-url`, else at the config's `api.host` / `api.port`
- * (chosen: the command runs where Sluice's config is, like `sluice store`; a wildcard bind
- * address is reached on loopback).
+ * The API is reached at `--endpoint-url`, else AWS_ENDPOINT_URL_LAMBDA, else the config's
+ * `api.host` / `api.port` (config/api-url.ts, as `sluice redrive`; chosen: the command runs
+ * where Sluice's config is, like `sluice store`).
  * Requests are signed with SigV4 (service `lambda`) from the SDK's default credentials, as
  * the user's Lambda calls are, so `api.auth.mode: sigv4` lets them through; without
  * credentials they go unsigned (enough for `api.auth.mode: none`).

@@ -28,6 +28,7 @@ import { s3FailedRanges, sqsFailedRanges } from './failed-ranges.js';
 import { dlqSummary, exitCodeOf, RedriveProgress, streamSummary } from './progress.js';
 import { SluiceApi, SluiceApiError, type MappingConfiguration } from './sluice-api.js';
 import { redriveStream } from './stream-redrive.js';
+import { configuredEndpoint, givenApiEndpoint } from '../config/api-url.js';
 
 export interface RedriveOptions {
   mapping: string;
@@ -50,15 +51,9 @@ export class RedriveStartError extends Error {
   override name = 'RedriveStartError';
 }
 
-/** The API's URL from the config: a wildcard address is reached on loopback. */
-export function configuredEndpoint(config: Pick<LoadedConfig, 'api'>): string {
-  const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host === '::' ? '::1' : config.api.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.api.port}`;
-}
-
 export async function runRedrive(options: RedriveOptions, config: LoadedConfig, io: RedriveIo): Promise<0 | 1 | 2> {
   const env = io.env ?? process.env;
-  const endpoint = options.endpointUrl ?? env.AWS_ENDPOINT_URL_LAMBDA ?? configuredEndpoint(config);
+  const endpoint = givenApiEndpoint(options.endpointUrl, env) ?? configuredEndpoint(config);
   const api = new SluiceApi({ endpoint, region: config.region });
   const clients = new AwsClients(config);
   let redis: Redis | undefined;
