@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isProcessAlive, removeStateFile, SANDBOX_DIR } from './state-file.js';
+import { isProcessAlive, removeStateFile, SANDBOX_DIR, writeJsonFile } from './state-file.js';
 import type { SpawnedChild } from './emulators/index.js';
 
 export const CHILDREN_FILE_NAME = 'children.json';
@@ -56,11 +56,7 @@ export function readChildrenRecord(dir: string): ChildrenRecord | undefined {
 }
 
 function writeChildrenRecord(dir: string, record: ChildrenRecord): void {
-  const file = childrenFilePath(dir);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
-  fs.renameSync(temp, file);
+  writeJsonFile(childrenFilePath(dir), record);
 }
 
 /** The record of this process's children, rewritten at each change; `close()` removes it (a clean stop). */

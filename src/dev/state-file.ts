@@ -38,13 +38,17 @@ export function stateFilePath(dir: string): string {
   return path.join(dir, SANDBOX_DIR, STATE_FILE_NAME);
 }
 
+/** Writes `value` as JSON to `file` (its folder made), then renames it in: a reader never sees half a file. */
+export function writeJsonFile(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`);
+  fs.renameSync(temp, file);
+}
+
 export function writeStateFile(dir: string, state: SandboxState): string {
   const file = stateFilePath(dir);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  // Write then rename, so a reader never sees half a file.
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
-  fs.renameSync(temp, file);
+  writeJsonFile(file, state);
   return file;
 }
 
