@@ -6,6 +6,7 @@
  */
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { AwsClients } from '../../aws/clients.js';
+import { parseDestinationArn } from '../../destinations/index.js';
 
 export interface FailureTarget {
   /** The queue's or destination's name. */
@@ -21,10 +22,10 @@ export interface MappingFailureSource {
 
 export type QueueDepthReader = (mapping: MappingFailureSource) => Promise<FailureTarget | undefined>;
 
-/** An SQS queue ARN's account and name. */
+/** An SQS queue ARN's account and name (the destinations' ARN rules: a DLQ is named like an on-failure queue). */
 function sqsArnParts(arn: string): { account: string; name: string } | undefined {
-  const match = /^arn:[^:]+:sqs:[^:]*:(\d*):(.+)$/.exec(arn);
-  return match ? { account: match[1]!, name: match[2]! } : undefined;
+  const parsed = parseDestinationArn(arn);
+  return parsed?.type === 'sqs' ? { account: parsed.account, name: parsed.name } : undefined;
 }
 
 /** How long a queue's URL and RedrivePolicy are reused before they are read again. */
