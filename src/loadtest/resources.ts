@@ -37,6 +37,7 @@ import type { LoadtestPlan } from './plan.js';
 import { sleep } from './sleep.js';
 import { parseEventSourceArn, type EventSource } from '../mappings/event-source-arn.js';
 import { CREATED_TABLE_KEYS, KEY_ATTRIBUTE, type KeyAttribute, type TableKeys } from './producer/dynamodb-put.js';
+import { deadLetterTargetOf, queueUrlOf } from '../aws/sqs-queues.js';
 
 export const SQS_VISIBILITY_SECONDS = 10;
 export const DLQ_MAX_RECEIVE_COUNT = 1;
@@ -240,12 +241,9 @@ async function existingTableKeys(dynamodb: LoadtestClients['dynamodb'], tableNam
 
 /** An existing queue's redrive DLQ, if it has one, with its depth now as the baseline. */
 async function existingDlq(sqs: SQSClient, queueUrl: string): Promise<FailureQueue | undefined> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
-  if (!Attributes?.RedrivePolicy) return undefined;
-  const target = (JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
+  const target = await deadLetterTargetOf(sqs, queueUrl);
   if (!target) return undefined;
   const { name, account } = sourceOf(target);
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
-  if (!QueueUrl) return undefined;
-  return { queueUrl: QueueUrl, queueArn: target, baseline: await queueDepth(sqs, QueueUrl) };
+  const dlqUrl = await queueUrlOf(sqs, name, account);
+  return { queueUrl: dlqUrl, queueArn: target, baseline: await queueDepth(sqs, dlqUrl) };
 }

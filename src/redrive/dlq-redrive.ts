@@ -17,7 +17,6 @@ import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  GetQueueUrlCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type Message,
@@ -28,32 +27,6 @@ import {
 import type { RedriveProgress } from './progress.js';
 
 export const DLQ_VISIBILITY_SECONDS = 120;
-
-/** A queue by ARN: its region, account and name. */
-export interface QueueRef {
-  arn: string;
-  account: string;
-  name: string;
-}
-
-export const queueRefOf = (arn: string): QueueRef | undefined => {
-  const parts = /^arn:aws[a-zA-Z0-9-]*:sqs:[a-z0-9-]+:(\d{12}):([A-Za-z0-9_-]{1,80}(?:\.fifo)?)$/.exec(arn);
-  return parts ? { arn, account: parts[1]!, name: parts[2]! } : undefined;
-};
-
-/** The DLQ of `queueUrl` from its RedrivePolicy, or undefined when it has none. */
-export async function deadLetterTargetOf(sqs: SQSClient, queueUrl: string): Promise<string | undefined> {
-  const answer = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
-  const policy = answer.Attributes?.RedrivePolicy;
-  if (!policy) return undefined;
-  return (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn;
-}
-
-export async function queueUrlOf(sqs: SQSClient, queue: QueueRef): Promise<string> {
-  const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: queue.name, QueueOwnerAWSAccountId: queue.account }))).QueueUrl;
-  if (!url) throw new Error(`GetQueueUrl ${queue.arn} returned no QueueUrl`);
-  return url;
-}
 
 /** Message attributes as SendMessage takes them: only the members a value has. */
 function attributesToSend(attributes: Record<string, MessageAttributeValue> | undefined): Record<string, MessageAttributeValue> | undefined {

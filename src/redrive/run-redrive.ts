@@ -22,7 +22,8 @@ import { connectRedis, RedisConnectError } from '../redis/connect.js';
 import { redisTarget } from '../redis/connection-options.js';
 import { configuredKeyspacePrefix } from '../redis/keyspace.js';
 import { createStreamSource } from '../sources/stream-sources.js';
-import { approximateDepth, deadLetterTargetOf, queueRefOf, queueUrlOf, redriveDlq } from './dlq-redrive.js';
+import { approximateDepth, redriveDlq } from './dlq-redrive.js';
+import { deadLetterTargetOf, queueUrlOf } from '../aws/sqs-queues.js';
 import { DoneRanges } from './done-ranges.js';
 import { s3FailedRanges, sqsFailedRanges } from './failed-ranges.js';
 import { dlqSummary, exitCodeOf, RedriveProgress, streamSummary } from './progress.js';
@@ -66,13 +67,12 @@ export async function runRedrive(options: RedriveOptions, config: LoadedConfig, 
     const dryRun = options.dryRun ?? false;
     if (source.type === 'sqs') {
       const sqs = clients.get('sqs', source.region);
-      const sourceQueue = queueRefOf(source.arn)!;
-      const sourceUrl = await queueUrlOf(sqs, sourceQueue);
+      const sourceUrl = await queueUrlOf(sqs, source.name, source.account);
       const dlqArn = options.from ?? (await deadLetterTargetOf(sqs, sourceUrl));
       if (!dlqArn) throw new RedriveStartError(`queue ${source.arn} has no RedrivePolicy (no dead-letter queue): give the queue to move from with --from`);
-      const dlq = queueRefOf(dlqArn);
-      if (!dlq) throw new RedriveStartError(`--from ${dlqArn} is not an SQS queue ARN`);
-      const dlqUrl = await queueUrlOf(clients.get('sqs', dlqArn.split(':')[3]), dlq);
+      const dlq = parseDestinationArn(dlqArn);
+      if (dlq?.type !== 'sqs') throw new RedriveStartError(`--from ${dlqArn} is not an SQS queue ARN`);
+      const dlqUrl = await queueUrlOf(clients.get('sqs', dlq.region), dlq.name, dlq.account);
       const progress = new RedriveProgress({ out: io.out, unit: 'messages', ...(io.tty ? { tty: io.tty } : {}) });
       io.out(`${dryRun ? 'dry run: ' : ''}moving messages of ${dlqArn} back to ${source.arn} (mapping ${options.mapping})`);
       const depth = await approximateDepth(sqs, dlqUrl).catch(() => undefined);

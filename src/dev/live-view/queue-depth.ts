@@ -4,7 +4,8 @@
  * it is an SQS queue: SQS's ApproximateNumberOfMessages. S3 and SNS destinations cannot be
  * counted ("n/a"); a mapping with neither has nothing to show.
  */
-import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { deadLetterTargetOf, queueUrlOf } from '../../aws/sqs-queues.js';
 import type { AwsClients } from '../../aws/clients.js';
 import { parseDestinationArn } from '../../destinations/index.js';
 
@@ -41,19 +42,17 @@ export function createQueueDepthReader(clients: AwsClients, now: () => number = 
     if (cached && now() - cached.at < CACHE_MS) return cached.url;
     const parts = sqsArnParts(arn);
     if (!parts) throw new Error(`not an SQS queue ARN: ${arn}`);
-    const { QueueUrl } = await sqs().send(new GetQueueUrlCommand({ QueueName: parts.name, ...(parts.account ? { QueueOwnerAWSAccountId: parts.account } : {}) }));
-    if (!QueueUrl) throw new Error(`GetQueueUrl ${parts.name} returned no QueueUrl`);
-    urls.set(arn, { url: QueueUrl, at: now() });
-    return QueueUrl;
+    const url = await queueUrlOf(sqs(), parts.name, parts.account);
+    urls.set(arn, { url, at: now() });
+    return url;
   };
 
   const deadLetterOf = async (queueArn: string): Promise<string | undefined> => {
     const cached = deadLetters.get(queueArn);
     if (cached && now() - cached.at < CACHE_MS) return cached.arn;
-    const { Attributes } = await sqs().send(new GetQueueAttributesCommand({ QueueUrl: await urlOf(queueArn), AttributeNames: ['RedrivePolicy'] }));
-    const policy = Attributes?.RedrivePolicy ? (JSON.parse(Attributes.RedrivePolicy) as { deadLetterTargetArn?: string }) : undefined;
-    deadLetters.set(queueArn, { arn: policy?.deadLetterTargetArn, at: now() });
-    return policy?.deadLetterTargetArn;
+    const arn = await deadLetterTargetOf(sqs(), await urlOf(queueArn));
+    deadLetters.set(queueArn, { arn, at: now() });
+    return arn;
   };
 
   const depthOf = async (arn: string): Promise<FailureTarget> => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { moveEntry, queueRefOf } from '../../../src/redrive/dlq-redrive.js';
+import { moveEntry } from '../../../src/redrive/dlq-redrive.js';
 
 describe('moveEntry', () => {
   const message = {
@@ -24,12 +24,5 @@ describe('moveEntry', () => {
     expect(first.MessageGroupId).toBe('g-1');
     expect(first.MessageDeduplicationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(second.MessageDeduplicationId).not.toBe(first.MessageDeduplicationId);
-  });
-});
-
-describe('queueRefOf', () => {
-  it('reads account and name of a queue ARN, FIFO included; anything else is undefined', () => {
-    expect(queueRefOf('arn:aws:sqs:us-east-1:123456789012:orders.fifo')).toEqual({ arn: 'arn:aws:sqs:us-east-1:123456789012:orders.fifo', account: '123456789012', name: 'orders.fifo' });
-    expect(queueRefOf('arn:aws:sns:us-east-1:123456789012:topic')).toBeUndefined();
   });
 });
