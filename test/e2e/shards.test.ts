@@ -8,19 +8,15 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { allocateRedisDb, createQueue, createRedis, createStream, pollUntil, startRecordingTarget } from '../support/index.js';
 import { TEST_CREDENTIALS, TEST_REGION } from '../support/endpoints.js';
 import { lambdaClientFor } from '../support/sluice.js';
-import { SLUICE_BIN, startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
+import { SLUICE_BIN, startTwoSluiceProcesses } from '../support/sluice-process.js';
 import { putKinesis } from '../support/streams-e2e.js';
 import type { ShardsBody } from '../../src/api/shards-route.js';
 
-const running: SluiceProcess[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.process.stop()));
-});
 
 
 const shardsOf = (url: string, uuid: string) => fetch(`${url}/sluice/v1/event-source-mappings/${uuid}/shards`);
@@ -37,9 +33,7 @@ describe('the shards of a stream mapping, on two processes', () => {
       streams: { leaseMs: 2000 },
       supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000, shutdownTimeoutMs: 3000 },
     };
-    const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
-    running.push(a, b);
-    await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+    const [a, b] = await startTwoSluiceProcesses(db, config, redis);
     const lambda = lambdaClientFor(a.url);
     onTestFinished(() => lambda.destroy());
 

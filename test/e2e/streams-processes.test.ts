@@ -18,17 +18,13 @@
  *   delivered before it (of that key or shard) is a redelivery of a batch in flight at the kill;
  * - no shard checkpoint ever goes backwards (sampled from Redis throughout).
  */
-import { afterEach, describe, it, onTestFinished } from 'vitest';
+import { describe, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { allocateRedisDb, createRedis, createStream, pollUntil, startRecordingTarget, type RecordedRequest } from '../support/index.js';
 import { lambdaClientFor } from '../support/sluice.js';
-import { startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
+import { startTwoSluiceProcesses, type SluiceProcess } from '../support/sluice-process.js';
 import { CheckpointWatch, Producer, StreamRouter, compareSequence, readCheckpoints, readLeases, shardOf, streamRecordsIn, type KinesisEvent } from '../support/streams-e2e.js';
 
-const running: SluiceProcess[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.process.stop()));
-});
 
 interface Delivery {
   record: KinesisEvent;
@@ -57,10 +53,7 @@ async function twoProcessesUnderLoad() {
     streams: { leaseMs: 2000 },
     supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
   };
-  const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
-  running.push(a, b);
-  // Both workers are registered before the mapping exists, so the first lease round spreads the shards.
-  await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+  const [a, b] = await startTwoSluiceProcesses(db, config, redis);
   const lambda = lambdaClientFor(b.url);
   onTestFinished(() => lambda.destroy());
 

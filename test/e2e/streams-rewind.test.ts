@@ -29,7 +29,7 @@ import {
   type RecordedRequest,
 } from '../support/index.js';
 import { lambdaClientFor, startTestSluice } from '../support/sluice.js';
-import { SLUICE_BIN, startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
+import { SLUICE_BIN, startTwoSluiceProcesses, type SluiceProcess } from '../support/sluice-process.js';
 import { scrapeMetrics } from '../support/prometheus.js';
 import {
   StreamRouter,
@@ -102,21 +102,13 @@ async function recordingBed() {
   return { target, router: new StreamRouter(target), db, redis };
 }
 
-/** Two `sluice start` processes on `db`, once both count as live workers; stopped (resumed first, if stopped) when the test ends. */
-async function twoProcesses(db: number, targetUrl: string, redis: ReturnType<typeof createRedis>): Promise<[SluiceProcess, SluiceProcess]> {
-  const config = {
+/** The processes every two-process test here runs: quick leases and heartbeats, low-latency reads. */
+const twoProcesses = (db: number, targetUrl: string, redis: ReturnType<typeof createRedis>) =>
+  startTwoSluiceProcesses(db, {
     functions: { fn: { http: targetUrl, timeout: 3 } },
     streams: { leaseMs: 2000, idlePollMs: 100, minReadIntervalMs: 0 },
     supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
-  };
-  const [a, b] = await Promise.all([startSluiceProcess(db, config), startSluiceProcess(db, config)]);
-  onTestFinished(async () => {
-    a.process.child.kill('SIGCONT');
-    await Promise.all([a.process.stop(), b.process.stop()]);
-  });
-  await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
-  return [a, b];
-}
+  }, redis);
 
 describe('rewinding a stream mapping', () => {
   it('two processes on 4 Kinesis shards: TRIM_HORIZON re-delivers every record exactly once more, AT_TIMESTAMP exactly the later ones, in order per shard', async ({ expect }) => {

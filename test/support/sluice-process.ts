@@ -3,7 +3,10 @@
  * through a YAML file and the environment, against the test bed. The spawning itself is
  * sluice-child.ts (vitest-free, shared with the chaos suite).
  */
+import type { Redis } from 'ioredis';
+import { onTestFinished } from 'vitest';
 import { getEndpoints } from './clients.js';
+import { pollUntil } from './poll.js';
 import { childEnvironment, spawnSluice, type ChildEndpoints, type SluiceProcess } from './sluice-child.js';
 import { TEST_FUNCTIONS } from './sluice.js';
 
@@ -28,4 +31,20 @@ export function startSluiceProcess(
   bin?: string,
 ): Promise<SluiceProcess> {
   return spawnSluice({ endpoints: testBedEndpoints(redisDb), config, extraEnv, ...(bin ? { bin } : {}) });
+}
+
+/**
+ * Two `sluice start` processes on database `redisDb` and one config, resolved once both
+ * count as live workers (registered before a mapping exists, so the first lease round
+ * spreads the shards); stopped when the test ends, a process a test stopped with SIGSTOP
+ * resumed first.
+ */
+export async function startTwoSluiceProcesses(redisDb: number, config: Record<string, unknown>, redis: Redis): Promise<[SluiceProcess, SluiceProcess]> {
+  const [a, b] = await Promise.all([startSluiceProcess(redisDb, config), startSluiceProcess(redisDb, config)]);
+  onTestFinished(async () => {
+    for (const p of [a, b]) p.process.child.kill('SIGCONT');
+    await Promise.all([a.process.stop(), b.process.stop()]);
+  });
+  await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+  return [a, b];
 }
