@@ -5,7 +5,7 @@
  * BatchSize 100 to an HTTP target in its own process, while the Sluice process's VmRSS is
  * sampled from /proc/<pid>/status every 100 ms. Goal: under 400 MB throughout (the default
  * read-ahead: 16 MB per shard, 256 MB per process). Kept out of the test suite: kinesis-local
- * takes minutes to accept 200,000 records on a 2-core machine.
+ * takes about 9 minutes to accept 200,000 records on a 2-core machine.
  *
  * Measured (2 busy cores, kinesis-local): 40,000 records: RSS 130 MB at start, median 154 MB,
  * max 430 MB; 20,000: max 225 MB. The peak is not the buffers (16 MB per shard) but the four
@@ -14,11 +14,13 @@
  * read: at most three at once with the default cap). Measured again on a machine loaded by
  * other work (load average 8-10 on 2 cores), 40,000 records: before, 285 records/s, RSS
  * median 187 MB, max 303 MB; after, 483 records/s, median 178 MB, max 277 MB (the
- * throughput difference is the machine's load, not the change).
+ * throughput difference is the machine's load, not the change). 200,000 records, once
+ * kinesis-local's quadratic PutRecords was worked around (bench/support/services.ts), on
+ * the quiet machine: put in 519 s, drained in 172 s (1,165 records/s), RSS at start 128 MB,
+ * median 321 MB, max 375 MB over 1,693 samples.
  *
  *   npm run build && npm run bench:streams-memory   (BENCH_TREE: another built checkout)
  */
-import { readFileSync } from 'node:fs';
 import { CreateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { getFreePort } from '../test/support/ports.js';
@@ -30,7 +32,6 @@ useBenchEnvironment();
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const SHARDS = 4;
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 100);
-const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 const [redis, kinesisService, target] = await Promise.all([startRedis(), startKinesis(), startLatencyTarget()]);
 const kinesis = benchKinesisClient(kinesisService.url);
@@ -51,6 +52,7 @@ try {
           const { Records = [] } = await kinesis.send(new PutRecordsCommand({ StreamName: stream.name, Records: pending }));
           pending = pending.filter((_, j) => Records[j]?.ErrorCode);
         }
+        if ((first + n) % 20_000 === 0) process.stderr.write(`put ${first + n} of ${RECORDS} records\n`);
       }
     }),
   );
@@ -61,8 +63,9 @@ try {
     aws: { services: { kinesis: { endpoint: kinesisService.url } } },
     functions: { sink: { http: target.url } },
   });
-  const samples: number[] = [rssMb(sluice.pid)];
-  const sampler = setInterval(() => samples.push(rssMb(sluice.pid)), 100);
+  const rssMb = (): number => sluice.rssBytes() / 2 ** 20;
+  const samples: number[] = [rssMb()];
+  const sampler = setInterval(() => samples.push(rssMb()), 100);
   try {
     const lambda = new LambdaClient({ endpoint: sluice.url, region: 'us-east-1', credentials: benchCredentials });
     const started = Date.now();

@@ -4,12 +4,14 @@
  * (bench/sqs-builds.ts) and for `npm run bench` (bench/run.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMs, rssBytes } from './proc.js';
 
 const configDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+// Each process reads its config file once at start, so the folder can go when the bench ends.
+process.once('exit', () => rmSync(configDir, { recursive: true, force: true }));
 
 export interface SluiceBuild {
   url: string;
