@@ -21,13 +21,16 @@ const fmt = (n: number | undefined, digits = 0): string =>
 
 export const formatNumber = fmt;
 
+/** Redis commands per batch: under one (most batches touch no Redis), two decimals, so 0.04 does not print as 0.0. */
+const fmtCommands = (n: number | undefined): string => fmt(n, n !== undefined && n < 1 ? 2 : 1);
+
 export function markdownTable(rows: readonly Row[]): string {
   const lines = [
     '| case | contender | result | CPU ms / 1,000 records | Sluice / raw | Redis cmds / batch |',
     '| --- | --- | --- | ---: | --- | ---: |',
   ];
   for (const row of rows) {
-    lines.push(`| ${row.case} | ${row.contender} | ${row.result} | ${fmt(row.cpuMsPer1k)} | ${row.vsRaw ?? ''} | ${fmt(row.redisPerBatch, 1)} |`);
+    lines.push(`| ${row.case} | ${row.contender} | ${row.result} | ${fmt(row.cpuMsPer1k)} | ${row.vsRaw ?? ''} | ${fmtCommands(row.redisPerBatch)} |`);
   }
   return lines.join('\n');
 }
@@ -56,7 +59,7 @@ export function ceilingRow(caseName: string, cmdsPerBatch: number, batchSize: nu
   return {
     case: caseName,
     contender: `one-Redis ceiling at BatchSize ${fmt(batchSize)}`,
-    result: `${fmt(ceiling)} records/s (${fmt(REDIS_COMMANDS_PER_SECOND)} cmds/s ÷ ${fmt(cmdsPerBatch, 1)} cmds per batch × ${fmt(batchSize)})`,
+    result: `${fmt(ceiling)} records/s (${fmt(REDIS_COMMANDS_PER_SECOND)} cmds/s ÷ ${fmtCommands(cmdsPerBatch)} cmds per batch × ${fmt(batchSize)})`,
     redisPerBatch: cmdsPerBatch,
     data: { ceilingRecordsPerSecond: ceiling, redisCommandsPerSecond: REDIS_COMMANDS_PER_SECOND, cmdsPerBatch, batchSize },
   };
