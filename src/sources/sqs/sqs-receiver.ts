@@ -42,9 +42,13 @@ export interface SqsReceiverDependencies {
 
 export class SqsReceiver {
   private stopped = false;
-  /** Resolves with STOPPED at stop(): a loop waiting for a receive goes on without it. */
-  private readonly stopping: Promise<typeof STOPPED>;
-  private resolveStopping!: (value: typeof STOPPED) => void;
+  /**
+   * The loops waiting for a receive, each woken with STOPPED at stop() to go on without it.
+   * One waiter per receive, removed when it ends: racing every receive against one promise
+   * that only settles at the stop left a reaction on that promise per receive, holding the
+   * batch it returned until the poller stopped (a busy mapping's whole history).
+   */
+  private readonly stopWaiters = new Set<(value: typeof STOPPED) => void>();
   /** Receives still open at the stop, each followed by the give-back of what it returns. */
   private readonly openReceives = new Set<Promise<void>>();
   /** A reading error is shown in LastProcessingResult until a receive succeeds again. */
@@ -52,9 +56,7 @@ export class SqsReceiver {
   /** Messages received so far, filtered-out ones included: whether the queue has traffic (SqsPoller's idle loops). */
   private received = 0;
 
-  constructor(private readonly deps: SqsReceiverDependencies) {
-    this.stopping = new Promise((resolve) => (this.resolveStopping = resolve));
-  }
+  constructor(private readonly deps: SqsReceiverDependencies) {}
 
   /** Messages received so far (before filtering), by every loop of the poller. */
   get messagesReceived(): number {
@@ -73,7 +75,13 @@ export class SqsReceiver {
    */
   async receiveUnlessStopped(maxMessages: number, waitSeconds: number): Promise<Received> {
     const receiving = this.receive(maxMessages, waitSeconds);
-    const first = await Promise.race([receiving, this.stopping]);
+    let wake!: (value: typeof STOPPED) => void;
+    const stopped = new Promise<typeof STOPPED>((resolve) => {
+      wake = resolve;
+      if (this.stopped) resolve(STOPPED);
+      else this.stopWaiters.add(resolve);
+    });
+    const first = await Promise.race([receiving, stopped]).finally(() => this.stopWaiters.delete(wake));
     if (first !== STOPPED) return first;
     this.trackAfterStop(receiving.then((entries) => this.deps.actions.giveBack((entries ?? []).map((e) => e.record))));
     return STOPPED;
@@ -82,7 +90,7 @@ export class SqsReceiver {
   /** No receive starts any more; the ones open go on and give back what they return. */
   stop(): void {
     this.stopped = true;
-    this.resolveStopping(STOPPED);
+    for (const wake of this.stopWaiters) wake(STOPPED);
   }
 
   /** Gives back what the poller received but will never invoke, as part of the receives after the stop. */

@@ -5,6 +5,8 @@
  * that ends after the stop gives back what it returns.
  */
 import { Writable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { compileFilterCriteria } from '../../../../src/filtering/index.js';
 import { parseEventSourceArn } from '../../../../src/mappings/event-source-arn.js';
@@ -100,5 +102,21 @@ describe('SqsReceiver', () => {
     await receiver.receivesEnded();
     const giveBack = sent.find((c) => c.name === 'ChangeMessageVisibilityBatch')!;
     expect(giveBack.input.Entries).toEqual([{ Id: '0', ReceiptHandle: 'rh-late', VisibilityTimeout: 0 }]);
+  });
+  it('keeps nothing of a receive once the loop has it: a long-running poller does not hold every batch it received', async () => {
+    // Awaiting a race against the poller's own stop promise left a reaction on that promise
+    // per receive, holding the race's result (the batch) until the poller stopped.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let n = 0;
+    const { receiver } = receiverWith((c) => (c.name === 'ReceiveMessage' ? { Messages: [sqsMessage(`m${++n}`, 'x'.repeat(10_000))] } : {}));
+    const received: Array<WeakRef<object>> = [];
+    for (let i = 0; i < 50; i++) received.push(new WeakRef((await receiver.receiveUnlessStopped(10, 0)) as object));
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(received.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    receiver.stop();
   });
 });
