@@ -70,10 +70,13 @@ describe('Redis through Sentinel', () => {
     expect(await onMaster.exists('sluice:esm:order')).toBe(1);
     onMaster.disconnect();
 
-    // Let the replica catch up (WAIT), then kill the master: Sentinel promotes the replica.
+    // Let the replica catch up, then kill the master: Sentinel promotes the replica. WAIT
+    // answers how many replicas acknowledged once its timeout passes, even none: on a loaded
+    // machine the replica's first sync could still be running, and the promoted replica then
+    // lacked Sluice's store (the mapping was gone). Asked again until the replica has it all.
     const writer = master.client();
     await writer.connect();
-    await writer.wait(1, 2000);
+    await pollUntil(async () => (await writer.wait(1, 1000)) >= 1, { timeoutMs: 20_000, intervalMs: 0, description: 'the replica acknowledged every write' });
     writer.disconnect();
     process.kill(-master.process.pid, 'SIGKILL');
     const sentinelClient = sentinel.client();
