@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { pollUntil } from '../support/poll.js';
+import { getFreePort } from '../support/ports.js';
 import { spawnManaged } from '../support/processes.js';
 import { descendantsOf, isRunning } from '../support/process-tree.js';
 import { SLUICE_BIN } from '../support/sluice-process.js';
@@ -27,7 +28,8 @@ describe('sluice dev', () => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME };
     const sources: SourceType[] = findExecutable('java') ? ['sqs', 'kinesis', 'dynamodb'] : ['sqs', 'kinesis'];
 
-    const dev = await spawnManaged('sluice dev', process.execPath, [SLUICE_BIN, 'dev'], { cwd, env });
+    // A free port, not the default 7070: the other files that run `sluice dev` run beside this one.
+    const dev = await spawnManaged('sluice dev', process.execPath, [SLUICE_BIN, 'dev', '--port', String(await getFreePort())], { cwd, env });
     onTestFinished(() => dev.stop());
     const stateFile = path.join(cwd, '.sluice', 'dev.json');
     await pollUntil(

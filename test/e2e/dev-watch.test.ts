@@ -18,6 +18,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { pollUntil } from '../support/poll.js';
+import { getFreePort } from '../support/ports.js';
 import { spawnManaged } from '../support/processes.js';
 
 const run = promisify(execFile);
@@ -48,7 +49,8 @@ describe('sluice dev --watch', () => {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-dev-watch-'));
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, JAVA: path.join(cwd, 'no-java') };
 
-    const dev = await spawnManaged('sluice dev --watch', process.execPath, [bin, 'dev', '--watch'], { cwd, env });
+    // A free port, not the default 7070: the other files that run `sluice dev` run beside this one.
+    const dev = await spawnManaged('sluice dev --watch', process.execPath, [bin, 'dev', '--watch', '--port', String(await getFreePort())], { cwd, env });
     // Stopped before its folder goes: the sandbox stops its children (and its guard reads
     // .sluice/children.json) from there; a 3 s grace then SIGKILL used to leave redis-server
     // and kinesis-local running on a loaded machine.

@@ -26,6 +26,7 @@ import { allocateRedisDb } from '../support/index.js';
 import { startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
 import { spawnManaged } from '../support/processes.js';
 import { pollUntil } from '../support/poll.js';
+import { getFreePort } from '../support/ports.js';
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -101,7 +102,8 @@ describe('the packed package', () => {
     const [npm, ...args] = command.split(' ');
     await run(npm!, [...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project, timeout: 240_000 });
 
-    const dev = await spawnManaged('sluice dev', installed, ['dev'], { cwd: project, env });
+    // A free port, not the default 7070: the other files that run `sluice dev` run beside this one.
+    const dev = await spawnManaged('sluice dev', installed, ['dev', '--port', String(await getFreePort())], { cwd: project, env });
     try {
       const shown = () => `\noutput:\n${dev.tail()}`;
       await pollUntil(
