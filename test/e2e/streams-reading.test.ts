@@ -67,7 +67,7 @@ describe('reading a stream shard (streams.md §4)', () => {
     const sink = await startStreamSink();
     cleanups.push(() => sink.close());
     // idlePollMs 0: only the minimum interval spaces the reads.
-    const sluice = await sluiceWith(sink.url, { idlePollMs: 0, minReadIntervalMs: 250 }, log.url);
+    const sluice = await sluiceWith(sink.url, { idlePollMs: 0, minReadIntervalMs: 400 }, log.url);
     const stream = await createStream({ shardCount: 1 });
     cleanups.push(stream.cleanup);
     const producer = new Producer(stream.streamName, ['a', 'b', 'c'], 10);
@@ -81,10 +81,12 @@ describe('reading a stream shard (streams.md §4)', () => {
     const reads = log.calls.slice(from).filter((c) => c.action === 'GetRecords');
     const gaps = reads.slice(1).map((read, i) => read.at - reads[i]!.at);
     expect(gaps.length).toBeGreaterThanOrEqual(5);
-    // Times are taken where the calls arrive, a hop after Sluice starts them: up to a few tens
-    // of ms of jitter either way on a busy machine (measured: 242 to 264 ms); the exact
-    // spacing is the unit test's (shard-reader.test.ts, with a fake clock).
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(225);
+    // Times are taken where the calls arrive, a hop after Sluice starts them: tens of ms of
+    // jitter either way on a busy machine (at 250 ms: 242 to 264 ms measured quiet, once 209
+    // beside the whole suite), so 100 ms of slack; reads not held back by the interval came
+    // 9 to 57 ms apart here (minReadIntervalMs 0, measured). The exact spacing is the unit
+    // test's (shard-reader.test.ts, with a fake clock).
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(300);
     expect(sink.outOfOrder()).toBe(0);
   });
 });
