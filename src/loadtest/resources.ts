@@ -27,7 +27,6 @@ import {
   CreateQueueCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
-  GetQueueUrlCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
@@ -154,11 +153,10 @@ async function prepare(plan: LoadtestPlan, clients: LoadtestClients, runId: stri
     const fifo = plan.source === 'sqs-fifo';
     if (resource.kind === 'existing') {
       const { name, account } = sourceOf(resource.arn);
-      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }));
-      if (!QueueUrl) throw new Error(`GetQueueUrl gave no URL for ${resource.arn}`);
+      const queueUrl = await queueUrlOf(sqs, name, account);
       let failureQueue: FailureQueue | undefined;
-      if (plan.onFailure) failureQueue = await existingDlq(sqs, QueueUrl);
-      return { eventSourceArn: resource.arn, target: { kind: 'sqs', queueUrl: QueueUrl, fifo }, created: false, ...(failureQueue ? { failureQueue } : {}) };
+      if (plan.onFailure) failureQueue = await existingDlq(sqs, queueUrl);
+      return { eventSourceArn: resource.arn, target: { kind: 'sqs', queueUrl, fifo }, created: false, ...(failureQueue ? { failureQueue } : {}) };
     }
     const suffix = fifo ? '.fifo' : '';
     const fifoAttributes: Record<string, string> = fifo ? { FifoQueue: 'true' } : {};

@@ -7,7 +7,8 @@
  * released (SQS: visible again at once), so the destination ends as it was but for the
  * ranges done.
  */
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { queueUrlOf } from '../aws/sqs-queues.js';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/clients.js';
 import type { DestinationArn } from '../destinations/destination-arn.js';
@@ -62,11 +63,7 @@ export const RANGE_VISIBILITY_SECONDS = 900;
 export function sqsFailedRanges(clients: Pick<AwsClients, 'get'>, destination: DestinationArn): FailedRangeSource {
   const sqs = clients.get('sqs', destination.region);
   let queueUrl: string | undefined;
-  const url = async (): Promise<string> => {
-    queueUrl ??= (await sqs.send(new GetQueueUrlCommand({ QueueName: destination.name, QueueOwnerAWSAccountId: destination.account }))).QueueUrl;
-    if (!queueUrl) throw new Error(`GetQueueUrl ${destination.arn} returned no QueueUrl`);
-    return queueUrl;
-  };
+  const url = async (): Promise<string> => (queueUrl ??= await queueUrlOf(sqs, destination.name, destination.account));
   return {
     description: `SQS queue ${destination.arn}`,
     async next() {

@@ -107,7 +107,7 @@ export class ConcurrencySlots {
       );
     });
     const gone = new Set<string>();
-    if (Number(renewed) < tokens.length) {
+    if (renewed < tokens.length) {
       const scores = await this.redis.zmscore(this.key, ...tokens);
       tokens.forEach((token, i) => scores[i] === null && gone.add(token));
     }
