@@ -85,7 +85,12 @@ function apiClient(endpointUrl: string, region: string) {
       const { type, message } = readRefusal(response, text);
       throw new RewindCommandError(`${method} ${path} answered ${response.status}${type ? ` ${type}` : ''}: ${message}`, 1);
     }
-    return JSON.parse(text) as unknown;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // A proxy in front of Sluice, say: one line, as every other failure here.
+      throw new RewindCommandError(`${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 120)}`, 1);
+    }
   };
 }
 

@@ -1,6 +1,8 @@
-/** `sluice mappings rewind`'s options turned into the API's request body (cli/rewind-command.ts). */
-import { describe, expect, it } from 'vitest';
-import { RewindCommandError, rewindBody } from '../../../src/cli/rewind-command.js';
+/** `sluice mappings rewind`'s options turned into the API's request body, and what it says of answers it cannot read (cli/rewind-command.ts). */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { RewindCommandError, rewindBody, runRewindCommand } from '../../../src/cli/rewind-command.js';
 
 describe('rewindBody', () => {
   it.each([
@@ -35,5 +37,18 @@ describe('rewindBody', () => {
     expect(caught).toBeInstanceOf(RewindCommandError);
     expect((caught as RewindCommandError).exitCode).toBe(2);
     expect((caught as Error).message).toContain(message);
+  });
+});
+
+describe('runRewindCommand', () => {
+  it('an answer that is not JSON (a proxy page, say) is one RewindCommandError line, exit 1', async () => {
+    const server = http.createServer((_request, response) => response.writeHead(202, { 'content-type': 'text/html' }).end('<html>gateway</html>'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const failure = await runRewindCommand('m-uuid', { to: 'latest', wait: false, timeoutMs: 1000, endpointUrl, region: 'us-east-1' }, () => undefined).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RewindCommandError);
+    expect((failure as RewindCommandError).exitCode).toBe(1);
+    expect((failure as Error).message).toBe('POST /sluice/v1/event-source-mappings/m-uuid/rewind answered 202 with a body that is not JSON: <html>gateway</html>');
   });
 });
