@@ -13,15 +13,25 @@ import { queueCounts, queueIsEmpty } from '../support/sqs-helpers.js';
 import { QueueRouter, createMapping, lastProcessingResult, recordsIn, sendInOrder, waitForProcessingResult } from '../support/sqs-e2e.js';
 
 const HANDLERS = 'test/fixtures/handlers/sqs-misbehaving.mjs';
+/** The shortest queue visibility here: a redelivery comes 2 s after the failed attempt. */
 const VISIBILITY_SECONDS = 2;
+
 /**
- * The queue's visibility timeout bounds the function's (api.md V41). Filling 128 MB takes
- * about half a second on a quiet machine (and still ended in OutOfMemory beside three busy
- * loops), but beside the whole suite on 2 cores the warnings once named no OutOfMemory: a
- * fresh worker's start plus the fill passing a 2 s timeout, which then ends the handler
- * first, is the way this test's settings allow that. 6 s leaves room for a loaded machine.
+ * Each queue's visibility is its function's timeout, at least VISIBILITY_SECONDS: the
+ * visibility bounds the timeout (api.md V41). oom's is 6 s: filling 128 MB takes about half
+ * a second on a quiet machine (and still ended in OutOfMemory beside three busy loops), but
+ * beside the whole suite on 2 cores the warnings once named no OutOfMemory: a fresh worker's
+ * start plus the fill passing a 2 s timeout, which then ends the handler first, is the way
+ * these settings allow that.
  */
-const OOM_TIMEOUT_SECONDS = 6;
+const FUNCTIONS = (targetUrl: string) => ({
+  'slow-http': { http: targetUrl, timeout: 1 },
+  throws: { module: `${HANDLERS}#throwsFirst`, timeout: 1 },
+  hangs: { module: `${HANDLERS}#hangsFirst`, timeout: 1 },
+  garbage: { module: `${HANDLERS}#garbageFirst`, timeout: 1 },
+  oom: { module: `${HANDLERS}#oomFirst`, timeout: 6, memorySize: 128 },
+});
+let functions: ReturnType<typeof FUNCTIONS>;
 
 let target: RecordingTarget;
 let router: QueueRouter;
@@ -32,18 +42,8 @@ beforeAll(async () => {
   target = await startRecordingTarget();
   router = new QueueRouter(target);
   const db = await allocateRedisDb();
-  sluice = await startTestSluice(
-    {
-      functions: {
-        'slow-http': { http: target.url, timeout: 1 },
-        throws: { module: `${HANDLERS}#throwsFirst`, timeout: 1 },
-        hangs: { module: `${HANDLERS}#hangsFirst`, timeout: 1 },
-        garbage: { module: `${HANDLERS}#garbageFirst`, timeout: 1 },
-        oom: { module: `${HANDLERS}#oomFirst`, timeout: OOM_TIMEOUT_SECONDS, memorySize: 128 },
-      },
-    },
-    db,
-  );
+  functions = FUNCTIONS(target.url);
+  sluice = await startTestSluice({ functions }, db);
   apiOnly = await startTestSluice({ supervisor: { enabled: false }, functions: { removed: { http: target.url, timeout: 1 } } }, db);
 });
 afterAll(async () => {
@@ -59,11 +59,11 @@ afterAll(async () => {
 async function failsOnceThenRecovers(
   expect: ExpectStatic,
   onTestFinished: (fn: () => Promise<void>) => void,
-  functionName: string,
+  functionName: keyof typeof functions,
   extra: Partial<CreateEventSourceMappingCommandInput> = {},
   httpBehaviour?: ResponseFn,
 ): Promise<void> {
-  const visibilitySeconds = functionName === 'oom' ? OOM_TIMEOUT_SECONDS : VISIBILITY_SECONDS;
+  const visibilitySeconds = Math.max(VISIBILITY_SECONDS, functions[functionName].timeout);
   const queue = await createQueue({ prefix: functionName, visibilityTimeoutSeconds: visibilitySeconds });
   onTestFinished(queue.cleanup);
   if (httpBehaviour) router.on(queue.queueArn, httpBehaviour);
