@@ -17,8 +17,6 @@ import { SLUICE_BIN, startTwoSluiceProcesses } from '../support/sluice-process.j
 import { putKinesis } from '../support/streams-e2e.js';
 import type { ShardsBody } from '../../src/api/shards-route.js';
 
-
-
 const shardsOf = (url: string, uuid: string) => fetch(`${url}/sluice/v1/event-source-mappings/${uuid}/shards`);
 
 describe('the shards of a stream mapping, on two processes', () => {

@@ -25,7 +25,6 @@ import { lambdaClientFor } from '../support/sluice.js';
 import { startTwoSluiceProcesses, type SluiceProcess } from '../support/sluice-process.js';
 import { CheckpointWatch, Producer, StreamRouter, compareSequence, readCheckpoints, readLeases, shardOf, streamRecordsIn, type KinesisEvent } from '../support/streams-e2e.js';
 
-
 interface Delivery {
   record: KinesisEvent;
   at: number;

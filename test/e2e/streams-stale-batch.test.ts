@@ -23,14 +23,14 @@
  * a newer one except that replay; the stale job was refused (`sluice_fenced_invocations_total`);
  * nothing is lost.
  */
-import { afterEach, describe, it, onTestFinished } from 'vitest';
+import { describe, it, onTestFinished } from 'vitest';
 import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { openInvokeQueue } from '../../src/pipeline/index.js';
 import { redisTarget } from '../../src/redis/connection-options.js';
 import { allocateRedisDb, createRedis, createStream, getEndpoints, pollUntil, startRecordingTarget, type RecordedRequest } from '../support/index.js';
 import { scrapeMetrics } from '../support/prometheus.js';
 import { lambdaClientFor } from '../support/sluice.js';
-import { startSluiceProcess, type SluiceProcess } from '../support/sluice-process.js';
+import { startTwoSluiceProcesses, type SluiceProcess } from '../support/sluice-process.js';
 import {
   Producer,
   StreamRouter,
@@ -43,13 +43,6 @@ import {
   streamRecordsIn,
   type KinesisEvent,
 } from '../support/streams-e2e.js';
-
-const running: SluiceProcess[] = [];
-afterEach(async () => {
-  // A stopped process must be continued to stop on SIGTERM.
-  for (const p of running) p.process.child.kill('SIGCONT');
-  await Promise.all(running.splice(0).map((p) => p.process.stop()));
-});
 
 /** Holds the answers of one target path while closed; the requests it holds are listed. */
 class Gate {
@@ -117,9 +110,7 @@ describe('a stream batch whose worker was stopped while invoking it', () => {
         pipeline: { workerConcurrency: 1, runLocally: false },
         supervisor: { workerTimeoutMs: 2000, heartbeatIntervalMs: 500, reconcileIntervalMs: 1000 },
       });
-      const [a, b] = await Promise.all([startSluiceProcess(db, configFor('/a')), startSluiceProcess(db, configFor('/b'))]);
-      running.push(a, b);
-      await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+      const [a, b] = await startTwoSluiceProcesses(db, [configFor('/a'), configFor('/b')], redis);
       const lambda = lambdaClientFor(b.url);
       onTestFinished(() => lambda.destroy());
 

@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
+import { workersKey } from '../../src/redis/keyspace.js';
 import { getEndpoints } from './clients.js';
 import { pollUntil } from './poll.js';
 import { childEnvironment, spawnSluice, type ChildEndpoints, type SluiceProcess } from './sluice-child.js';
@@ -34,17 +35,23 @@ export function startSluiceProcess(
 }
 
 /**
- * Two `sluice start` processes on database `redisDb` and one config, resolved once both
- * count as live workers (registered before a mapping exists, so the first lease round
- * spreads the shards); stopped when the test ends, a process a test stopped with SIGSTOP
- * resumed first.
+ * Two `sluice start` processes on database `redisDb` (one config for both, or one each),
+ * resolved once both count as live workers (registered before a mapping exists, so the
+ * first lease round spreads the shards); stopped when the test ends, a process a test
+ * stopped with SIGSTOP resumed first.
  */
-export async function startTwoSluiceProcesses(redisDb: number, config: Record<string, unknown>, redis: Redis): Promise<[SluiceProcess, SluiceProcess]> {
-  const [a, b] = await Promise.all([startSluiceProcess(redisDb, config), startSluiceProcess(redisDb, config)]);
+export async function startTwoSluiceProcesses(
+  redisDb: number,
+  config: Record<string, unknown> | [Record<string, unknown>, Record<string, unknown>],
+  redis: Redis,
+): Promise<[SluiceProcess, SluiceProcess]> {
+  const [configA, configB] = Array.isArray(config) ? config : [config, config];
+  const [a, b] = await Promise.all([startSluiceProcess(redisDb, configA), startSluiceProcess(redisDb, configB)]);
   onTestFinished(async () => {
     for (const p of [a, b]) p.process.child.kill('SIGCONT');
     await Promise.all([a.process.stop(), b.process.stop()]);
   });
-  await pollUntil(async () => (await redis.zcard('sluice:workers')) === 2, { description: 'two live workers' });
+  // The test processes use the default key prefix.
+  await pollUntil(async () => (await redis.zcard(workersKey('sluice'))) === 2, { description: 'two live workers' });
   return [a, b];
 }
