@@ -1,6 +1,7 @@
 /**
  * Emulators for benchmarks, each in its own process so they do not share the measured
- * process's event loop: Debian's redis-server, fauxqs, and a no-op HTTP target.
+ * process's event loop: Debian's redis-server, fauxqs, kinesis-local (a copy made for bulk
+ * puts, below), and no-op HTTP targets.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,6 +95,7 @@ const KINESIS_RECORD_HASH = 'return $m_s_util_hashing_MurmurHash3$().Q(this, (-1
 
 function kinesisLocalForBulkPuts(packageDir: string): string {
   const { version } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
+  // Kept in the temporary folder: the next bench reuses it.
   const dir = path.join(tmpdir(), `sluice-bench-kinesis-local-${version}-cached-hash`);
   if (existsSync(path.join(dir, 'main.js'))) return dir;
   const source = readFileSync(path.join(packageDir, 'main.js'), 'utf8');
@@ -103,7 +105,7 @@ function kinesisLocalForBulkPuts(packageDir: string): string {
   }
   mkdirSync(dir, { recursive: true });
   for (const file of ['package.json', 'server.json']) copyFileSync(path.join(packageDir, file), path.join(dir, file));
-  const cached = 'return this.$sluiceBenchHash ??= $m_s_util_hashing_MurmurHash3$().Q(this, (-171008355), true);';
+  const cached = KINESIS_RECORD_HASH.replace('return ', 'return this.$sluiceBenchHash ??= ');
   // Written under a temporary name and renamed, so a concurrent bench never runs half a file.
   writeFileSync(path.join(dir, `main.js.${process.pid}`), source.replace(KINESIS_RECORD_HASH, () => cached));
   renameSync(path.join(dir, `main.js.${process.pid}`), path.join(dir, 'main.js'));
